@@ -1,0 +1,27 @@
+"""msgpack extension type codes of the pyfleet wire protocol (spec/PROTOCOL.md, "Values").
+
+These numbers are part of the contract with the Java codec: never renumber.
+"""
+
+__all__ = [
+    "BIGINT", "TUPLE", "SET", "DATE", "TIME", "DATETIME", "TIMEDELTA",
+    "NDARRAY", "HANDLE", "ERROR", "COMPLEX", "NAMES",
+]
+
+BIGINT = 1      # int outside [-2^63, 2^64-1]: minimal two's-complement big-endian
+TUPLE = 2       # items encoded one after another, no header
+SET = 3         # items encoded one after another, sorted by their encoded bytes
+DATE = 4        # >hBB
+TIME = 5        # >BBBI, aware: + >i offset seconds
+DATETIME = 6    # >hBBBBBI, aware: + >i offset seconds
+TIMEDELTA = 7   # >iii days, seconds, microseconds (normalised)
+NDARRAY = 8     # msgpack [descr, shape, data]
+HANDLE = 9      # msgpack [node, worker, generation, id, type]
+ERROR = 10      # msgpack [kind, type, message, traceback]
+COMPLEX = 11    # >dd real, imaginary
+
+NAMES = {
+    BIGINT: "bigint", TUPLE: "tuple", SET: "set", DATE: "date", TIME: "time",
+    DATETIME: "datetime", TIMEDELTA: "timedelta", NDARRAY: "ndarray",
+    HANDLE: "handle", ERROR: "error", COMPLEX: "complex",
+}
