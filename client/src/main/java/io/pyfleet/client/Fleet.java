@@ -1,0 +1,133 @@
+package io.pyfleet.client;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * pyfleet's API: call Python through a pool of supervised worker processes. The same
+ * interface is served by an embedded node ({@code EmbeddedFleet} in cluster-node) and,
+ * later, by a remote gateway.
+ *
+ * <p>Values cross as the protocol's value model: null, Boolean, Long/BigInteger, Double,
+ * String, byte[], List, {@link io.pyfleet.protocol.PyTuple}, Map, Set, java.time types,
+ * {@link io.pyfleet.protocol.NdArray}, {@link io.pyfleet.protocol.PyComplex}. Python
+ * objects with no value encoding come back as {@link PyObject}s that stay in their worker.
+ * Every failure is a {@link PyFleetException} subclass.
+ */
+public interface Fleet extends AutoCloseable {
+
+    /** The general form: any operation of the protocol with its options. */
+    CompletableFuture<Object> submit(Call call);
+
+    /** Calls a function by dotted name: {@code call("os.path.isdir", "/tmp")}. */
+    default Object call(String name, Object... args) {
+        return join(submit(Call.function(name, List.of(args), Map.of())));
+    }
+
+    default Object call(String name, List<?> args, Map<String, ?> kwargs) {
+        return join(submit(Call.function(name, args, kwargs)));
+    }
+
+    default CompletableFuture<Object> callAsync(String name, Object... args) {
+        return submit(Call.function(name, List.of(args), Map.of()));
+    }
+
+    default CompletableFuture<Object> callAsync(String name, List<?> args, Map<String, ?> kwargs) {
+        return submit(Call.function(name, args, kwargs));
+    }
+
+    /** Reads a module constant: {@code constant("math.pi")}. */
+    default Object constant(String name) {
+        return join(submit(Call.constant(name, null)));
+    }
+
+    default Object constant(String name, Coerce coerce) {
+        return join(submit(Call.constant(name, coerce)));
+    }
+
+    /** Instantiates a class: {@code init("datetime.date", List.of(1923, 4, 2), Map.of())}. */
+    default Object init(String className, List<?> args, Map<String, ?> kwargs) {
+        return join(submit(Call.init(className, args, kwargs)));
+    }
+
+    /** Calls a method on a {@link PyObject} or on a plain value rebuilt in Python. */
+    default Object method(Object target, String method, Object... args) {
+        return join(submit(Call.method(target, method, List.of(args), Map.of())));
+    }
+
+    default Object method(Object target, String method, List<?> args, Map<String, ?> kwargs) {
+        return join(submit(Call.method(target, method, args, kwargs)));
+    }
+
+    /** Reads an attribute of a {@link PyObject} or of a plain value. */
+    default Object attr(Object target, String name) {
+        return join(submit(Call.attr(target, name)));
+    }
+
+    /** Calls a builtin: {@code builtin("pow", 6, 42)}. */
+    default Object builtin(String name, Object... args) {
+        return join(submit(Call.builtin(name, List.of(args), Map.of())));
+    }
+
+    /** Calls a function of the operator module: {@code operator("add", 37, 5)}. */
+    default Object operator(String name, Object... args) {
+        return join(submit(Call.operator(name, List.of(args))));
+    }
+
+    /** Imports a module in a worker. */
+    default Object importModule(String module) {
+        return join(submit(Call.importModule(module)));
+    }
+
+    /** Python, NumPy, worker package and protocol versions of a worker. */
+    @SuppressWarnings("unchecked")
+    default Map<String, Object> versions() {
+        return (Map<String, Object>) join(submit(Call.versions()));
+    }
+
+    /** The same call on every worker of the pool: one outcome per worker. */
+    CompletableFuture<List<Outcome>> identicalAsync(Call call);
+
+    default List<Outcome> identical(String name, Object... args) {
+        return join(identicalAsync(Call.function(name, List.of(args), Map.of())));
+    }
+
+    /**
+     * Scatter/gather: the function called once per argument list, spread over the workers;
+     * outcomes in input order, each its value or its error.
+     */
+    CompletableFuture<List<Outcome>> scatterAsync(String name, List<? extends List<?>> argumentSets,
+            CallOptions options);
+
+    default List<Outcome> scatter(String name, List<? extends List<?>> argumentSets) {
+        return join(scatterAsync(name, argumentSets, CallOptions.DEFAULT));
+    }
+
+    /** Number of workers the pool is set to run. */
+    int poolSize();
+
+    /** Grows or shrinks the pool; shrinking lets the removed workers finish their calls first. */
+    void resize(int workers);
+
+    /** Per-worker statistics. */
+    PoolStats stats();
+
+    /** Stops the workers and the node. */
+    @Override
+    void close();
+
+    /** Waits for a future, unwrapping the failure into its {@link PyFleetException}. */
+    static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof PyFleetException p) {
+                throw p;
+            }
+            throw new PyFleetException("call failed: " + e.getCause(), e.getCause());
+        } catch (java.util.concurrent.CancellationException e) {
+            throw new PyFleetException("call cancelled", e);
+        }
+    }
+}

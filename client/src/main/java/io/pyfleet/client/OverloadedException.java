@@ -1,0 +1,10 @@
+package io.pyfleet.client;
+
+/** The node's call queue is full: the call was refused at once and never ran. */
+public class OverloadedException extends PyFleetException {
+    private static final long serialVersionUID = 1L;
+
+    public OverloadedException(String message) {
+        super(message);
+    }
+}

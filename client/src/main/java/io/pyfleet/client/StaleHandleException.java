@@ -1,0 +1,10 @@
+package io.pyfleet.client;
+
+/** The handle names an object its owner no longer holds (released, or its worker restarted). */
+public class StaleHandleException extends PyFleetException {
+    private static final long serialVersionUID = 1L;
+
+    public StaleHandleException(String message) {
+        super(message);
+    }
+}

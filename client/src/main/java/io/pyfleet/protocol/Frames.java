@@ -1,0 +1,108 @@
+package io.pyfleet.protocol;
+
+import io.pyfleet.client.ProtocolException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Objects;
+
+/**
+ * Frames: a 4-byte unsigned big-endian length {@code N} (at least 1), then {@code N} bytes holding one
+ * msgpack message. Lengths are checked against the maximum before anything is allocated or written.
+ */
+public final class Frames {
+    /** The default maximum frame size: 64 MiB. */
+    public static final int DEFAULT_MAX_FRAME = 64 * 1024 * 1024;
+
+    /** Size of the length prefix. */
+    public static final int HEADER_SIZE = 4;
+
+    /** Frames up to this size are written with a single {@code write} call. */
+    private static final int COALESCE_MAX = 8192;
+
+    private Frames() {
+    }
+
+    /**
+     * Reads one frame's payload.
+     *
+     * @return the payload, or {@code null} if the stream ended cleanly before a frame began
+     * @throws ProtocolException if the declared length is 0 or over {@code maxFrame} (nothing is allocated
+     *                           for it), or the stream ends inside the frame
+     */
+    public static byte[] readFrame(InputStream in, int maxFrame) throws IOException {
+        int b0 = in.read();
+        if (b0 < 0) {
+            return null;
+        }
+        byte[] header = new byte[HEADER_SIZE - 1];
+        int got = in.readNBytes(header, 0, header.length);
+        if (got < header.length) {
+            throw new ProtocolException("truncated frame header: the stream ended after " + (1 + got) + " of "
+                    + HEADER_SIZE + " bytes");
+        }
+        long length = ((long) b0 << 24) | ((header[0] & 0xff) << 16) | ((header[1] & 0xff) << 8) | (header[2] & 0xff);
+        if (length > maxFrame) {
+            throw new ProtocolException("frame of " + length + " bytes exceeds the maximum of " + maxFrame + " bytes");
+        }
+        if (length == 0) {
+            throw new ProtocolException("empty frame (length 0)");
+        }
+        byte[] payload = new byte[(int) length];
+        int n = in.readNBytes(payload, 0, payload.length);
+        if (n < payload.length) {
+            throw new ProtocolException("truncated frame: the stream ended after " + n + " of " + length
+                    + " payload bytes");
+        }
+        return payload;
+    }
+
+    /** {@link #readFrame(InputStream, int)} with {@link #DEFAULT_MAX_FRAME}. */
+    public static byte[] readFrame(InputStream in) throws IOException {
+        return readFrame(in, DEFAULT_MAX_FRAME);
+    }
+
+    /**
+     * Writes {@code payload[off, off + len)} as one frame. Does not flush.
+     *
+     * @throws ProtocolException if {@code len} is 0 or over {@code maxFrame}; nothing is written then
+     */
+    public static void writeFrame(OutputStream out, byte[] payload, int off, int len, int maxFrame) throws IOException {
+        Objects.checkFromIndexSize(off, len, payload.length);
+        if (len > maxFrame) {
+            throw new ProtocolException("frame of " + len + " bytes exceeds the maximum of " + maxFrame + " bytes");
+        }
+        if (len == 0) {
+            throw new ProtocolException("cannot write an empty frame");
+        }
+        if (len <= COALESCE_MAX) {
+            // one write call, so an unbuffered stream does not send the header on its own
+            byte[] frame = new byte[HEADER_SIZE + len];
+            putHeader(frame, len);
+            System.arraycopy(payload, off, frame, HEADER_SIZE, len);
+            out.write(frame);
+        } else {
+            out.write(header(len));
+            out.write(payload, off, len);
+        }
+    }
+
+    /** {@link #writeFrame(OutputStream, byte[], int, int, int)} of the whole payload with {@link #DEFAULT_MAX_FRAME}. */
+    public static void writeFrame(OutputStream out, byte[] payload) throws IOException {
+        writeFrame(out, payload, 0, payload.length, DEFAULT_MAX_FRAME);
+    }
+
+    /** The 4-byte big-endian length prefix of a frame of {@code len} bytes. */
+    public static byte[] header(int len) {
+        byte[] h = new byte[HEADER_SIZE];
+        putHeader(h, len);
+        return h;
+    }
+
+    private static void putHeader(byte[] b, int len) {
+        b[0] = (byte) (len >>> 24);
+        b[1] = (byte) (len >>> 16);
+        b[2] = (byte) (len >>> 8);
+        b[3] = (byte) len;
+    }
+}

@@ -1,0 +1,28 @@
+package io.pyfleet.protocol;
+
+import java.util.Objects;
+
+/**
+ * A reference to an object that stays in a Python worker (ext {@value ExtCodes#HANDLE}). Here it is only
+ * a value; releasing it is the client's business.
+ *
+ * @param node       the node that owns the worker
+ * @param worker     the worker id
+ * @param generation the worker's generation (restart count): a handle from an older one is stale
+ * @param id         the object's id within the worker
+ * @param type       the qualified Python type name of the object, e.g. {@code builtins.object}
+ */
+public record Handle(String node, String worker, long generation, long id, String type) implements HandleRef {
+    /** Checks that no field is {@code null}. */
+    public Handle {
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(worker, "worker");
+        Objects.requireNonNull(type, "type");
+    }
+
+    /** This handle itself. */
+    @Override
+    public Handle handle() {
+        return this;
+    }
+}

@@ -1,0 +1,6 @@
+package io.pyfleet.protocol;
+
+/** Anything that stands for a handle on the wire (a client-side PyObject, or the Handle itself). */
+public interface HandleRef {
+    Handle handle();
+}

@@ -1,0 +1,118 @@
+package io.pyfleet.protocol;
+
+import io.pyfleet.client.ProtocolException;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The messages frames carry (spec/PROTOCOL.md, "Frames"): msgpack arrays {@code [type, id, ...]}. The
+ * builders return a frame's payload (the msgpack bytes, without the length prefix); {@link Incoming#parse}
+ * reads one.
+ */
+public final class Messages {
+    /** {@code [0, id, op, target, args, kwargs, opts]}, node to worker. */
+    public static final int REQUEST = 0;
+    /** {@code [1, id, value]}. */
+    public static final int REPLY = 1;
+    /** {@code [2, id, [kind, type, message, traceback]]}. */
+    public static final int ERROR = 2;
+    /** {@code [3, id, value]}, before the request's reply or error. */
+    public static final int EVENT = 3;
+    /** {@code [4, 0, [stream, text]]}. */
+    public static final int LOG = 4;
+    /** {@code [5, 0, {protocol, pid, python, numpy, package, worker, max_frame}]}, the worker's first frame. */
+    public static final int HELLO = 5;
+
+    /** The protocol version this codec implements. */
+    public static final int PROTOCOL_VERSION = 1;
+
+    private Messages() {
+    }
+
+    /**
+     * A request. Empty or {@code null} {@code args}, {@code kwargs} and {@code opts} are sent as nil.
+     *
+     * @param id     the request id, 1..2^63-1
+     * @param op     the operation ({@code call}, {@code method}, ...)
+     * @param target a dotted name or an object (often a {@link Handle}); may be {@code null}
+     * @throws ProtocolException if a value cannot be encoded
+     */
+    public static byte[] request(long id, String op, Object target, List<?> args, Map<String, ?> kwargs,
+                                 Map<String, ?> opts) {
+        checkId(id, 1);
+        Objects.requireNonNull(op, "op");
+        WireBuffer w = WireBuffer.acquire();
+        try {
+            w.arrayHeader(7);
+            w.integer(REQUEST);
+            w.integer(id);
+            w.string(op);
+            ValueCodec.write(w, target, 1);
+            if (args == null || args.isEmpty()) {
+                w.nil();
+            } else {
+                ValueCodec.writeList(w, args, 1);
+            }
+            writeOptionalMap(w, kwargs);
+            writeOptionalMap(w, opts);
+            return w.toByteArray();
+        } finally {
+            w.release();
+        }
+    }
+
+    private static void writeOptionalMap(WireBuffer w, Map<String, ?> map) {
+        if (map == null || map.isEmpty()) {
+            w.nil();
+        } else {
+            ValueCodec.writeMap(w, map, 1);
+        }
+    }
+
+    /** A reply: {@code [1, id, value]}. */
+    public static byte[] reply(long id, Object value) {
+        return withValue(REPLY, checkId(id, 1), value);
+    }
+
+    /** An event: {@code [3, id, value]}. */
+    public static byte[] event(long id, Object value) {
+        return withValue(EVENT, checkId(id, 1), value);
+    }
+
+    /** An error frame: {@code [2, id, [kind, type, message, traceback]]}; id 0 when no request applies. */
+    public static byte[] error(long id, RemoteError error) {
+        checkId(id, 0);
+        return withValue(ERROR, id, List.of(error.kind(), error.type(), error.message(), error.traceback()));
+    }
+
+    /** A log line: {@code [4, 0, [stream, text]]}. */
+    public static byte[] log(String stream, String text) {
+        return withValue(LOG, 0, List.of(stream, text));
+    }
+
+    /** A hello: {@code [5, 0, info]}. */
+    public static byte[] hello(Map<String, ?> info) {
+        return withValue(HELLO, 0, Objects.requireNonNull(info, "info"));
+    }
+
+    private static byte[] withValue(int type, long id, Object value) {
+        WireBuffer w = WireBuffer.acquire();
+        try {
+            w.arrayHeader(3);
+            w.integer(type);
+            w.integer(id);
+            ValueCodec.write(w, value, 1);
+            return w.toByteArray();
+        } finally {
+            w.release();
+        }
+    }
+
+    private static long checkId(long id, long min) {
+        if (id < min) {
+            throw new IllegalArgumentException("request id " + id + " out of range " + min + "..2^63-1");
+        }
+        return id;
+    }
+}

@@ -1,0 +1,316 @@
+package io.pyfleet.protocol;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A NumPy array by value (ext {@value ExtCodes#NDARRAY}): a dtype from {@link #DTYPES}, a shape, and the
+ * elements' C-order little-endian bytes. Immutable: the constructor copies the shape and the data, and
+ * {@link #shape()} and {@link #data()} return copies; {@link #buffer()} is a read-only view.
+ * Equality compares dtype, shape and data bytes.
+ *
+ * @param dtype the NumPy {@code descr}, e.g. {@code <f8}
+ * @param shape the dimensions, each non-negative (empty for a 0-d array)
+ * @param data  exactly {@code size() * itemSize()} bytes
+ */
+public record NdArray(String dtype, long[] shape, byte[] data) {
+    /** The dtypes the wire carries, as NumPy {@code descr} strings. */
+    public static final List<String> DTYPES =
+            List.of("|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8", "<f4", "<f8", "<c16");
+
+    /** At most this many dimensions, as in NumPy. */
+    public static final int MAX_DIMS = 64;
+
+    /**
+     * Validates and copies.
+     *
+     * @throws IllegalArgumentException for an unknown dtype, a negative dimension, or a data length that
+     *                                  does not match the shape
+     */
+    public NdArray {
+        Objects.requireNonNull(dtype, "dtype");
+        Objects.requireNonNull(shape, "shape");
+        Objects.requireNonNull(data, "data");
+        shape = shape.clone();
+        long expected = byteLength(dtype, shape);
+        if (expected != data.length) {
+            throw new IllegalArgumentException("ndarray " + dtype + " of shape " + Arrays.toString(shape)
+                    + " needs " + expected + " data bytes, got " + data.length);
+        }
+        data = data.clone();
+    }
+
+    /** The item size in bytes of {@code dtype}, or -1 if it is not one of {@link #DTYPES}. */
+    public static int itemSize(String dtype) {
+        return switch (dtype) {
+            case "|b1", "|i1", "|u1" -> 1;
+            case "<i2", "<u2" -> 2;
+            case "<i4", "<u4", "<f4" -> 4;
+            case "<i8", "<u8", "<f8" -> 8;
+            case "<c16" -> 16;
+            default -> -1;
+        };
+    }
+
+    /**
+     * The data length {@code dtype} and {@code shape} call for.
+     *
+     * @throws IllegalArgumentException for an unknown dtype, too many or negative dimensions, or a size
+     *                                  over {@link Integer#MAX_VALUE} bytes
+     */
+    static long byteLength(String dtype, long[] shape) {
+        int itemSize = itemSize(dtype);
+        if (itemSize < 0) {
+            throw new IllegalArgumentException("unsupported ndarray dtype '" + dtype + "' (supported: " + DTYPES + ")");
+        }
+        if (shape.length > MAX_DIMS) {
+            throw new IllegalArgumentException("ndarray has " + shape.length + " dimensions, at most " + MAX_DIMS);
+        }
+        boolean empty = false;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative ndarray dimension in " + Arrays.toString(shape));
+            }
+            empty |= d == 0;
+        }
+        if (empty) {
+            return 0;
+        }
+        long n = itemSize;
+        for (long d : shape) {
+            if (n > Integer.MAX_VALUE / d) {
+                throw new IllegalArgumentException("ndarray of shape " + Arrays.toString(shape) + " is too large");
+            }
+            n *= d;
+        }
+        return n;
+    }
+
+    /** A 1-d {@code <f8} array of {@code values}, or of the given shape. */
+    public static NdArray ofDoubles(double[] values, long... shape) {
+        byte[] b = new byte[Math.multiplyExact(values.length, 8)];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(values);
+        return new NdArray("<f8", shapeOf(values.length, shape), b);
+    }
+
+    /** A 1-d {@code <f4} array of {@code values}, or of the given shape. */
+    public static NdArray ofFloats(float[] values, long... shape) {
+        byte[] b = new byte[Math.multiplyExact(values.length, 4)];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values);
+        return new NdArray("<f4", shapeOf(values.length, shape), b);
+    }
+
+    /** A 1-d {@code <i8} array of {@code values}, or of the given shape. */
+    public static NdArray ofLongs(long[] values, long... shape) {
+        byte[] b = new byte[Math.multiplyExact(values.length, 8)];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(values);
+        return new NdArray("<i8", shapeOf(values.length, shape), b);
+    }
+
+    /** A 1-d {@code <i4} array of {@code values}, or of the given shape. */
+    public static NdArray ofInts(int[] values, long... shape) {
+        byte[] b = new byte[Math.multiplyExact(values.length, 4)];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(values);
+        return new NdArray("<i4", shapeOf(values.length, shape), b);
+    }
+
+    /** A 1-d {@code |b1} array of {@code values}, or of the given shape. */
+    public static NdArray ofBooleans(boolean[] values, long... shape) {
+        byte[] b = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            b[i] = values[i] ? (byte) 1 : 0;
+        }
+        return new NdArray("|b1", shapeOf(values.length, shape), b);
+    }
+
+    private static long[] shapeOf(int length, long[] shape) {
+        return shape.length == 0 ? new long[] {length} : shape;
+    }
+
+    /** A copy of the dimensions. */
+    @Override
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    /** A copy of the data bytes; {@link #buffer()} avoids the copy. */
+    @Override
+    public byte[] data() {
+        return data.clone();
+    }
+
+    /** The dimensions, not copied: the codec's access. */
+    long[] shapeRef() {
+        return shape;
+    }
+
+    /** The data, not copied: the codec's access. */
+    byte[] dataRef() {
+        return data;
+    }
+
+    /** A read-only little-endian view of the data. */
+    public ByteBuffer buffer() {
+        return ByteBuffer.wrap(data).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The number of dimensions. */
+    public int ndim() {
+        return shape.length;
+    }
+
+    /** The number of elements: the product of the shape (1 for a 0-d array). */
+    public long size() {
+        return data.length / itemSize();
+    }
+
+    /** The size of one element in bytes. */
+    public int itemSize() {
+        return itemSize(dtype);
+    }
+
+    /**
+     * The elements as doubles, converted from any dtype; a {@code <c16} array gives real and imaginary
+     * parts interleaved ({@code 2 * size()} values).
+     */
+    public double[] toDoubleArray() {
+        ByteBuffer bb = buffer();
+        switch (dtype) {
+            case "<f8", "<c16" -> {
+                double[] out = new double[data.length / 8];
+                bb.asDoubleBuffer().get(out);
+                return out;
+            }
+            case "<f4" -> {
+                double[] out = new double[data.length / 4];
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = bb.getFloat(i * 4);
+                }
+                return out;
+            }
+            case "<u8" -> {
+                double[] out = new double[data.length / 8];
+                for (int i = 0; i < out.length; i++) {
+                    long v = bb.getLong(i * 8);
+                    out[i] = v >= 0 ? v : ((v >>> 1) | (v & 1)) * 2.0;
+                }
+                return out;
+            }
+            default -> {
+                double[] out = new double[(int) size()];
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = integer(bb, i);
+                }
+                return out;
+            }
+        }
+    }
+
+    /** The elements as floats: {@code <f4} exactly, other real dtypes converted. */
+    public float[] toFloatArray() {
+        if (dtype.equals("<f4")) {
+            float[] out = new float[data.length / 4];
+            buffer().asFloatBuffer().get(out);
+            return out;
+        }
+        if (dtype.equals("<c16")) {
+            throw new IllegalStateException("toFloatArray() on a complex array");
+        }
+        double[] d = toDoubleArray();
+        float[] out = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            out[i] = (float) d[i];
+        }
+        return out;
+    }
+
+    /**
+     * The elements as longs, from a boolean or integer dtype.
+     *
+     * @throws IllegalStateException for a floating or complex dtype
+     * @throws ArithmeticException   for a {@code <u8} value over {@link Long#MAX_VALUE}
+     */
+    public long[] toLongArray() {
+        ByteBuffer bb = buffer();
+        if (dtype.equals("<i8")) {
+            long[] out = new long[data.length / 8];
+            bb.asLongBuffer().get(out);
+            return out;
+        }
+        long[] out = new long[(int) size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = integer(bb, i);
+        }
+        return out;
+    }
+
+    /**
+     * The elements as ints, from a boolean or integer dtype.
+     *
+     * @throws IllegalStateException for a floating or complex dtype
+     * @throws ArithmeticException   for a value outside the int range
+     */
+    public int[] toIntArray() {
+        ByteBuffer bb = buffer();
+        if (dtype.equals("<i4")) {
+            int[] out = new int[data.length / 4];
+            bb.asIntBuffer().get(out);
+            return out;
+        }
+        int[] out = new int[(int) size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Math.toIntExact(integer(bb, i));
+        }
+        return out;
+    }
+
+    /** The elements as booleans (non-zero is true), from a boolean or integer dtype. */
+    public boolean[] toBooleanArray() {
+        ByteBuffer bb = buffer();
+        boolean[] out = new boolean[(int) size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = integer(bb, i) != 0;
+        }
+        return out;
+    }
+
+    private long integer(ByteBuffer bb, int i) {
+        return switch (dtype) {
+            case "|b1" -> bb.get(i) != 0 ? 1 : 0;
+            case "|i1" -> bb.get(i);
+            case "|u1" -> bb.get(i) & 0xffL;
+            case "<i2" -> bb.getShort(i * 2);
+            case "<u2" -> bb.getShort(i * 2) & 0xffffL;
+            case "<i4" -> bb.getInt(i * 4);
+            case "<u4" -> bb.getInt(i * 4) & 0xffffffffL;
+            case "<i8" -> bb.getLong(i * 8);
+            case "<u8" -> {
+                long v = bb.getLong(i * 8);
+                if (v < 0) {
+                    throw new ArithmeticException("uint64 value " + Long.toUnsignedString(v) + " overflows a long");
+                }
+                yield v;
+            }
+            default -> throw new IllegalStateException("ndarray of dtype " + dtype + " is not of a boolean or integer dtype");
+        };
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof NdArray a && dtype.equals(a.dtype) && Arrays.equals(shape, a.shape)
+                && Arrays.equals(data, a.data);
+    }
+
+    @Override
+    public int hashCode() {
+        return (dtype.hashCode() * 31 + Arrays.hashCode(shape)) * 31 + Arrays.hashCode(data);
+    }
+
+    @Override
+    public String toString() {
+        return "NdArray[dtype=" + dtype + ", shape=" + Arrays.toString(shape) + ", " + data.length + " bytes]";
+    }
+}

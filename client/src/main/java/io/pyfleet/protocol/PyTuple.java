@@ -1,0 +1,50 @@
+package io.pyfleet.protocol;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A Python {@code tuple} (ext {@value ExtCodes#TUPLE}). Immutable: the items are copied into an
+ * unmodifiable list, which may hold {@code null} (Python {@code None}).
+ *
+ * @param items the items, in order
+ */
+public record PyTuple(List<Object> items) {
+    private static final PyTuple EMPTY = new PyTuple(List.of());
+
+    /** Copies {@code items}; {@code null} items are allowed. */
+    public PyTuple {
+        Objects.requireNonNull(items, "items");
+        items = Collections.unmodifiableList(new ArrayList<>(items));
+    }
+
+    /** A tuple of the given items ({@code null} items allowed). */
+    public static PyTuple of(Object... items) {
+        return items.length == 0 ? EMPTY : new PyTuple(Arrays.asList(items));
+    }
+
+    /** The number of items. */
+    public int size() {
+        return items.size();
+    }
+
+    /** The item at {@code index}. */
+    public Object get(int index) {
+        return items.get(index);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("PyTuple(");
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append(items.get(i));
+        }
+        return sb.append(items.size() == 1 ? ",)" : ")").toString();
+    }
+}
