@@ -1,0 +1,59 @@
+package io.pyfleet.node.worker;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pyfleet.node.TestPython;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** A worker must not outlive its JVM, even after kill -9 and even in the middle of a call. */
+class NoOrphanTest {
+
+    @Test
+    void workerExitsWhenItsJvmIsKilled() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process jvm = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                OrphanProbe.class.getName(), TestPython.interpreter()).redirectErrorStream(true).start();
+        long workerPid = -1;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = out.readLine()) != null; ) {
+                if (line.startsWith("worker-pid ")) {
+                    workerPid = Long.parseLong(line.substring(11).trim());
+                    break;
+                }
+            }
+            assertTrue(workerPid > 0, "the probe JVM started a worker");
+            Optional<ProcessHandle> worker = ProcessHandle.of(workerPid);
+            assertTrue(worker.isPresent() && worker.get().isAlive(), "worker is running before the kill");
+            new ProcessBuilder("kill", "-9", Long.toString(jvm.pid())).start().waitFor();
+            jvm.waitFor();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (running(workerPid) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertFalse(running(workerPid), "worker " + workerPid + " outlived its JVM");
+        } finally {
+            jvm.destroyForcibly();
+            if (workerPid > 0) {
+                ProcessHandle.of(workerPid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    /** Alive and not a zombie waiting for a reaper that a container may not have. */
+    private static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+}
