@@ -191,7 +191,7 @@ public final class WorkerProcess implements AutoCloseable {
         Pending pending;
         synchronized (writeLock) {
             if (closed) {
-                return CompletableFuture.failedFuture(new WorkerLostException("worker " + describe()
+                return CompletableFuture.failedFuture(new NotStartedException("worker " + describe()
                         + " is no longer running" + (deathReason == null ? "" : ": " + deathReason)));
             }
             pending = new Pending(nextId++, onEvent, timeout);
@@ -273,7 +273,7 @@ public final class WorkerProcess implements AutoCloseable {
                 dispatch(Incoming.parse(frame));
             }
         } catch (IOException | RuntimeException e) {
-            if (!closed) {
+            if (!closed && process.isAlive()) {
                 log.warn("channel of worker {} broke: {}", describe(), e.toString());
                 if (e instanceof ProtocolException && deathReason == null) {
                     deathReason = "the node read a bad frame from it: " + e.getMessage();

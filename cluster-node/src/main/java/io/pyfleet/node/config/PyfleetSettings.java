@@ -1,0 +1,105 @@
+package io.pyfleet.node.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import io.pyfleet.node.worker.WorkerOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The {@code pyfleet} configuration section as an immutable record. Every key is
+ * documented in conf/application.conf.
+ */
+public record PyfleetSettings(String nodeName, Worker worker, Pool pool, Supervision supervision, Scatter scatter) {
+
+    /** How worker processes are started. */
+    public record Worker(String interpreter, List<Path> pythonPath, Map<String, String> environment,
+            Path workingDirectory, Duration startTimeout, Duration stopTimeout, int maxFrameSize, long memoryLimit) {
+    }
+
+    /** The pool of workers and its node queue. */
+    public record Pool(int size, Strategy strategy, int pipelineDepth, int queueBound, Duration callTimeout) {
+    }
+
+    /** Restart back-off and intensity. */
+    public record Supervision(Duration minBackoff, Duration maxBackoff, double randomFactor, int maxRestarts,
+            Duration within) {
+    }
+
+    /** Scatter/gather jobs. */
+    public record Scatter(Duration jobTimeout) {
+    }
+
+    /** How the router picks a worker for a call that has no handle in it. */
+    public enum Strategy {
+        LEAST_IN_FLIGHT, ROUND_ROBIN, RANDOM;
+
+        static Strategy parse(String text) {
+            try {
+                return valueOf(text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException.BadValue("pyfleet.pool.strategy",
+                        "'" + text + "' is not one of least-in-flight, round-robin, random");
+            }
+        }
+    }
+
+    /** The defaults: application.conf on the classpath, system properties over it. */
+    public static PyfleetSettings load() {
+        return from(ConfigFactory.load());
+    }
+
+    public static PyfleetSettings from(Config root) {
+        Config c = root.getConfig("pyfleet");
+        Config w = c.getConfig("worker");
+        Map<String, String> env = new LinkedHashMap<>();
+        w.getConfig("environment").entrySet().forEach(e -> env.put(e.getKey(), String.valueOf(e.getValue().unwrapped())));
+        String dir = w.getString("working-directory");
+        long maxFrame = w.getBytes("max-frame-size");
+        if (maxFrame < 1024 || maxFrame > Integer.MAX_VALUE - 16) {
+            throw new ConfigException.BadValue("pyfleet.worker.max-frame-size", "must be between 1 KiB and 2 GiB");
+        }
+        Worker worker = new Worker(w.getString("interpreter"),
+                w.getStringList("python-path").stream().map(Path::of).toList(), Map.copyOf(env),
+                dir.isEmpty() ? null : Path.of(dir), w.getDuration("start-timeout"), w.getDuration("stop-timeout"),
+                (int) maxFrame, w.getBytes("memory-limit"));
+        Config p = c.getConfig("pool");
+        int size = p.getInt("size");
+        if (size < 0) {
+            throw new ConfigException.BadValue("pyfleet.pool.size", "must be 0 (one per core) or more");
+        }
+        Pool pool = new Pool(size == 0 ? Runtime.getRuntime().availableProcessors() : size,
+                Strategy.parse(p.getString("strategy")), positive(p, "pipeline-depth"), positive(p, "queue-bound"),
+                p.getDuration("call-timeout"));
+        Config s = c.getConfig("supervision");
+        Supervision supervision = new Supervision(s.getDuration("min-backoff"), s.getDuration("max-backoff"),
+                s.getDouble("random-factor"), s.getInt("max-restarts"), s.getDuration("within"));
+        return new PyfleetSettings(c.getString("node-name"), worker, pool, supervision,
+                new Scatter(c.getConfig("scatter").getDuration("job-timeout")));
+    }
+
+    private static int positive(Config c, String key) {
+        int value = c.getInt(key);
+        if (value < 1) {
+            throw new ConfigException.BadValue(key, "must be at least 1");
+        }
+        return value;
+    }
+
+    /** Start options of one worker slot. */
+    public WorkerOptions workerOptions(String workerId, long generation) {
+        return new WorkerOptions(worker.interpreter(), worker.pythonPath(), worker.environment(),
+                worker.workingDirectory(), worker.startTimeout(), worker.stopTimeout(), worker.maxFrameSize(),
+                worker.memoryLimit(), nodeName, workerId, generation);
+    }
+
+    public PyfleetSettings withPoolSize(int size) {
+        return new PyfleetSettings(nodeName, worker, new Pool(size, pool.strategy(), pool.pipelineDepth(),
+                pool.queueBound(), pool.callTimeout()), supervision, scatter);
+    }
+}

@@ -1,0 +1,343 @@
+package io.pyfleet.node.pool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pyfleet.client.Call;
+import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.CallTimeoutException;
+import io.pyfleet.client.Fleet;
+import io.pyfleet.client.OverloadedException;
+import io.pyfleet.client.Outcome;
+import io.pyfleet.client.PoolFailedException;
+import io.pyfleet.client.PoolStats;
+import io.pyfleet.client.PyFleetException;
+import io.pyfleet.client.PyObject;
+import io.pyfleet.client.PythonException;
+import io.pyfleet.client.StaleHandleException;
+import io.pyfleet.client.WorkerLostException;
+import io.pyfleet.node.TestFleets;
+import io.pyfleet.node.embedded.EmbeddedFleet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The supervised pool through the embedded Fleet: real actors, real CPython workers. */
+class PoolTest {
+
+    private static void awaitFullPool(Fleet fleet, int size) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            PoolStats stats = fleet.stats();
+            if (stats.workers().size() == size && stats.workers().stream().allMatch(PoolStats.WorkerStats::ready)) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("pool did not return to " + size + " serving workers: " + fleet.stats());
+    }
+
+    /** Waits until the worker slot serves again after its n-th restart. */
+    private static PoolStats.WorkerStats awaitRestarts(Fleet fleet, String id, int restarts) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline) {
+            PoolStats.WorkerStats w = worker(fleet, id);
+            if (w.ready() && w.restarts() >= restarts) {
+                return w;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("worker " + id + " did not restart: " + fleet.stats());
+    }
+
+    private static PoolStats.WorkerStats worker(Fleet fleet, String id) {
+        return fleet.stats().workers().stream().filter(w -> w.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void killDashNineMidCallFailsThatCallerAndThePoolHeals() throws Exception {
+        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+            Object handle = fleet.init("pyfleet_testmods.Owner", List.of("victim"), Map.of());
+            PyObject victim = assertInstanceOf(PyObject.class, handle);
+            long pid = (Long) fleet.method(victim, "where");
+            CompletableFuture<Object> sleeping = fleet.submit(Call.method(victim, "where", List.of(), Map.of()));
+            sleeping.get(5, TimeUnit.SECONDS);
+            CompletableFuture<Object> stuck = fleet.submit(Call.function("time.sleep", List.of(30), Map.of()));
+            // Route the sleeper to the victim's worker by waiting until that worker is busy with it.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            String busy = null;
+            while (busy == null && System.nanoTime() < deadline) {
+                busy = fleet.stats().workers().stream().filter(w -> w.inFlight() > 0).map(PoolStats.WorkerStats::id)
+                        .findFirst().orElse(null);
+            }
+            assertTrue(busy != null, "the sleeping call reached a worker");
+            long busyPid = worker(fleet, busy).pid();
+            Thread.sleep(100);
+            long killedAt = System.nanoTime();
+            new ProcessBuilder("kill", "-9", Long.toString(busyPid)).start().waitFor();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> stuck.get(1, TimeUnit.SECONDS));
+            assertInstanceOf(WorkerLostException.class, e.getCause());
+            assertTrue((System.nanoTime() - killedAt) < TimeUnit.SECONDS.toNanos(1));
+            PoolStats.WorkerStats restarted = awaitRestarts(fleet, busy, 1);
+            awaitFullPool(fleet, 2);
+            assertEquals(3L, fleet.operator("add", 1, 2));
+            assertEquals(1, restarted.restarts());
+            assertNotEquals(busyPid, restarted.pid());
+            if (busyPid == pid) {
+                assertThrows(StaleHandleException.class, () -> fleet.method(victim, "where"));
+            } else {
+                assertEquals(pid, fleet.method(victim, "where"), "the other worker's object survived");
+            }
+        }
+    }
+
+    @Test
+    void aCallSleepingForeverTimesOutAndItsWorkerIsReplaced() throws Exception {
+        try (EmbeddedFleet fleet = TestFleets.start(1, Map.of("pyfleet.pool.call-timeout", "500ms"))) {
+            long before = fleet.stats().workers().get(0).pid();
+            PyFleetException e = assertThrows(PyFleetException.class, () -> fleet.call("time.sleep", 3600));
+            assertInstanceOf(CallTimeoutException.class, e);
+            PoolStats.WorkerStats after = awaitRestarts(fleet, "w1", 1);
+            assertNotEquals(before, after.pid());
+            assertEquals(1, after.restarts());
+            assertEquals(42L, fleet.operator("mul", 6, 7));
+            Call quick = Call.function("pyfleet_testmods.sleep_then", List.of(0.05, "ok"), Map.of())
+                    .with(CallOptions.builder().timeout(Duration.ofSeconds(5)).build());
+            assertEquals("ok", Fleet.join(fleet.submit(quick)), "a per-call timeout overrides the default");
+        }
+    }
+
+    @Test
+    void aCallAllocatingWithoutBoundDiesAlone() throws Exception {
+        try (EmbeddedFleet fleet = TestFleets.start(2, Map.of("pyfleet.worker.memory-limit", "1GiB"))) {
+            CompletableFuture<Object> steady = fleet.submit(Call.function("pyfleet_testmods.sleep_then",
+                    List.of(1.0, "steady"), Map.of()));
+            PyFleetException e = assertThrows(PyFleetException.class, () -> fleet.call("pyfleet_testmods.eat_memory"));
+            assertTrue(e instanceof WorkerLostException
+                    || e instanceof PythonException p && p.pythonType().equals("builtins.MemoryError"), e.toString());
+            assertEquals("steady", steady.get(10, TimeUnit.SECONDS), "the other worker's call was untouched");
+            awaitFullPool(fleet, 2);
+            assertEquals(5L, fleet.operator("add", 2, 3));
+        }
+    }
+
+    @Test
+    void exceedingTheRestartIntensityFailsThePoolClearly() throws Exception {
+        Map<String, Object> strict = Map.of("pyfleet.supervision.max-restarts", 2,
+                "pyfleet.supervision.within", "1m", "pyfleet.supervision.min-backoff", "1ms");
+        try (EmbeddedFleet fleet = TestFleets.start(1, strict)) {
+            for (int kill = 0; kill < 3; kill++) {
+                awaitFullPool(fleet, 1);
+                fleet.killWorker("w1");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (fleet.stats().workers().get(0).ready() && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (fleet.stats().failed() == null && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            String failure = fleet.stats().failed();
+            assertTrue(failure != null && failure.contains("restart intensity"), String.valueOf(failure));
+            PoolFailedException e = assertThrows(PoolFailedException.class, () -> fleet.operator("add", 1, 2));
+            assertTrue(e.getMessage().contains("w1"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aBrokenInterpreterFailsTheStartAtOnce() {
+        PoolFailedException e = assertThrows(PoolFailedException.class,
+                () -> TestFleets.start(2, Map.of("pyfleet.worker.interpreter", "/nonexistent/python3")));
+        assertTrue(e.getMessage().contains("/nonexistent/python3"), e.getMessage());
+    }
+
+    @Test
+    void twoThousandConcurrentCallsEachEndInExactlyOneOutcome() throws Exception {
+        try (EmbeddedFleet fleet = TestFleets.start(2, Map.of("pyfleet.pool.call-timeout", "2s"))) {
+            int n = 2000;
+            List<CompletableFuture<Object>> futures = new ArrayList<>();
+            AtomicInteger completions = new AtomicInteger();
+            for (int i = 0; i < n; i++) {
+                CompletableFuture<Object> f = switch (i % 4) {
+                    case 0 -> fleet.callAsync("operator.add", i, 1);
+                    case 1 -> fleet.callAsync("pyfleet_testmods.square_or_fail", i);
+                    case 2 -> fleet.callAsync("pyfleet_testmods.boom", "item " + i);
+                    default -> fleet.callAsync("pyfleet_testmods.sleep_then", 0.0005, i);
+                };
+                f.whenComplete((v, t) -> completions.incrementAndGet());
+                futures.add(f);
+                if (i == n / 2) {
+                    fleet.killWorker("w1");
+                }
+            }
+            int ok = 0;
+            int failed = 0;
+            for (int i = 0; i < n; i++) {
+                try {
+                    Object v = futures.get(i).get(60, TimeUnit.SECONDS);
+                    ok++;
+                    switch (i % 4) {
+                        case 0 -> assertEquals((long) i + 1, v);
+                        case 1 -> assertEquals((long) i * i, v);
+                        case 3 -> assertEquals((long) i, v);
+                        default -> throw new AssertionError("boom returned " + v);
+                    }
+                } catch (ExecutionException e) {
+                    failed++;
+                    assertInstanceOf(PyFleetException.class, e.getCause());
+                    if (i % 4 != 2 && !(i % 4 == 1 && i % 7 == 0)) {
+                        assertInstanceOf(WorkerLostException.class, e.getCause(), "item " + i);
+                    }
+                }
+            }
+            assertEquals(n, ok + failed);
+            Thread.sleep(100);
+            assertEquals(n, completions.get(), "every future completed once");
+            assertTrue(failed >= n / 4, "every boom failed");
+            assertTrue(failed <= n / 4 + n / 28 + 2 + 40, "only the killed worker's call in service was lost: " + failed);
+        }
+    }
+
+    @Test
+    void handleCallsGoToTheirOwnerEvenWithOtherWorkersIdle() throws Exception {
+        try (EmbeddedFleet fleet = TestFleets.start(3)) {
+            PyObject owner = (PyObject) fleet.init("pyfleet_testmods.Owner", List.of("mine"), Map.of());
+            long ownerPid = worker(fleet, owner.handle().worker()).pid();
+            List<CompletableFuture<Object>> calls = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                calls.add(fleet.submit(Call.method(owner, "where", List.of(), Map.of())));
+            }
+            for (CompletableFuture<Object> c : calls) {
+                assertEquals(ownerPid, c.get(10, TimeUnit.SECONDS));
+            }
+            assertEquals("mine", fleet.attr(owner, "label"));
+            Set<Object> pids = new HashSet<>();
+            for (Outcome o : fleet.identical("os.getpid")) {
+                pids.add(o.get());
+            }
+            assertEquals(3, pids.size(), "identical call reached every worker");
+        }
+    }
+
+    @Test
+    void scatterOfAThousandItemsKeepsOrderAndErrorsInPlace() {
+        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+            List<List<?>> items = new ArrayList<>();
+            for (int i = 1; i <= 1000; i++) {
+                items.add(List.of(i));
+            }
+            List<Outcome> outcomes = fleet.scatter("pyfleet_testmods.square_or_fail", items);
+            assertEquals(1000, outcomes.size());
+            for (int i = 1; i <= 1000; i++) {
+                Outcome o = outcomes.get(i - 1);
+                if (i % 7 == 0) {
+                    PythonException e = assertInstanceOf(PythonException.class, o.error(), "item " + i);
+                    assertEquals("builtins.ArithmeticError", e.pythonType());
+                    assertEquals(i + " is a multiple of 7", e.pythonMessage());
+                } else {
+                    assertEquals((long) i * i, o.get(), "item " + i);
+                }
+            }
+            assertTrue(fleet.stats().workers().stream().allMatch(w -> w.calls() > 0), "both workers took part");
+            assertEquals(List.of(), fleet.scatter("math.sqrt", List.of()));
+        }
+    }
+
+    @Test
+    void aScatterItemThatKillsItsWorkerFailsAloneAndTheRestSucceed() {
+        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+            List<List<?>> items = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                items.add(List.of(i));
+            }
+            List<Outcome> outcomes = fleet.scatter("pyfleet_testmods.die_on_13", items);
+            for (int i = 0; i < outcomes.size(); i++) {
+                if (i == 13) {
+                    assertInstanceOf(WorkerLostException.class, outcomes.get(i).error());
+                } else {
+                    assertEquals((long) i, outcomes.get(i).get(), "item " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aFullQueueRefusesNewCallsAtOnce() throws Exception {
+        Map<String, Object> tiny = Map.of("pyfleet.pool.pipeline-depth", 1, "pyfleet.pool.queue-bound", 3);
+        try (EmbeddedFleet fleet = TestFleets.start(1, tiny)) {
+            List<CompletableFuture<Object>> calls = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                calls.add(fleet.callAsync("pyfleet_testmods.sleep_then", 0.2, i));
+            }
+            int overloaded = 0;
+            int done = 0;
+            for (CompletableFuture<Object> c : calls) {
+                try {
+                    c.get(10, TimeUnit.SECONDS);
+                    done++;
+                } catch (ExecutionException e) {
+                    assertInstanceOf(OverloadedException.class, e.getCause());
+                    overloaded++;
+                }
+            }
+            assertEquals(4, done, "one in the worker, three in the queue");
+            assertEquals(6, overloaded);
+        }
+    }
+
+    @Test
+    void resizeGrowsAndShrinksAfterDraining() throws Exception {
+        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+            fleet.resize(3);
+            awaitFullPool(fleet, 3);
+            List<CompletableFuture<Object>> slow = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                slow.add(fleet.callAsync("pyfleet_testmods.sleep_then", 0.3, i));
+            }
+            Thread.sleep(50);
+            fleet.resize(1);
+            for (int i = 0; i < 6; i++) {
+                assertEquals((long) i, slow.get(i).get(10, TimeUnit.SECONDS), "drained, not dropped");
+            }
+            awaitFullPool(fleet, 1);
+            assertEquals(1, fleet.identical("os.getpid").size());
+        }
+    }
+
+    @Test
+    void handlesAreReleasedOnCloseAndByTheCleaner() throws Exception {
+        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+            PyObject kept = (PyObject) fleet.builtin("object");
+            kept.close();
+            assertThrows(StaleHandleException.class, () -> fleet.builtin("repr", kept));
+            long before = ((Number) fleet.versions().get("handles")).longValue();
+            for (int i = 0; i < 50; i++) {
+                assertInstanceOf(PyObject.class, fleet.builtin("object"));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long held = before + 50;
+            while (held > before && System.nanoTime() < deadline) {
+                System.gc();
+                Thread.sleep(20);
+                held = ((Number) fleet.versions().get("handles")).longValue();
+            }
+            assertEquals(before, held, "unreachable PyObjects were released");
+            assertNull(fleet.stats().failed());
+            assertFalse(fleet.stats().workers().isEmpty());
+        }
+    }
+}
