@@ -1,0 +1,114 @@
+package io.pyfleet.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import io.pyfleet.client.Fleet;
+import io.pyfleet.node.embedded.EmbeddedFleet;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code pyfleet} command line: the launcher at the repository root runs this class. Each
+ * subcommand is a class of its own; they reach the configuration and start their node through
+ * {@link #startFleet}.
+ *
+ * <p>Exit status: 0 on success, 1 when the call failed (a Python exception, a pyfleet error, a node that
+ * could not start), 2 for a usage error.
+ */
+@Command(name = "pyfleet", mixinStandardHelpOptions = true, versionProvider = PyfleetVersion.class,
+        synopsisSubcommandLabel = "COMMAND",
+        description = {
+            "Call Python from the JVM through a pool of supervised Python worker processes.", ""},
+        // node, status and shell join here as they are written
+        subcommands = {CallCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Examples:",
+            "  pyfleet demo",
+            "  pyfleet call builtins.int '\"101010\"' --kw base=2",
+            "  pyfleet call --scatter math.sqrt '[[1], [4], [9]]'",
+            "  pyfleet bench --quick",
+            "  pyfleet help call"})
+public final class PyfleetCli implements Runnable {
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "A HOCON file layered over the defaults of conf/application.conf, "
+                    + "e.g. with the line: pyfleet.worker.interpreter = \"/usr/bin/python3\"")
+    Path configFile;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Settings put over everything else (the tests set the interpreter through these). */
+    private final Map<String, Object> overrides;
+
+    public PyfleetCli() {
+        this(Map.of());
+    }
+
+    /** A command line whose configuration has {@code overrides} (dotted paths) over all other sources. */
+    PyfleetCli(Map<String, ?> overrides) {
+        this.overrides = Map.copyOf(overrides);
+    }
+
+    public static void main(String[] args) {
+        // Initialise logging on this thread before the node's threads first log: otherwise SLF4J
+        // replays their early calls with a warning on stderr.
+        LoggerFactory.getILoggerFactory();
+        System.exit(new CommandLine(new PyfleetCli()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "Missing required subcommand");
+    }
+
+    /**
+     * The configuration a command runs with, from the highest precedence down: {@code commandSettings}
+     * (what the command's own options say, e.g. the pool size), the overrides given to the constructor,
+     * {@code -D} system properties, the {@code --config} file, application.conf, reference.conf.
+     *
+     * @throws ParameterException when the {@code --config} file cannot be read
+     */
+    public Config config(Map<String, ?> commandSettings) {
+        Config file = ConfigFactory.empty();
+        if (configFile != null) {
+            if (!Files.isReadable(configFile)) {
+                throw new ParameterException(spec.commandLine(), "--config: cannot read " + configFile);
+            }
+            try {
+                file = ConfigFactory.parseFile(configFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (com.typesafe.config.ConfigException e) {
+                throw new ParameterException(spec.commandLine(), "--config: " + e.getMessage());
+            }
+        }
+        return ConfigFactory.parseMap(new LinkedHashMap<>(commandSettings))
+                .withFallback(ConfigFactory.parseMap(overrides))
+                .withFallback(ConfigFactory.defaultOverrides())
+                .withFallback(file)
+                .withFallback(ConfigFactory.defaultApplication())
+                .withFallback(ConfigFactory.defaultReference())
+                .resolve();
+    }
+
+    /**
+     * Starts an embedded node; it returns once every worker serves.
+     *
+     * @param workers the pool size, or null for the configured one (by default one per core)
+     */
+    public Fleet startFleet(Integer workers) {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        if (workers != null) {
+            settings.put("pyfleet.pool.size", workers);
+        }
+        return EmbeddedFleet.start(config(settings));
+    }
+}
