@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
         description = {
             "Call Python from the JVM through a pool of supervised Python worker processes.", ""},
         // node, status and shell join here as they are written
-        subcommands = {CallCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {CallCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  pyfleet demo",
             "  pyfleet call builtins.int '\"101010\"' --kw base=2",

@@ -1,0 +1,92 @@
+package io.pyfleet.bench;
+
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+/** The two shapes of measurement most cases share: one call at a time, and many in flight. */
+final class Loops {
+    /** How long a pipelined loop waits for room in its window before it gives up. */
+    private static final long STALL_SECONDS = 60;
+
+    private Loops() {
+    }
+
+    /** Something timed once per iteration. */
+    @FunctionalInterface
+    interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code step} {@code n} times, one after another; returns each iteration's nanoseconds. */
+    static long[] latencies(int n, Step step) throws Exception {
+        long[] samples = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            step.run();
+            samples[i] = System.nanoTime() - t0;
+        }
+        return samples;
+    }
+
+    /** p50 and p99 of latency samples, in microseconds. */
+    static double[] p50p99Micros(long[] samples) {
+        java.util.Arrays.sort(samples);
+        return new double[] {Stats.micros(Stats.percentileOfSorted(samples, 50)),
+            Stats.micros(Stats.percentileOfSorted(samples, 99))};
+    }
+
+    /** How many operations a pipelined loop completed, in how many nanoseconds. */
+    record Rate(long count, long nanos) {
+        double perSecond() {
+            return Stats.perSecond(count, nanos);
+        }
+    }
+
+    /**
+     * Starts up to {@code n} asynchronous operations, at most {@code window} in flight, and waits for all
+     * that started; stops starting new ones once {@code limit} has passed (so that a slow build still
+     * finishes the suite in time). Returns how many completed and the nanoseconds from the first start
+     * to the last completion.
+     *
+     * @throws BenchFailure when any operation failed, or the window did not move for a minute
+     */
+    static Rate pipelined(int n, int window, java.time.Duration limit, Supplier<? extends CompletionStage<?>> start)
+            throws InterruptedException {
+        Semaphore room = new Semaphore(window);
+        LongAdder failures = new LongAdder();
+        AtomicReference<Throwable> first = new AtomicReference<>();
+        long t0 = System.nanoTime();
+        long stopAt = t0 + limit.toNanos();
+        int started = 0;
+        while (started < n) {
+            if (!room.tryAcquire(STALL_SECONDS, TimeUnit.SECONDS)) {
+                throw new BenchFailure("no call completed for " + STALL_SECONDS + " s (" + started + " of " + n
+                        + " started)");
+            }
+            start.get().whenComplete((value, failure) -> {
+                if (failure != null) {
+                    failures.increment();
+                    first.compareAndSet(null, failure);
+                }
+                room.release();
+            });
+            started++;
+            if ((started & 1023) == 0 && System.nanoTime() > stopAt) {
+                break;
+            }
+        }
+        if (!room.tryAcquire(window, STALL_SECONDS, TimeUnit.SECONDS)) {
+            throw new BenchFailure("calls still in flight after " + STALL_SECONDS + " s");
+        }
+        long elapsed = System.nanoTime() - t0;
+        if (failures.sum() > 0) {
+            throw new BenchFailure(failures.sum() + " of " + started + " calls failed; the first: " + first.get(),
+                    first.get());
+        }
+        return new Rate(started, elapsed);
+    }
+}

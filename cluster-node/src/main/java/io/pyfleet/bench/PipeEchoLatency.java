@@ -1,0 +1,48 @@
+package io.pyfleet.bench;
+
+import io.pyfleet.protocol.Messages;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code floor_pipe_echo_us}: the JVM writes the exact frame of an {@code operator.add(1, 2)} request to
+ * {@code python -m pyfleet.echo} and reads the echo back, one at a time on one thread: what a round
+ * trip over a pipe to Python costs before any decoding or dispatch.
+ */
+final class PipeEchoLatency implements BenchCase {
+    static final String P50 = "floor_pipe_echo_us";
+
+    /** The frame (length prefix included) of request 1: {@code operator.add(1, 2)}. */
+    static byte[] addFrame() {
+        byte[] payload = Messages.request(1, "operator", "add", List.of(1L, 2L), null, null);
+        byte[] frame = new byte[4 + payload.length];
+        frame[0] = (byte) (payload.length >>> 24);
+        frame[1] = (byte) (payload.length >>> 16);
+        frame[2] = (byte) (payload.length >>> 8);
+        frame[3] = (byte) payload.length;
+        System.arraycopy(payload, 0, frame, 4, payload.length);
+        return frame;
+    }
+
+    @Override
+    public String name() {
+        return "floor_pipe_echo";
+    }
+
+    @Override
+    public List<Metric> metrics() {
+        return List.of(Metric.of(P50, Unit.MICROS));
+    }
+
+    @Override
+    public Map<String, Double> run(BenchContext context, Pass pass) throws Exception {
+        EchoProcess echo = context.echo();
+        byte[] frame = addFrame();
+        long[] samples = Loops.latencies(pass.size(20_000, 5_000), () -> {
+            echo.write(frame);
+            echo.flush();
+            echo.read();
+        });
+        return Map.of(P50, Stats.micros(Stats.percentile(samples, 50)));
+    }
+}
