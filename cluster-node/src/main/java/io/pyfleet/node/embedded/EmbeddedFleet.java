@@ -11,7 +11,10 @@ import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.node.config.PyfleetSettings;
+import io.pyfleet.node.pool.Lane;
+import io.pyfleet.node.pool.Lanes;
 import io.pyfleet.node.pool.Router;
+import io.pyfleet.node.worker.NotStartedException;
 import io.pyfleet.protocol.Handle;
 import io.pyfleet.protocol.PyTuple;
 import java.time.Duration;
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -37,14 +41,16 @@ public final class EmbeddedFleet implements Fleet {
 
     private final ActorSystem<Router.Command> system;
     private final PyfleetSettings settings;
+    private final Lanes lanes;
     private final PyObject.Releaser releaser;
     private volatile int poolSize;
 
-    private EmbeddedFleet(ActorSystem<Router.Command> system, PyfleetSettings settings) {
+    private EmbeddedFleet(ActorSystem<Router.Command> system, PyfleetSettings settings, Lanes lanes) {
         this.system = system;
         this.settings = settings;
+        this.lanes = lanes;
         this.poolSize = settings.pool().size();
-        this.releaser = handle -> system.tell(new Router.Release(handle));
+        this.releaser = this::release;
     }
 
     /** A node with the defaults: application.conf on the classpath, system properties over it. */
@@ -57,8 +63,9 @@ public final class EmbeddedFleet implements Fleet {
     }
 
     public static EmbeddedFleet start(Config config, PyfleetSettings settings) {
-        ActorSystem<Router.Command> system = ActorSystem.create(Router.create(settings), "pyfleet", config);
-        EmbeddedFleet fleet = new EmbeddedFleet(system, settings);
+        Lanes lanes = new Lanes(settings);
+        ActorSystem<Router.Command> system = ActorSystem.create(Router.create(settings, lanes), "pyfleet", config);
+        EmbeddedFleet fleet = new EmbeddedFleet(system, settings, lanes);
         try {
             fleet.awaitServing(settings.worker().startTimeout().plusSeconds(5));
         } catch (RuntimeException e) {
@@ -93,12 +100,61 @@ public final class EmbeddedFleet implements Fleet {
         }
     }
 
+    /**
+     * A call takes a free lane straight into a worker's pipe from the caller's thread when
+     * the router has nothing queued; otherwise, or when that worker died before running
+     * it, it goes through the router.
+     */
     @Override
     public CompletableFuture<Object> submit(Call call) {
+        Lane lane = lanes.acquire(call);
+        if (lane == null) {
+            return viaRouter(call);
+        }
+        CompletableFuture<Object> result = new CompletableFuture<>();
+        lane.run(call, settings.pool().callTimeout()).whenComplete((value, thrown) -> {
+            Throwable failure = thrown instanceof CompletionException && thrown.getCause() != null
+                    ? thrown.getCause() : thrown;
+            if (failure == null) {
+                result.complete(adopt(value));
+            } else if (failure instanceof NotStartedException) {
+                viaRouter(call).whenComplete((v, f) -> {
+                    if (f == null) {
+                        result.complete(v);
+                    } else {
+                        result.completeExceptionally(f);
+                    }
+                });
+            } else {
+                result.completeExceptionally(failure instanceof PyFleetException p ? p
+                        : new PyFleetException("call failed in the node: " + failure, failure));
+            }
+            lanes.freed(lane, system);
+        });
+        return result;
+    }
+
+    /**
+     * Releases a handle in its owner. Written straight into the owner's pipe when its lane
+     * is open, so a call this thread makes next cannot overtake it.
+     */
+    private void release(Handle handle) {
+        Lane lane = lanes.acquireOwner(handle);
+        if (lane == null) {
+            system.tell(new Router.Release(handle));
+            return;
+        }
+        lane.run(new Call("release", null, List.of(handle.id()), null, null, null), settings.pool().callTimeout())
+                .whenComplete((released, failure) -> lanes.freed(lane, system));
+    }
+
+    private CompletableFuture<Object> viaRouter(Call call) {
         CompletionStage<Outcome> reply = AskPattern.ask(system, replyTo -> new Router.Submit(call, replyTo),
                 ASK_LIMIT, system.scheduler());
         CompletableFuture<Object> result = new CompletableFuture<>();
-        reply.whenComplete((outcome, failure) -> {
+        // Complete on the answering thread: Pekko's stage would otherwise hop to the common pool,
+        // which on a 2-core machine starts a thread per completion.
+        reply.whenCompleteAsync((outcome, failure) -> {
             if (failure != null) {
                 result.completeExceptionally(new PyFleetException("the node did not answer: " + failure, failure));
             } else if (outcome.isOk()) {
@@ -106,7 +162,7 @@ public final class EmbeddedFleet implements Fleet {
             } else {
                 result.completeExceptionally(outcome.error());
             }
-        });
+        }, Runnable::run);
         return result;
     }
 
@@ -125,13 +181,13 @@ public final class EmbeddedFleet implements Fleet {
     }
 
     private CompletableFuture<List<Outcome>> adoptAll(CompletionStage<List<Outcome>> reply) {
-        return reply.thenApply(outcomes -> {
+        return reply.thenApplyAsync(outcomes -> {
             List<Outcome> adopted = new ArrayList<>(outcomes.size());
             for (Outcome o : outcomes) {
                 adopted.add(o.isOk() ? Outcome.ok(adopt(o.value())) : o);
             }
             return adopted;
-        }).toCompletableFuture();
+        }, Runnable::run).toCompletableFuture();
     }
 
     /** Gives every handle in a result a PyObject that releases it when closed or unreachable. */

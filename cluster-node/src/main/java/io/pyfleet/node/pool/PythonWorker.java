@@ -2,17 +2,13 @@ package io.pyfleet.node.pool;
 
 import io.pyfleet.client.Call;
 import io.pyfleet.client.Outcome;
-import io.pyfleet.client.PyFleetException;
-import io.pyfleet.client.WorkerLostException;
 import io.pyfleet.node.config.PyfleetSettings;
 import io.pyfleet.node.worker.ExitStatus;
 import io.pyfleet.node.worker.NotStartedException;
 import io.pyfleet.node.worker.WorkerProcess;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -64,28 +60,36 @@ public final class PythonWorker extends AbstractBehavior<PythonWorker.Command> {
     private final PyfleetSettings settings;
     private final ActorRef<Router.Command> router;
     private final ActorRef<WorkerSupervisor.Command> supervisor;
+    private final Lanes lanes;
+    private final Lane.Counters counters;
     private WorkerProcess process;
+    private Lane lane;
 
     public static Behavior<Command> create(String workerId, long generation, PyfleetSettings settings,
-            ActorRef<Router.Command> router, ActorRef<WorkerSupervisor.Command> supervisor) {
+            ActorRef<Router.Command> router, ActorRef<WorkerSupervisor.Command> supervisor, Lanes lanes,
+            Lane.Counters counters) {
         return Behaviors.setup(context -> new PythonWorker(context, workerId, generation, settings, router,
-                supervisor));
+                supervisor, lanes, counters));
     }
 
     private PythonWorker(ActorContext<Command> context, String workerId, long generation, PyfleetSettings settings,
-            ActorRef<Router.Command> router, ActorRef<WorkerSupervisor.Command> supervisor) {
+            ActorRef<Router.Command> router, ActorRef<WorkerSupervisor.Command> supervisor, Lanes lanes,
+            Lane.Counters counters) {
         super(context);
         this.workerId = workerId;
         this.generation = generation;
         this.settings = settings;
         this.router = router;
         this.supervisor = supervisor;
+        this.lanes = lanes;
+        this.counters = counters;
         // Starting a Python process blocks: do it on the blocking-io dispatcher, not in the actor.
         Executor blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
         context.pipeToSelf(
                 CompletableFuture.supplyAsync(() -> WorkerProcess.start(settings.workerOptions(workerId, generation)),
                         blocking),
-                (started, failure) -> failure == null ? new Started(started) : new StartFailed(unwrap(failure)));
+                (started, failure) -> failure == null ? new Started(started)
+                        : new StartFailed(Failures.unwrap(failure)));
     }
 
     @Override
@@ -103,8 +107,9 @@ public final class PythonWorker extends AbstractBehavior<PythonWorker.Command> {
 
     private Behavior<Command> onStarted(Started started) {
         process = started.process();
+        lane = new Lane(workerId, generation, process, counters);
         getContext().pipeToSelf(process.exited(), (status, failure) -> new Exited(status));
-        router.tell(new Router.WorkerUp(workerId, generation, getContext().getSelf(), process.pid()));
+        router.tell(new Router.WorkerUp(workerId, generation, getContext().getSelf(), process.pid(), lane));
         return this;
     }
 
@@ -129,7 +134,8 @@ public final class PythonWorker extends AbstractBehavior<PythonWorker.Command> {
     private Behavior<Command> dead() {
         return Behaviors.receive(Command.class)
                 .onMessage(Execute.class, execute -> {
-                    router.tell(new Router.Finished(workerId, generation, 0, false,
+                    lane.inFlight.decrementAndGet();
+                    router.tell(new Router.Requeue(workerId, generation,
                             new Router.Submit(execute.call(), execute.replyTo())));
                     return Behaviors.same();
                 })
@@ -148,26 +154,15 @@ public final class PythonWorker extends AbstractBehavior<PythonWorker.Command> {
     private Behavior<Command> onExecute(Execute execute) {
         Call call = execute.call();
         ActorRef<Outcome> replyTo = execute.replyTo();
-        if (process == null) {
-            // The router only sends to started workers; a call racing a restart is retried.
-            router.tell(new Router.Finished(workerId, generation, 0, false, new Router.Submit(call, replyTo)));
-            return this;
-        }
-        Duration timeout = call.options().timeout() != null ? call.options().timeout()
-                : settings.pool().callTimeout();
-        long started = System.nanoTime();
-        process.submit(call.op(), call.target(), call.args(), call.kwargs(), wireOptions(call),
-                call.options().onEvent(), timeout).whenComplete((value, failure) -> {
-                    long nanos = System.nanoTime() - started;
-                    Throwable cause = failure == null ? null : unwrap(failure);
-                    if (cause instanceof NotStartedException) {
-                        router.tell(new Router.Finished(workerId, generation, nanos, false,
-                                new Router.Submit(call, replyTo)));
-                        return;
-                    }
-                    replyTo.tell(cause == null ? Outcome.ok(value) : Outcome.failed(asPyFleet(cause)));
-                    router.tell(new Router.Finished(workerId, generation, nanos, cause != null, null));
-                });
+        lane.run(call, settings.pool().callTimeout()).whenComplete((value, failure) -> {
+            Throwable cause = failure == null ? null : Failures.unwrap(failure);
+            if (cause instanceof NotStartedException) {
+                router.tell(new Router.Requeue(workerId, generation, new Router.Submit(call, replyTo)));
+                return;
+            }
+            replyTo.tell(cause == null ? Outcome.ok(value) : Outcome.failed(Failures.asPyFleet(cause)));
+            lanes.freed(lane, router);
+        });
         return this;
     }
 
@@ -194,14 +189,5 @@ public final class PythonWorker extends AbstractBehavior<PythonWorker.Command> {
             process.close();
         }
         return this;
-    }
-
-    static PyFleetException asPyFleet(Throwable cause) {
-        return cause instanceof PyFleetException p ? p
-                : new WorkerLostException("the call failed in the node: " + cause, cause);
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 }

@@ -71,21 +71,21 @@ public final class Router extends AbstractBehavior<Router.Command> {
     public record KillWorker(String workerId, String reason) implements Command {
     }
 
-    /** From a worker: it serves calls now. */
-    public record WorkerUp(String workerId, long generation, ActorRef<PythonWorker.Command> worker, long pid)
-            implements Command {
+    /** From a worker: it serves calls now, through this lane. */
+    public record WorkerUp(String workerId, long generation, ActorRef<PythonWorker.Command> worker, long pid,
+            Lane lane) implements Command {
     }
 
     /** From a worker: its process is gone. */
     public record WorkerDown(String workerId, long generation, String reason) implements Command {
     }
 
-    /**
-     * From a worker: a call ended. {@code requeue} is set when the call never ran (its worker
-     * died with it still queued) and must go to another worker.
-     */
-    public record Finished(String workerId, long generation, long nanos, boolean error, Submit requeue)
-            implements Command {
+    /** A call on this worker ended while the router had calls waiting, or the worker drains. */
+    public record Freed(String workerId, long generation) implements Command {
+    }
+
+    /** A call never ran: its worker died with it still queued in the pipe. It goes to another worker. */
+    public record Requeue(String workerId, long generation, Submit submit) implements Command {
     }
 
     /** From the supervisor: a worker slot exists (added by a resize or at start). */
@@ -101,22 +101,26 @@ public final class Router extends AbstractBehavior<Router.Command> {
         final String id;
         final ArrayDeque<Submit> affinityQueue = new ArrayDeque<>();
         ActorRef<PythonWorker.Command> worker;
+        Lane lane;
+        Lane.Counters counters;
         long generation = -1;
         long pid = -1;
         boolean ready;
         boolean draining;
-        int inFlight;
-        long calls;
-        long errors;
-        long busyNanos;
         int starts;
 
         Slot(String id) {
             this.id = id;
         }
+
+        int inFlight() {
+            Lane l = lane;
+            return l == null ? 0 : l.inFlight.get();
+        }
     }
 
     private final PyfleetSettings settings;
+    private final Lanes lanes;
     private final ActorRef<WorkerSupervisor.Command> supervisor;
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final List<Slot> order = new ArrayList<>();
@@ -129,17 +133,18 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private String failed;
     private long jobs;
 
-    public static Behavior<Command> create(PyfleetSettings settings) {
-        return Behaviors.setup(context -> new Router(context, settings));
+    public static Behavior<Command> create(PyfleetSettings settings, Lanes lanes) {
+        return Behaviors.setup(context -> new Router(context, settings, lanes));
     }
 
-    private Router(ActorContext<Command> context, PyfleetSettings settings) {
+    private Router(ActorContext<Command> context, PyfleetSettings settings, Lanes lanes) {
         super(context);
         this.settings = settings;
+        this.lanes = lanes;
         this.depth = settings.pool().pipelineDepth();
         this.queueBound = settings.pool().queueBound();
         this.targetSize = settings.pool().size();
-        this.supervisor = context.spawn(WorkerSupervisor.create(settings, context.getSelf()), "workers");
+        this.supervisor = context.spawn(WorkerSupervisor.create(settings, context.getSelf(), lanes), "workers");
         supervisor.tell(new WorkerSupervisor.AddWorkers(targetSize));
     }
 
@@ -147,7 +152,8 @@ public final class Router extends AbstractBehavior<Router.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Submit.class, this::onSubmit)
-                .onMessage(Finished.class, this::onFinished)
+                .onMessage(Freed.class, this::onFreed)
+                .onMessage(Requeue.class, this::onRequeue)
                 .onMessage(SubmitTo.class, this::onSubmitTo)
                 .onMessage(Identical.class, this::onIdentical)
                 .onMessage(Scatter.class, this::onScatter)
@@ -175,7 +181,8 @@ public final class Router extends AbstractBehavior<Router.Command> {
             return this;
         }
         if (owner != null) {
-            return submitToOwner(submit, owner);
+            submitToOwner(submit, owner);
+            return done();
         }
         Slot slot = pick();
         if (slot != null) {
@@ -185,15 +192,15 @@ public final class Router extends AbstractBehavior<Router.Command> {
         } else {
             queue.addLast(submit);
         }
-        return this;
+        return done();
     }
 
-    private Behavior<Command> submitToOwner(Submit submit, Handle owner) {
+    private void submitToOwner(Submit submit, Handle owner) {
         Slot slot = slots.get(owner.worker());
         String stale = staleness(owner, slot);
         if (stale != null) {
             submit.replyTo().tell(Outcome.failed(new StaleHandleException(stale)));
-        } else if (slot.ready && slot.inFlight < depth && slot.affinityQueue.isEmpty()) {
+        } else if (slot.ready && slot.inFlight() < depth && slot.affinityQueue.isEmpty()) {
             send(slot, submit);
         } else if (queue.size() + affinityQueued >= queueBound) {
             submit.replyTo().tell(Outcome.failed(overloaded()));
@@ -201,7 +208,6 @@ public final class Router extends AbstractBehavior<Router.Command> {
             slot.affinityQueue.addLast(submit);
             affinityQueued++;
         }
-        return this;
     }
 
     /** Why a handle can no longer be used, or null when its owner still holds it. */
@@ -228,7 +234,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
     }
 
     private void send(Slot slot, Submit submit) {
-        slot.inFlight++;
+        slot.lane.inFlight.incrementAndGet();
         slot.worker.tell(new PythonWorker.Execute(submit.call(), submit.replyTo()));
     }
 
@@ -260,7 +266,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
                 Slot best = null;
                 for (int i = 0; i < n; i++) {
                     Slot s = order.get(i);
-                    if (canTake(s) && (best == null || s.inFlight < best.inFlight)) {
+                    if (canTake(s) && (best == null || s.inFlight() < best.inFlight())) {
                         best = s;
                     }
                 }
@@ -270,34 +276,48 @@ public final class Router extends AbstractBehavior<Router.Command> {
     }
 
     private boolean canTake(Slot s) {
-        return s.ready && !s.draining && s.inFlight < depth;
+        return s.ready && !s.draining && s.inFlight() < depth;
     }
 
-    private Behavior<Command> onFinished(Finished finished) {
-        Slot slot = slots.get(finished.workerId());
-        if (slot != null && slot.generation == finished.generation()) {
-            if (slot.inFlight > 0) {
-                slot.inFlight--;
-            }
-            if (finished.requeue() != null) {
-                // A call that never ran means its worker is dead, whatever news is still on its way.
-                slot.ready = false;
-            } else {
-                slot.calls++;
-                slot.busyNanos += finished.nanos();
-                if (finished.error()) {
-                    slot.errors++;
-                }
-            }
-        }
-        if (finished.requeue() != null) {
-            // It never ran: first in line again, on whichever worker can take it.
-            queue.addFirst(finished.requeue());
-            drainQueueInto(null);
-        } else if (slot != null) {
+    private Behavior<Command> onFreed(Freed freed) {
+        Slot slot = slots.get(freed.workerId());
+        if (slot != null && slot.generation == freed.generation()) {
             fill(slot);
         }
+        return done();
+    }
+
+    private Behavior<Command> onRequeue(Requeue requeue) {
+        Slot slot = slots.get(requeue.workerId());
+        if (slot != null && slot.generation == requeue.generation() && slot.lane != null) {
+            // A call that never ran means its worker is dead, whatever news is still on its way.
+            slot.ready = false;
+            slot.lane.open = false;
+            publishLanes();
+        }
+        queue.addFirst(requeue.submit());
+        drainQueueInto(null);
+        return done();
+    }
+
+    /**
+     * Publishes how many calls wait, then looks for room once more: a lane freed between
+     * the two would otherwise not know the router waits, and its call would stay queued.
+     */
+    private Behavior<Command> done() {
+        lanes.setWaiting(queue.size() + affinityQueued);
+        if (queue.size() + affinityQueued > 0) {
+            for (Slot slot : order) {
+                fill(slot);
+            }
+            lanes.setWaiting(queue.size() + affinityQueued);
+        }
         return this;
+    }
+
+    private void publishLanes() {
+        lanes.publish(order.stream().filter(s -> s.ready && !s.draining && s.lane != null && s.lane.open)
+                .map(s -> s.lane).toArray(Lane[]::new));
     }
 
     /** Gives a worker that has room its own affinity calls first, then calls from the node queue. */
@@ -305,12 +325,12 @@ public final class Router extends AbstractBehavior<Router.Command> {
         if (!slot.ready) {
             return;
         }
-        while (slot.inFlight < depth && !slot.affinityQueue.isEmpty()) {
+        while (slot.inFlight() < depth && !slot.affinityQueue.isEmpty()) {
             affinityQueued--;
             send(slot, slot.affinityQueue.pollFirst());
         }
         if (slot.draining) {
-            if (slot.inFlight == 0 && slot.affinityQueue.isEmpty()) {
+            if (slot.inFlight() == 0 && slot.affinityQueue.isEmpty()) {
                 supervisor.tell(new WorkerSupervisor.RemoveWorker(slot.id));
                 removeSlot(slot);
             }
@@ -403,15 +423,17 @@ public final class Router extends AbstractBehavior<Router.Command> {
             return this;
         }
         slot.worker = up.worker();
+        slot.lane = up.lane();
+        slot.counters = up.lane().counters;
         slot.generation = up.generation();
         slot.pid = up.pid();
         slot.ready = true;
-        slot.inFlight = 0;
         slot.starts++;
         getContext().getLog().debug("worker {} generation {} serving (pid {})", up.workerId(), up.generation(),
                 up.pid());
+        publishLanes();
         fill(slot);
-        return this;
+        return done();
     }
 
     private Behavior<Command> onWorkerDown(WorkerDown down) {
@@ -422,10 +444,14 @@ public final class Router extends AbstractBehavior<Router.Command> {
         if (slot.worker != null) {
             slot.worker.tell(new PythonWorker.Retire());
         }
+        if (slot.lane != null) {
+            slot.lane.open = false;
+        }
         slot.ready = false;
         slot.worker = null;
+        slot.lane = null;
         slot.pid = -1;
-        slot.inFlight = 0;
+        publishLanes();
         // Calls waiting for this worker's objects can never run: those objects died with it.
         while (!slot.affinityQueue.isEmpty()) {
             affinityQueued--;
@@ -436,7 +462,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
             supervisor.tell(new WorkerSupervisor.RemoveWorker(slot.id));
             removeSlot(slot);
         }
-        return this;
+        return done();
     }
 
     private Behavior<Command> onSlotAdded(SlotAdded added) {
@@ -461,11 +487,14 @@ public final class Router extends AbstractBehavior<Router.Command> {
             // Remove the least useful first: not serving, then the least loaded, newest slots first.
             List<Slot> candidates = new ArrayList<>(order.stream().filter(s -> !s.draining).toList());
             java.util.Collections.reverse(candidates);
-            candidates.sort(java.util.Comparator.comparing((Slot s) -> s.ready).thenComparingInt(s -> s.inFlight));
+            candidates.sort(java.util.Comparator.comparing((Slot s) -> s.ready).thenComparingInt(Slot::inFlight));
             for (Slot s : candidates.subList(0, (int) (active - wanted))) {
                 s.draining = true;
-                getContext().getLog().info("draining worker {} ({} calls in flight)", s.id, s.inFlight);
-                if (!s.ready || s.inFlight == 0) {
+                if (s.lane != null) {
+                    s.lane.open = false;
+                }
+                getContext().getLog().info("draining worker {} ({} calls in flight)", s.id, s.inFlight());
+                if (!s.ready || s.inFlight() == 0) {
                     fill(s);
                     if (!s.ready) {
                         supervisor.tell(new WorkerSupervisor.RemoveWorker(s.id));
@@ -474,15 +503,21 @@ public final class Router extends AbstractBehavior<Router.Command> {
                 }
             }
         }
-        return this;
+        return done();
     }
 
     private Behavior<Command> onGetStats(GetStats get) {
         List<PoolStats.WorkerStats> workers = order.stream().map(s -> new PoolStats.WorkerStats(s.id, s.pid,
-                s.ready && !s.draining, s.inFlight, s.calls, s.errors, Duration.ofNanos(s.busyNanos),
+                s.ready && !s.draining, s.inFlight(), count(s, s.counters == null ? null : s.counters.calls),
+                count(s, s.counters == null ? null : s.counters.errors),
+                Duration.ofNanos(count(s, s.counters == null ? null : s.counters.busyNanos)),
                 Math.max(0, s.starts - 1))).toList();
         get.replyTo().tell(new PoolStats(settings.nodeName(), workers, queue.size() + affinityQueued, failed));
         return this;
+    }
+
+    private static long count(Slot slot, java.util.concurrent.atomic.LongAdder adder) {
+        return adder == null ? 0 : adder.sum();
     }
 
     private Behavior<Command> onKillWorker(KillWorker kill) {
@@ -495,6 +530,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
 
     private Behavior<Command> onPoolFailed(PoolFailed poolFailed) {
         failed = poolFailed.reason();
+        lanes.setFailed();
         getContext().getLog().error("worker pool failed: {}", failed);
         PoolFailedException error = new PoolFailedException(failed);
         for (Submit s; (s = queue.pollFirst()) != null; ) {
@@ -506,6 +542,6 @@ public final class Router extends AbstractBehavior<Router.Command> {
             }
         }
         affinityQueued = 0;
-        return this;
+        return done();
     }
 }

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -59,25 +58,28 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
         long startedAt;
         boolean exitHandled;
         boolean everServed;
+        final Lane.Counters counters = new Lane.Counters();
     }
 
     private final PyfleetSettings settings;
     private final ActorRef<Router.Command> router;
+    private final Lanes lanes;
     private final TimerScheduler<Command> timers;
     private final Map<String, SlotState> slots = new HashMap<>();
     private final Deque<Long> restartTimes = new ArrayDeque<>();
     private int nextSlot = 1;
     private boolean failed;
 
-    public static Behavior<Command> create(PyfleetSettings settings, ActorRef<Router.Command> router) {
+    public static Behavior<Command> create(PyfleetSettings settings, ActorRef<Router.Command> router, Lanes lanes) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new WorkerSupervisor(context, settings, router, timers)));
+                new WorkerSupervisor(context, settings, router, lanes, timers)));
     }
 
     private WorkerSupervisor(ActorContext<Command> context, PyfleetSettings settings, ActorRef<Router.Command> router,
-            TimerScheduler<Command> timers) {
+            Lanes lanes, TimerScheduler<Command> timers) {
         super(context);
         this.settings = settings;
+        this.lanes = lanes;
         this.router = router;
         this.timers = timers;
     }
@@ -109,8 +111,9 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
         slot.exitHandled = false;
         slot.startedAt = System.nanoTime();
         slot.child = getContext().spawn(
-                PythonWorker.create(id, slot.generation, settings, router, getContext().getSelf()),
-                id + "-g" + slot.generation, DispatcherSelector.blocking());
+                PythonWorker.create(id, slot.generation, settings, router, getContext().getSelf(), lanes,
+                        slot.counters),
+                id + "-g" + slot.generation);
         getContext().watchWith(slot.child, new ChildTerminated(id, slot.generation));
     }
 

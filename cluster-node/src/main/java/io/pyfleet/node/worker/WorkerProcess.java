@@ -209,15 +209,24 @@ public final class WorkerProcess implements AutoCloseable {
         return pending.result;
     }
 
+    /** A packer per calling thread: a fresh one allocates an 8 KiB buffer, most of a small call's cost. */
+    private static final ThreadLocal<MessageBufferPacker> PACKERS =
+            ThreadLocal.withInitial(MessagePack::newDefaultBufferPacker);
+
     private static byte[] encodeTail(String op, Object target, List<?> args, Map<String, ?> kwargs,
             Map<String, ?> opts) throws IOException {
-        MessageBufferPacker packer = MessagePack.newDefaultBufferPacker();
+        MessageBufferPacker packer = PACKERS.get();
+        packer.clear();
         packer.packString(op);
         ValueCodec.encode(packer, target);
         ValueCodec.encode(packer, args == null || args.isEmpty() ? null : args);
         ValueCodec.encode(packer, kwargs == null || kwargs.isEmpty() ? null : kwargs);
         ValueCodec.encode(packer, opts == null || opts.isEmpty() ? null : opts);
-        return packer.toByteArray();
+        byte[] bytes = packer.toByteArray();
+        if (packer.getBufferSize() > 1 << 20) {
+            PACKERS.remove(); // don't keep a big array's buffer alive for the thread's lifetime
+        }
+        return bytes;
     }
 
     /** Writes [0, id, ...tail] as one frame: the id is added under the write lock so ids follow write order. */
