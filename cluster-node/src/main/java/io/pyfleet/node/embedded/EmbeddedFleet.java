@@ -113,8 +113,7 @@ public final class EmbeddedFleet implements Fleet {
         }
         CompletableFuture<Object> result = new CompletableFuture<>();
         lane.run(call, settings.pool().callTimeout()).whenComplete((value, thrown) -> {
-            Throwable failure = thrown instanceof CompletionException && thrown.getCause() != null
-                    ? thrown.getCause() : thrown;
+            Throwable failure = unwrap(thrown);
             if (failure == null) {
                 result.complete(adopt(value));
             } else if (failure instanceof NotStartedException) {
@@ -126,8 +125,7 @@ public final class EmbeddedFleet implements Fleet {
                     }
                 });
             } else {
-                result.completeExceptionally(failure instanceof PyFleetException p ? p
-                        : new PyFleetException("call failed in the node: " + failure, failure));
+                result.completeExceptionally(asPyFleet(failure));
             }
             lanes.freed(lane, system);
         });
@@ -168,6 +166,18 @@ public final class EmbeddedFleet implements Fleet {
 
     @Override
     public CompletableFuture<List<Outcome>> identicalAsync(Call call) {
+        Lane[] all = lanes.acquireAll(poolSize);
+        if (all != null) {
+            List<CompletableFuture<Outcome>> each = new ArrayList<>(all.length);
+            for (Lane lane : all) {
+                each.add(lane.run(call, settings.pool().callTimeout()).handle((value, thrown) -> {
+                    lanes.freed(lane, system);
+                    return thrown == null ? Outcome.ok(adopt(value)) : Outcome.failed(asPyFleet(thrown));
+                }));
+            }
+            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+                    .thenApply(done -> each.stream().map(CompletableFuture::join).toList());
+        }
         return adoptAll(AskPattern.ask(system, replyTo -> new Router.Identical(call, replyTo), ASK_LIMIT,
                 system.scheduler()));
     }
@@ -188,6 +198,16 @@ public final class EmbeddedFleet implements Fleet {
             }
             return adopted;
         }, Runnable::run).toCompletableFuture();
+    }
+
+    private static Throwable unwrap(Throwable thrown) {
+        return thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
+    }
+
+    private static PyFleetException asPyFleet(Throwable thrown) {
+        Throwable failure = unwrap(thrown);
+        return failure instanceof PyFleetException p ? p
+                : new PyFleetException("call failed in the node: " + failure, failure);
     }
 
     /** Gives every handle in a result a PyObject that releases it when closed or unreachable. */

@@ -70,6 +70,26 @@ public final class Lanes {
         return null;
     }
 
+    /**
+     * One place on every open lane, for an identical call; null when the pool is not whole
+     * (a worker restarting or draining) or the router has calls waiting: then the router runs it.
+     */
+    public Lane[] acquireAll(int poolSize) {
+        Lane[] lanes = open;
+        if (waiting > 0 || failed || lanes.length != poolSize) {
+            return null;
+        }
+        for (int i = 0; i < lanes.length; i++) {
+            if (!lanes[i].tryAcquire(Integer.MAX_VALUE)) {
+                for (int j = 0; j < i; j++) {
+                    lanes[j].inFlight.decrementAndGet();
+                }
+                return null;
+            }
+        }
+        return lanes;
+    }
+
     /** The open lane of the worker that owns a handle, its place taken whatever its load; or null. */
     public Lane acquireOwner(Handle handle) {
         if (!node.equals(handle.node())) {
