@@ -119,6 +119,7 @@ public interface Fleet extends AutoCloseable {
 
     /** Waits for a future, unwrapping the failure into its {@link PyFleetException}. */
     static <T> T join(CompletableFuture<T> future) {
+        Waiting.spinBriefly(future);
         try {
             return future.join();
         } catch (java.util.concurrent.CompletionException e) {

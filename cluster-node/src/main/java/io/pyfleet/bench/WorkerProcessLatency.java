@@ -29,7 +29,7 @@ final class WorkerProcessLatency implements BenchCase {
     public Map<String, Double> run(BenchContext context, Pass pass) throws Exception {
         WorkerProcess worker = context.worker();
         long[] samples = Loops.latencies(pass.size(20_000, 5_000), () -> {
-            Object sum = worker.submit("operator", "add", ARGS, null, null).join();
+            Object sum = worker.call("operator", "add", ARGS, null, null);
             if (!Long.valueOf(3).equals(sum)) {
                 throw new BenchFailure("operator.add(1, 2) returned " + sum);
             }

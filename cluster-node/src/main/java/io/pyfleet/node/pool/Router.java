@@ -475,6 +475,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
     private void removeSlot(Slot slot) {
         slots.remove(slot.id);
         order.remove(slot);
+        publishLanes();
     }
 
     private Behavior<Command> onResize(Resize resize) {
@@ -493,6 +494,7 @@ public final class Router extends AbstractBehavior<Router.Command> {
                 if (s.lane != null) {
                     s.lane.open = false;
                 }
+                publishLanes();
                 getContext().getLog().info("draining worker {} ({} calls in flight)", s.id, s.inFlight());
                 if (!s.ready || s.inFlight() == 0) {
                     fill(s);

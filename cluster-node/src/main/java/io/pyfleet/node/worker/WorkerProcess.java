@@ -213,6 +213,11 @@ public final class WorkerProcess implements AutoCloseable {
     private static final ThreadLocal<MessageBufferPacker> PACKERS =
             ThreadLocal.withInitial(MessagePack::newDefaultBufferPacker);
 
+    /** A call waited for on this thread; failures are thrown as their typed exceptions. */
+    public Object call(String op, Object target, List<?> args, Map<String, ?> kwargs, Map<String, ?> opts) {
+        return io.pyfleet.client.Fleet.join(submit(op, target, args, kwargs, opts));
+    }
+
     private static byte[] encodeTail(String op, Object target, List<?> args, Map<String, ?> kwargs,
             Map<String, ?> opts) throws IOException {
         MessageBufferPacker packer = PACKERS.get();
