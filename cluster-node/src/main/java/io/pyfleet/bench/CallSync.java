@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * {@code call_sync_p50_us}, {@code call_sync_p99_us}: {@code fleet.operator("add", 1, 2)} on the embedded
- * node, one call at a time: the whole path a user's call takes (ask, router, worker actor, process).
+ * node, one call at a time: the whole path a user's call takes (a direct lane into a free worker, or
+ * the router when calls queue).
  */
 final class CallSync implements BenchCase {
     static final String P50 = "call_sync_p50_us";
@@ -26,13 +27,6 @@ final class CallSync implements BenchCase {
     @Override
     public Map<String, Double> run(BenchContext context, Pass pass) throws Exception {
         Fleet fleet = context.fleet();
-        long[] samples = Loops.latencies(pass.size(20_000, 5_000), () -> {
-            Object sum = fleet.operator("add", 1, 2);
-            if (!Long.valueOf(3).equals(sum)) {
-                throw new BenchFailure("operator.add(1, 2) returned " + sum);
-            }
-        });
-        double[] p = Loops.p50p99Micros(samples);
-        return Map.of(P50, p[0], P99, p[1]);
+        return Loops.addLatencies(P50, P99, pass.size(20_000, 5_000), () -> fleet.operator("add", 1, 2));
     }
 }

@@ -32,6 +32,18 @@ final class Loops {
         return samples;
     }
 
+    /** p50 and p99, under the two names given, of {@code n} sync {@code operator.add(1, 2)} calls. */
+    static java.util.Map<String, Double> addLatencies(String p50, String p99, int n, Supplier<Object> add)
+            throws Exception {
+        double[] p = p50p99Micros(latencies(n, () -> {
+            Object sum = add.get();
+            if (!Long.valueOf(3).equals(sum)) {
+                throw new BenchFailure("operator.add(1, 2) returned " + sum);
+            }
+        }));
+        return java.util.Map.of(p50, p[0], p99, p[1]);
+    }
+
     /** p50 and p99 of latency samples, in microseconds. */
     static double[] p50p99Micros(long[] samples) {
         java.util.Arrays.sort(samples);

@@ -28,13 +28,7 @@ final class WorkerProcessLatency implements BenchCase {
     @Override
     public Map<String, Double> run(BenchContext context, Pass pass) throws Exception {
         WorkerProcess worker = context.worker();
-        long[] samples = Loops.latencies(pass.size(20_000, 5_000), () -> {
-            Object sum = worker.call("operator", "add", ARGS, null, null);
-            if (!Long.valueOf(3).equals(sum)) {
-                throw new BenchFailure("operator.add(1, 2) returned " + sum);
-            }
-        });
-        double[] p = Loops.p50p99Micros(samples);
-        return Map.of(P50, p[0], P99, p[1]);
+        return Loops.addLatencies(P50, P99, pass.size(20_000, 5_000),
+                () -> worker.call("operator", "add", ARGS, null, null));
     }
 }

@@ -287,7 +287,8 @@ public final class WorkerProcess implements AutoCloseable {
                 dispatch(Incoming.parse(frame));
             }
         } catch (IOException | RuntimeException e) {
-            if (!closed && process.isAlive()) {
+            // Java closes a dead process's pipe itself, so a read error is often just its death.
+            if (!closed && !exitsSoon()) {
                 log.warn("channel of worker {} broke: {}", describe(), e.toString());
                 if (e instanceof ProtocolException && deathReason == null) {
                     deathReason = "the node read a bad frame from it: " + e.getMessage();
@@ -296,6 +297,15 @@ public final class WorkerProcess implements AutoCloseable {
             process.destroyForcibly();
         }
         onDeath();
+    }
+
+    private boolean exitsSoon() {
+        try {
+            return process.waitFor(200, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private void dispatch(Incoming message) {
