@@ -11,7 +11,6 @@ import io.pyfleet.client.WorkerLostException;
 import io.pyfleet.node.config.PyfleetSettings;
 import io.pyfleet.node.config.PyfleetSettings.Strategy;
 import io.pyfleet.protocol.Handle;
-import io.pyfleet.protocol.HandleRef;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -30,8 +29,13 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * The pool's front: takes calls, holds the bounded node queue, and hands each call to a
  * worker by the configured strategy (least-in-flight, round-robin, random), or to the
  * worker that owns a handle in it (affinity). It runs identical calls and scatter/gather
- * through one short-lived child job each, resizes the pool, and keeps per-worker
+ * through one short-lived child job each, resizes the pool, and reports per-worker
  * statistics. Its child {@link WorkerSupervisor} starts and restarts the workers.
+ *
+ * <p>It is the only writer of the pool's {@link Lanes}: it opens a worker's lane when the
+ * worker serves and closes it when the worker dies, drains or is removed. Callers in the
+ * JVM write into an open lane directly while nothing waits here, so the router sees a
+ * call only when it must queue, be requeued (it never ran), or fail.
  */
 public final class Router extends AbstractBehavior<Router.Command> {
 
