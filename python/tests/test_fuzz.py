@@ -175,7 +175,7 @@ def expected_ids(payload: bytes) -> Tuple[set, Optional[int]]:
     """Ids an answer to this frame may carry, and the one it must carry if well-formed."""
     _mtype, rid = peek_header(payload)
     allowed = {0}
-    if type(rid) is int and 0 <= rid < 1 << 64:
+    if type(rid) is int and 0 <= rid < 1 << 63:
         allowed.add(rid)
     must = None
     try:

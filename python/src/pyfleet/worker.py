@@ -276,9 +276,9 @@ class Worker:
 
     @staticmethod
     def _reply_id(rid: Any) -> int:
-        # Echo any id that reads as an unsigned 64-bit int, so the node can
-        # match the error to its call; anything else gets id 0.
-        if type(rid) is int and 0 <= rid < (1 << 64):
+        # Echo any id the protocol allows (0..2^63-1), so the node can match the
+        # error to its call; anything else gets id 0, which no call has.
+        if type(rid) is int and 0 <= rid <= _ID_MAX:
             return rid
         return 0
 
