@@ -113,25 +113,14 @@ class Encoder:
 
     def encode(self, value: Any) -> bytes:
         """msgpack bytes of `value`; raises EncodeError if some part has no encoding."""
-        # Same as _pack, inlined: this is the hot path of every reply.
-        d = self._depth
-        packers = self._packers
-        if d == len(packers):
-            packers.append(_new_packer(self._default_cb))
-        self._depth = d + 1
         try:
-            data = packers[d].pack(value)
+            return self._pack(value)
         except EncodeError:
             raise
         except RecursionError as exc:
             raise EncodeError(f"value nested too deeply to encode: {exc}") from None
         except (TypeError, ValueError, OverflowError, UnicodeError, struct.error) as exc:
             raise EncodeError(f"cannot encode value: {type(exc).__name__}: {exc}") from exc
-        finally:
-            self._depth = d
-        if len(data) > _SHRINK_ABOVE:
-            packers[d] = _new_packer(self._default_cb)
-        return data
 
     # -- packing --------------------------------------------------------------
 
