@@ -234,6 +234,22 @@ class PoolTest {
     }
 
     @Test
+    void objectsOfDifferentWorkersCannotMeetInOneCall() {
+        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+            Call make = Call.init("pyfleet_testmods.Owner", List.of("one of two"), Map.of())
+                    .with(CallOptions.builder().asHandle().build());
+            List<Outcome> owners = Fleet.join(fleet.identicalAsync(make));
+            PyObject first = (PyObject) owners.get(0).get();
+            PyObject second = (PyObject) owners.get(1).get();
+            assertNotEquals(first.handle().worker(), second.handle().worker());
+            StaleHandleException e = assertThrows(StaleHandleException.class,
+                    () -> fleet.builtin("max", first, second));
+            assertTrue(e.getMessage().contains("different workers"), e.getMessage());
+            assertEquals("one of two", fleet.attr(second, "label"), "each still works on its own");
+        }
+    }
+
+    @Test
     void scatterOfAThousandItemsKeepsOrderAndErrorsInPlace() {
         try (EmbeddedFleet fleet = TestFleets.start(2)) {
             List<List<?>> items = new ArrayList<>();
