@@ -15,7 +15,9 @@ import time
 import numpy as np
 import pytest
 
-from conftest import MSG_ERROR, MSG_HELLO, MSG_LOG, MSG_REPLY, RemoteFailure, WorkerExited, worker_env
+from conftest import (
+    MSG_ERROR, MSG_HELLO, MSG_LOG, MSG_REPLY, MSG_REQUEST, RemoteFailure, WorkerExited, worker_env,
+)
 from pyfleet.codec import encode
 from pyfleet.handles import Handle
 
@@ -533,3 +535,17 @@ def test_log_frames_are_well_formed(worker):
             continue
         seen.append(msg)
     assert [MSG_LOG, 0, ["stdout", "raw"]] in seen and [MSG_REPLY, 99, 4] in seen
+
+
+def _frame(message: object) -> bytes:
+    payload = encode(message)
+    return struct.pack(">I", len(payload)) + payload
+
+
+def test_a_pipelined_burst_is_answered_in_order(worker):
+    n = 500
+    worker.send_raw(b"".join(_frame([MSG_REQUEST, i, "operator", "add", [i, 1], None, None])
+                             for i in range(1, n + 1)))
+    for i in range(1, n + 1):
+        msg = worker.read_message()
+        assert msg[:2] == [MSG_REPLY, i] and msg[2] == i + 1, msg
