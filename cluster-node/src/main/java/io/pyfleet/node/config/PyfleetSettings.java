@@ -97,9 +97,4 @@ public record PyfleetSettings(String nodeName, Worker worker, Pool pool, Supervi
                 worker.workingDirectory(), worker.startTimeout(), worker.stopTimeout(), worker.maxFrameSize(),
                 worker.memoryLimit(), nodeName, workerId, generation);
     }
-
-    public PyfleetSettings withPoolSize(int size) {
-        return new PyfleetSettings(nodeName, worker, new Pool(size, pool.strategy(), pool.pipelineDepth(),
-                pool.queueBound(), pool.callTimeout()), supervision, scatter);
-    }
 }

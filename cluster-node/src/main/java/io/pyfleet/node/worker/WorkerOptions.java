@@ -44,18 +44,8 @@ public record WorkerOptions(String interpreter, List<Path> pythonPath, Map<Strin
                 Duration.ofSeconds(2), 64 << 20, 0, "local", workerId, 0);
     }
 
-    public WorkerOptions withGeneration(long newGeneration) {
-        return new WorkerOptions(interpreter, pythonPath, environment, workingDirectory, startTimeout,
-                stopTimeout, maxFrame, memoryLimit, node, workerId, newGeneration);
-    }
-
     public WorkerOptions withPythonPath(List<Path> paths) {
         return new WorkerOptions(interpreter, paths, environment, workingDirectory, startTimeout,
                 stopTimeout, maxFrame, memoryLimit, node, workerId, generation);
-    }
-
-    public WorkerOptions withMemoryLimit(long bytes) {
-        return new WorkerOptions(interpreter, pythonPath, environment, workingDirectory, startTimeout,
-                stopTimeout, maxFrame, bytes, node, workerId, generation);
     }
 }
