@@ -109,25 +109,7 @@ public final class WorkerProcess implements AutoCloseable {
      *     start-up or does not say hello within the start timeout
      */
     public static WorkerProcess start(WorkerOptions options) {
-        ProcessBuilder builder = new ProcessBuilder(options.interpreter(), "-m", "pyfleet.worker");
-        Map<String, String> env = builder.environment();
-        List<String> path = new ArrayList<>();
-        path.add(WorkerPackage.directory().toString());
-        options.pythonPath().forEach(p -> path.add(p.toAbsolutePath().toString()));
-        String inherited = env.get("PYTHONPATH");
-        if (inherited != null && !inherited.isEmpty()) {
-            path.add(inherited);
-        }
-        env.put("PYTHONPATH", String.join(java.io.File.pathSeparator, path));
-        env.putAll(options.environment());
-        env.put("PYFLEET_NODE", options.node());
-        env.put("PYFLEET_WORKER_ID", options.workerId());
-        env.put("PYFLEET_GENERATION", Long.toString(options.generation()));
-        env.put("PYFLEET_MAX_FRAME", Integer.toString(options.maxFrame()));
-        env.put("PYFLEET_MEMORY_LIMIT", Long.toString(options.memoryLimit()));
-        if (options.workingDirectory() != null) {
-            builder.directory(options.workingDirectory().toFile());
-        }
+        ProcessBuilder builder = WorkerLauncher.builder(options);
         Process process;
         try {
             process = builder.start();
