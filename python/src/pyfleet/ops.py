@@ -268,6 +268,33 @@ def _prep_map(table: HandleTable, target: Any, args: Any, kwargs: Any) -> Runner
     return run
 
 
+def _prep_imap(table: HandleTable, target: Any, args: Any, kwargs: Any) -> Runner:
+    """`map`, lazily: the runner returns an iterator of the same ``[0, value]`` /
+    ``[1, error]`` items. Sent with ``stream: true``, each item's outcome leaves as an
+    event the moment it exists, so when a worker dies mid-chunk the node knows which
+    items ran, which one may have, and which never started (scatter retries only those).
+    """
+    runner = _prep_map(table, target, args, kwargs)
+    name = _check_name("imap", target)
+    items = _check_args(args)[0]
+    kw = _check_kwargs(kwargs) or {}
+    del runner  # checked the same way as map
+
+    def run() -> Any:
+        fn = resolve_name(name)
+
+        def outcomes() -> Any:
+            for item in items:
+                try:
+                    value = fn(*item, **kw)
+                except Exception as exc:  # BaseException still ends the whole request
+                    yield [1, python_error(exc)]
+                    continue
+                yield [0, value]
+        return outcomes()
+    return run
+
+
 def _prep_const(table: HandleTable, target: Any, args: Any, kwargs: Any) -> Runner:
     name = _check_name("const", target)
     _check_no_args("const", args, kwargs)
@@ -351,6 +378,7 @@ def _prep_versions(table: HandleTable, target: Any, args: Any, kwargs: Any) -> R
 OPS: Dict[str, Callable[[HandleTable, Any, Any, Any], Runner]] = {
     "call": _prep_call,
     "map": _prep_map,
+    "imap": _prep_imap,
     "const": _prep_const,
     "init": _prep_init,
     "method": _prep_method,

@@ -117,18 +117,26 @@ public interface Fleet extends AutoCloseable {
     @Override
     void close();
 
-    /** Waits for a future, unwrapping the failure into its {@link PyFleetException}. */
+    /**
+     * Waits for a future, unwrapping the failure into its {@link PyFleetException}. An
+     * interrupt ends the wait at once with a {@link CallInterruptedException}; the thread's
+     * interrupt flag stays set.
+     */
     static <T> T join(CompletableFuture<T> future) {
         Waiting.spinBriefly(future);
         try {
-            return future.join();
-        } catch (java.util.concurrent.CompletionException e) {
+            return future.get();
+        } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof PyFleetException p) {
                 throw p;
             }
             throw new PyFleetException("call failed: " + e.getCause(), e.getCause());
         } catch (java.util.concurrent.CancellationException e) {
             throw new PyFleetException("call cancelled", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallInterruptedException("interrupted while waiting for a call; the call goes on in its "
+                    + "worker and its outcome is dropped", e);
         }
     }
 }

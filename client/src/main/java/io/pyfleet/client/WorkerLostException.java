@@ -1,14 +1,30 @@
 package io.pyfleet.client;
 
-/** The worker serving the call died (crash, signal, memory limit, exit) before it answered. */
+/**
+ * The worker serving the call died (crash, signal, memory limit, exit) before it answered.
+ * {@link #mayHaveRun()} says whether the call had started: such a call is never retried
+ * behind the caller's back, since running it twice could do its effects twice.
+ */
 public class WorkerLostException extends PyFleetException {
     private static final long serialVersionUID = 1L;
+    private final boolean mayHaveRun;
 
     public WorkerLostException(String message) {
+        this(message, true);
+    }
+
+    public WorkerLostException(String message, boolean mayHaveRun) {
         super(message);
+        this.mayHaveRun = mayHaveRun;
     }
 
     public WorkerLostException(String message, Throwable cause) {
         super(message, cause);
+        this.mayHaveRun = true;
+    }
+
+    /** True when the call may have run, in part or whole, before its worker died. */
+    public boolean mayHaveRun() {
+        return mayHaveRun;
     }
 }

@@ -20,6 +20,11 @@ public record Handle(String node, String worker, long generation, long id, Strin
         Objects.requireNonNull(type, "type");
     }
 
+    /** True when both handles live in the same worker process (node, worker and generation). */
+    public boolean sameOwner(Handle other) {
+        return generation == other.generation && worker.equals(other.worker) && node.equals(other.node);
+    }
+
     /** This handle itself. */
     @Override
     public Handle handle() {

@@ -27,7 +27,43 @@ public record Incoming(int type, long id, Object body) {
 
     /** {@link #parse(byte[])} of {@code payload[off, off + len)}. */
     public static Incoming parse(byte[] payload, int off, int len) {
-        Object decoded = ValueCodec.decode(payload, off, len);
+        return parse(payload, off, len, null);
+    }
+
+    /**
+     * {@link #parse(byte[])} that turns each handle into what {@code handles} makes of it,
+     * in the same walk (see {@link ValueCodec#decode(byte[], int, int, java.util.function.Function)}).
+     */
+    public static Incoming parse(byte[] payload, java.util.function.Function<Handle, Object> handles) {
+        return parse(payload, 0, payload.length, handles);
+    }
+
+    /**
+     * The type and id of a message whose body may not decode: {@code [type, id]}, or null
+     * when not even those can be read. Lets a reader fail the one call whose reply it
+     * cannot decode and keep serving the others.
+     */
+    public static long[] peekHeader(byte[] payload) {
+        try (org.msgpack.core.MessageUnpacker u = org.msgpack.core.MessagePack.newDefaultUnpacker(payload)) {
+            if (u.unpackArrayHeader() < 2) {
+                return null;
+            }
+            org.msgpack.core.MessageFormat f = u.getNextFormat();
+            if (f.getValueType() != org.msgpack.value.ValueType.INTEGER) {
+                return null;
+            }
+            long type = u.unpackLong();
+            if (u.getNextFormat().getValueType() != org.msgpack.value.ValueType.INTEGER) {
+                return null;
+            }
+            return new long[] {type, u.unpackLong()};
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static Incoming parse(byte[] payload, int off, int len, java.util.function.Function<Handle, Object> handles) {
+        Object decoded = ValueCodec.decode(payload, off, len, handles);
         if (!(decoded instanceof List<?> m) || m.size() < 2) {
             throw new ProtocolException("a message must be an array [type, id, ...], got " + describe(decoded));
         }

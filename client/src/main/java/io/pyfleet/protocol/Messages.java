@@ -62,6 +62,34 @@ public final class Messages {
         }
     }
 
+    /**
+     * A request without its id: {@code [op, target, args, kwargs, opts]} as the tail of the
+     * frame, encoded once on the caller's thread (cyclic, too deep or unencodable arguments
+     * fail here, as a {@link ProtocolException}), plus the handles the walk met. The id is
+     * put in front when the call is written to a worker ({@link Frames#writeRequest}).
+     */
+    public static EncodedCall encodeCall(String op, Object target, List<?> args, Map<String, ?> kwargs,
+                                         Map<String, ?> opts) {
+        Objects.requireNonNull(op, "op");
+        WireBuffer w = WireBuffer.acquire();
+        try {
+            w.string(op);
+            ValueCodec.write(w, target, 1);
+            if (args == null || args.isEmpty()) {
+                w.nil();
+            } else {
+                ValueCodec.writeList(w, args, 1);
+            }
+            writeOptionalMap(w, kwargs);
+            writeOptionalMap(w, opts);
+            return new EncodedCall(w.toByteArray(), w.firstHandle, w.otherOwner);
+        } catch (StackOverflowError e) {
+            throw new ProtocolException("the call's arguments nest too deep to encode", e);
+        } finally {
+            w.release();
+        }
+    }
+
     private static void writeOptionalMap(WireBuffer w, Map<String, ?> map) {
         if (map == null || map.isEmpty()) {
             w.nil();

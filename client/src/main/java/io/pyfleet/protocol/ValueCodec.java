@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.RandomAccess;
 import java.util.Set;
+import java.util.function.Function;
 import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessageInsufficientBufferException;
 import org.msgpack.core.MessagePack;
@@ -458,6 +459,7 @@ public final class ValueCodec {
 
     private static void writeHandle(WireBuffer w, Handle h, int depth) {
         checkDepth(depth);
+        w.noteHandle(h);
         int mark = w.beginExt();
         w.arrayHeader(5);
         w.string(h.node());
@@ -595,9 +597,18 @@ public final class ValueCodec {
      * @throws ProtocolException for malformed, truncated or trailing input
      */
     public static Object decode(byte[] bytes, int off, int len) {
+        return decode(bytes, off, len, null);
+    }
+
+    /**
+     * {@link #decode(byte[], int, int)} where every handle met is replaced by what
+     * {@code handles} makes of it (the node wraps them into releasing objects in the same
+     * walk); null keeps them as {@link Handle}s.
+     */
+    public static Object decode(byte[] bytes, int off, int len, Function<Handle, Object> handles) {
         MessageUnpacker u = MessagePack.DEFAULT_UNPACKER_CONFIG.newUnpacker(new ArrayBufferInput(bytes, off, len));
         try {
-            Object v = new Reader(u, len).read(0);
+            Object v = new Reader(u, len, handles).read(0);
             if (u.getTotalReadBytes() != len) {
                 throw new ProtocolException("trailing bytes: the value ends at byte " + u.getTotalReadBytes()
                         + " of " + len);
@@ -618,10 +629,16 @@ public final class ValueCodec {
         /** Total input size, or Long.MAX_VALUE when unknown. */
         private final long end;
         private final byte[] scratch = new byte[16];
+        private final Function<Handle, Object> handles;
 
         Reader(MessageUnpacker u, long end) {
+            this(u, end, null);
+        }
+
+        Reader(MessageUnpacker u, long end, Function<Handle, Object> handles) {
             this.u = u;
             this.end = end;
+            this.handles = handles;
         }
 
         private long position() {
@@ -779,7 +796,7 @@ public final class ValueCodec {
                     return readNdArray(len);
                 case ExtCodes.HANDLE:
                     checkDepth(depth);
-                    return readHandle(len);
+                    return handles == null ? readHandle(len) : handles.apply(readHandle(len));
                 case ExtCodes.ERROR:
                     checkDepth(depth);
                     return readError(len);

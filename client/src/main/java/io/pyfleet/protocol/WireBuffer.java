@@ -24,6 +24,9 @@ final class WireBuffer {
     byte[] buf;
     int pos;
     private boolean inUse;
+    /** The first handle written since acquire, and one of another owner if any: routing needs them. */
+    Handle firstHandle;
+    Handle otherOwner;
 
     WireBuffer(int capacity) {
         buf = new byte[capacity];
@@ -37,6 +40,8 @@ final class WireBuffer {
         }
         w.inUse = true;
         w.pos = 0;
+        w.firstHandle = null;
+        w.otherOwner = null;
         return w;
     }
 
@@ -48,6 +53,15 @@ final class WireBuffer {
             if (buf.length > KEEP_MAX) {
                 buf = new byte[INITIAL];
             }
+        }
+    }
+
+    /** Notes a handle being written: the first one names the call's owner; another owner is a conflict. */
+    void noteHandle(Handle h) {
+        if (firstHandle == null) {
+            firstHandle = h;
+        } else if (otherOwner == null && !firstHandle.sameOwner(h)) {
+            otherOwner = h;
         }
     }
 

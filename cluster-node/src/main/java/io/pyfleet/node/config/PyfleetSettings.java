@@ -28,7 +28,7 @@ public record PyfleetSettings(String nodeName, Worker worker, Pool pool, Supervi
 
     /** Restart back-off and intensity. */
     public record Supervision(Duration minBackoff, Duration maxBackoff, double randomFactor, int maxRestarts,
-            Duration within) {
+            Duration within, Duration coolDown) {
     }
 
     /** Scatter/gather jobs. */
@@ -78,7 +78,8 @@ public record PyfleetSettings(String nodeName, Worker worker, Pool pool, Supervi
                 p.getDuration("call-timeout"));
         Config s = c.getConfig("supervision");
         Supervision supervision = new Supervision(s.getDuration("min-backoff"), s.getDuration("max-backoff"),
-                s.getDouble("random-factor"), s.getInt("max-restarts"), s.getDuration("within"));
+                s.getDouble("random-factor"), s.getInt("max-restarts"), s.getDuration("within"),
+                s.getDuration("cool-down"));
         return new PyfleetSettings(c.getString("node-name"), worker, pool, supervision,
                 new Scatter(c.getConfig("scatter").getDuration("job-timeout")));
     }

@@ -9,48 +9,33 @@ import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolFailedException;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.PyFleetException;
-import io.pyfleet.client.PyObject;
+import io.pyfleet.node.call.CallPath;
 import io.pyfleet.node.config.PyfleetSettings;
-import io.pyfleet.node.pool.Lane;
-import io.pyfleet.node.pool.Lanes;
-import io.pyfleet.node.pool.Router;
-import io.pyfleet.node.worker.NotStartedException;
-import io.pyfleet.protocol.Handle;
-import io.pyfleet.protocol.PyTuple;
+import io.pyfleet.node.pool.PoolManager;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
- * A node inside this JVM: an actor system whose guardian is the pool's {@link Router},
- * with its supervised Python workers. {@link #start()} returns once every worker serves.
+ * A node inside this JVM: an actor system whose guardian is the {@link PoolManager} with
+ * its supervised Python workers, and the node's {@link CallPath}, which every call takes
+ * from the caller's thread. {@link #start()} returns once every worker serves.
  */
 public final class EmbeddedFleet implements Fleet {
-    /** Asks never time out before the node answers: the node guarantees one outcome per call. */
-    private static final Duration ASK_LIMIT = Duration.ofDays(1);
-
-    private final ActorSystem<Router.Command> system;
+    private final ActorSystem<PoolManager.Command> system;
     private final PyfleetSettings settings;
-    private final Lanes lanes;
-    private final PyObject.Releaser releaser;
+    private final CallPath path;
     private volatile int poolSize;
 
-    private EmbeddedFleet(ActorSystem<Router.Command> system, PyfleetSettings settings, Lanes lanes) {
+    private EmbeddedFleet(ActorSystem<PoolManager.Command> system, PyfleetSettings settings, CallPath path) {
         this.system = system;
         this.settings = settings;
-        this.lanes = lanes;
+        this.path = path;
         this.poolSize = settings.pool().size();
-        this.releaser = this::release;
     }
 
     /** A node with the defaults: application.conf on the classpath, system properties over it. */
@@ -63,9 +48,10 @@ public final class EmbeddedFleet implements Fleet {
     }
 
     public static EmbeddedFleet start(Config config, PyfleetSettings settings) {
-        Lanes lanes = new Lanes(settings);
-        ActorSystem<Router.Command> system = ActorSystem.create(Router.create(settings, lanes), "pyfleet", config);
-        EmbeddedFleet fleet = new EmbeddedFleet(system, settings, lanes);
+        CallPath path = new CallPath(settings);
+        ActorSystem<PoolManager.Command> system = ActorSystem.create(PoolManager.create(settings, path), "pyfleet",
+                config);
+        EmbeddedFleet fleet = new EmbeddedFleet(system, settings, path);
         try {
             fleet.awaitServing(settings.worker().startTimeout().plusSeconds(5));
         } catch (RuntimeException e) {
@@ -100,145 +86,20 @@ public final class EmbeddedFleet implements Fleet {
         }
     }
 
-    /**
-     * A call takes a free lane straight into a worker's pipe from the caller's thread when
-     * the router has nothing queued; otherwise, or when that worker died before running
-     * it, it goes through the router.
-     */
     @Override
     public CompletableFuture<Object> submit(Call call) {
-        Lane lane = lanes.acquire(call);
-        if (lane == null) {
-            return viaRouter(call);
-        }
-        CompletableFuture<Object> result = new CompletableFuture<>();
-        lane.run(call, settings.pool().callTimeout()).whenComplete((value, thrown) -> {
-            Throwable failure = unwrap(thrown);
-            if (failure == null) {
-                result.complete(adopt(value));
-            } else if (failure instanceof NotStartedException) {
-                viaRouter(call).whenComplete((v, f) -> {
-                    if (f == null) {
-                        result.complete(v);
-                    } else {
-                        result.completeExceptionally(f);
-                    }
-                });
-            } else {
-                result.completeExceptionally(asPyFleet(failure));
-            }
-            lanes.freed(lane, system);
-        });
-        return result;
-    }
-
-    /**
-     * Releases a handle in its owner. Written straight into the owner's pipe when its lane
-     * is open, so a call this thread makes next cannot overtake it.
-     */
-    private void release(Handle handle) {
-        Lane lane = lanes.acquireOwner(handle);
-        if (lane == null) {
-            system.tell(new Router.Release(handle));
-            return;
-        }
-        lane.run(new Call("release", null, List.of(handle.id()), null, null, null), settings.pool().callTimeout())
-                .whenComplete((released, failure) -> lanes.freed(lane, system));
-    }
-
-    private CompletableFuture<Object> viaRouter(Call call) {
-        CompletionStage<Outcome> reply = AskPattern.ask(system, replyTo -> new Router.Submit(call, replyTo),
-                ASK_LIMIT, system.scheduler());
-        CompletableFuture<Object> result = new CompletableFuture<>();
-        // Complete on the answering thread: Pekko's stage would otherwise hop to the common pool,
-        // which on a 2-core machine starts a thread per completion.
-        reply.whenCompleteAsync((outcome, failure) -> {
-            if (failure != null) {
-                result.completeExceptionally(new PyFleetException("the node did not answer: " + failure, failure));
-            } else if (outcome.isOk()) {
-                result.complete(adopt(outcome.value()));
-            } else {
-                result.completeExceptionally(outcome.error());
-            }
-        }, Runnable::run);
-        return result;
+        return path.submit(call);
     }
 
     @Override
     public CompletableFuture<List<Outcome>> identicalAsync(Call call) {
-        Lane[] all = lanes.acquireAll(poolSize);
-        if (all != null) {
-            List<CompletableFuture<Outcome>> each = new ArrayList<>(all.length);
-            for (Lane lane : all) {
-                each.add(lane.run(call, settings.pool().callTimeout()).handle((value, thrown) -> {
-                    lanes.freed(lane, system);
-                    return thrown == null ? Outcome.ok(adopt(value)) : Outcome.failed(asPyFleet(thrown));
-                }));
-            }
-            return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
-                    .thenApply(done -> each.stream().map(CompletableFuture::join).toList());
-        }
-        return adoptAll(AskPattern.ask(system, replyTo -> new Router.Identical(call, replyTo), ASK_LIMIT,
-                system.scheduler()));
+        return path.identical(call);
     }
 
     @Override
     public CompletableFuture<List<Outcome>> scatterAsync(String name, List<? extends List<?>> argumentSets,
             CallOptions options) {
-        List<List<?>> copy = List.copyOf(argumentSets);
-        return adoptAll(AskPattern.ask(system, replyTo -> new Router.Scatter(name, copy, options, replyTo),
-                ASK_LIMIT, system.scheduler()));
-    }
-
-    private CompletableFuture<List<Outcome>> adoptAll(CompletionStage<List<Outcome>> reply) {
-        return reply.thenApplyAsync(outcomes -> {
-            List<Outcome> adopted = new ArrayList<>(outcomes.size());
-            for (Outcome o : outcomes) {
-                adopted.add(o.isOk() ? Outcome.ok(adopt(o.value())) : o);
-            }
-            return adopted;
-        }, Runnable::run).toCompletableFuture();
-    }
-
-    private static Throwable unwrap(Throwable thrown) {
-        return thrown instanceof CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
-    }
-
-    private static PyFleetException asPyFleet(Throwable thrown) {
-        Throwable failure = unwrap(thrown);
-        return failure instanceof PyFleetException p ? p
-                : new PyFleetException("call failed in the node: " + failure, failure);
-    }
-
-    /** Gives every handle in a result a PyObject that releases it when closed or unreachable. */
-    private Object adopt(Object value) {
-        if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) {
-            return value;
-        }
-        if (value instanceof Handle handle) {
-            return new PyObject(handle, releaser);
-        }
-        if (value instanceof List<?> list) {
-            List<Object> out = new ArrayList<>(list.size());
-            list.forEach(item -> out.add(adopt(item)));
-            return out;
-        }
-        if (value instanceof Map<?, ?> map) {
-            Map<Object, Object> out = new LinkedHashMap<>();
-            map.forEach((k, v) -> out.put(adopt(k), adopt(v)));
-            return out;
-        }
-        if (value instanceof PyTuple tuple) {
-            List<Object> out = new ArrayList<>(tuple.items().size());
-            tuple.items().forEach(item -> out.add(adopt(item)));
-            return new PyTuple(out);
-        }
-        if (value instanceof Set<?> set) {
-            Set<Object> out = new LinkedHashSet<>();
-            set.forEach(item -> out.add(adopt(item)));
-            return out;
-        }
-        return value;
+        return path.scatter(name, argumentSets, options);
     }
 
     @Override
@@ -252,32 +113,40 @@ public final class EmbeddedFleet implements Fleet {
             throw new IllegalArgumentException("a pool needs at least one worker, not " + workers);
         }
         poolSize = workers;
-        system.tell(new Router.Resize(workers));
+        system.tell(new PoolManager.Resize(workers));
     }
 
     @Override
     public PoolStats stats() {
-        return Fleet.join(AskPattern.ask(system, (org.apache.pekko.actor.typed.ActorRef<PoolStats> replyTo)
-                -> new Router.GetStats(replyTo), Duration.ofSeconds(10), system.scheduler()).toCompletableFuture());
+        return Fleet.join(AskPattern.ask(system, (ActorRef<PoolStats> replyTo) -> new PoolManager.GetStats(replyTo),
+                Duration.ofSeconds(10), system.scheduler()).toCompletableFuture());
     }
 
     /** Kills a worker's process as a crash would; the supervisor restarts it. For tests and operators. */
     public void killWorker(String workerId) {
-        system.tell(new Router.KillWorker(workerId, "killed on request"));
+        system.tell(new PoolManager.KillWorker(workerId, "killed on request"));
     }
 
     public PyfleetSettings settings() {
         return settings;
     }
 
+    /**
+     * Stops the node: every pending call ends at once with a typed error (queued calls were
+     * not run; calls in a worker may have run), new calls are refused, the workers and
+     * everything they started are stopped, and the node's threads end.
+     */
     @Override
     public void close() {
+        path.close();
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture()
                     .get(settings.worker().stopTimeout().toMillis() + 10_000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            // The JVM's exit still takes the workers with it: they exit when their pipes close.
+            // The workers exit on their own when their pipes close.
         }
+        path.awaitWorkersGone(settings.worker().stopTimeout().plusSeconds(2));
+        path.shutdownCallbacks(1000);
     }
 }

@@ -1,10 +1,12 @@
 package io.pyfleet.node.pool;
 
+import io.pyfleet.node.call.CallPath;
+import io.pyfleet.node.call.Lane;
 import io.pyfleet.node.config.PyfleetSettings;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -19,8 +21,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * one_for_one supervision of the pool's workers: each slot has one {@link PythonWorker}
  * child at a time; when it dies only that slot is restarted, after an exponential
  * back-off with jitter. More than {@code max-restarts} restarts within {@code within}
- * exceed the restart intensity: the supervisor stops restarting and tells the router the
- * pool failed, with the last reason, instead of looping.
+ * exceed the restart intensity: the supervisor stops restarting and tells the manager the
+ * pool failed, with the last reason, instead of looping; after {@code cool-down} it tries
+ * again. A worker added by a resize that cannot start is dropped alone.
  */
 public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Command> {
 
@@ -28,18 +31,18 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
     public sealed interface Command {
     }
 
-    /** Start this many new worker slots. */
-    public record AddWorkers(int count) implements Command {
+    /**
+     * Start this many new worker slots; {@code initial} for the pool's first workers, whose
+     * failed first start means a broken set-up and fails the pool at once.
+     */
+    public record AddWorkers(int count, boolean initial) implements Command {
     }
 
-    /** Stop a slot's worker for good (the router drained it first). */
+    /** Stop a slot's worker for good (the manager drained it first). */
     public record RemoveWorker(String workerId) implements Command {
     }
 
-    /**
-     * From a worker: its process ended, or never started ({@code startFailed}); the child is
-     * stopping.
-     */
+    /** From a worker: its process ended, or never started ({@code startFailed}); the child is stopping. */
     public record WorkerExited(String workerId, long generation, String reason, boolean startFailed)
             implements Command {
     }
@@ -47,11 +50,15 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
     private record Restart(String workerId) implements Command {
     }
 
+    private record CoolDownOver() implements Command {
+    }
+
     private record ChildTerminated(String workerId, long generation) implements Command {
     }
 
     /** One slot: its current child and its back-off state. */
     private static final class SlotState {
+        final boolean initial;
         long generation;
         ActorRef<PythonWorker.Command> child;
         int consecutiveFailures;
@@ -59,28 +66,34 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
         boolean exitHandled;
         boolean everServed;
         final Lane.Counters counters = new Lane.Counters();
+
+        SlotState(boolean initial) {
+            this.initial = initial;
+        }
     }
 
     private final PyfleetSettings settings;
-    private final ActorRef<Router.Command> router;
-    private final Lanes lanes;
+    private final ActorRef<PoolManager.Command> manager;
+    private final CallPath path;
     private final TimerScheduler<Command> timers;
-    private final Map<String, SlotState> slots = new HashMap<>();
+    private final Map<String, SlotState> slots = new LinkedHashMap<>();
     private final Deque<Long> restartTimes = new ArrayDeque<>();
     private int nextSlot = 1;
     private boolean failed;
+    private boolean anyServed;
 
-    public static Behavior<Command> create(PyfleetSettings settings, ActorRef<Router.Command> router, Lanes lanes) {
+    public static Behavior<Command> create(PyfleetSettings settings, ActorRef<PoolManager.Command> manager,
+            CallPath path) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-                new WorkerSupervisor(context, settings, router, lanes, timers)));
+                new WorkerSupervisor(context, settings, manager, path, timers)));
     }
 
-    private WorkerSupervisor(ActorContext<Command> context, PyfleetSettings settings, ActorRef<Router.Command> router,
-            Lanes lanes, TimerScheduler<Command> timers) {
+    private WorkerSupervisor(ActorContext<Command> context, PyfleetSettings settings,
+            ActorRef<PoolManager.Command> manager, CallPath path, TimerScheduler<Command> timers) {
         super(context);
         this.settings = settings;
-        this.lanes = lanes;
-        this.router = router;
+        this.manager = manager;
+        this.path = path;
         this.timers = timers;
     }
 
@@ -92,16 +105,19 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
                 .onMessage(WorkerExited.class, this::onWorkerExited)
                 .onMessage(ChildTerminated.class, this::onChildTerminated)
                 .onMessage(Restart.class, this::onRestart)
+                .onMessage(CoolDownOver.class, this::onCoolDownOver)
                 .build();
     }
 
     private Behavior<Command> onAddWorkers(AddWorkers add) {
         for (int i = 0; i < add.count(); i++) {
             String id = "w" + nextSlot++;
-            SlotState slot = new SlotState();
+            SlotState slot = new SlotState(add.initial());
             slots.put(id, slot);
-            router.tell(new Router.SlotAdded(id));
-            spawn(id, slot);
+            manager.tell(new PoolManager.SlotAdded(id, slot.counters));
+            if (!failed) {
+                spawn(id, slot);
+            }
         }
         return this;
     }
@@ -111,7 +127,7 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
         slot.exitHandled = false;
         slot.startedAt = System.nanoTime();
         slot.child = getContext().spawn(
-                PythonWorker.create(id, slot.generation, settings, router, getContext().getSelf(), lanes,
+                PythonWorker.create(id, slot.generation, settings, manager, getContext().getSelf(), path,
                         slot.counters),
                 id + "-g" + slot.generation);
         getContext().watchWith(slot.child, new ChildTerminated(id, slot.generation));
@@ -122,7 +138,7 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
         if (slot != null) {
             timers.cancel(remove.workerId());
             if (slot.child != null) {
-                getContext().stop(slot.child);
+                slot.child.tell(new PythonWorker.Stop());
             }
         }
         return this;
@@ -135,14 +151,24 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
         }
         slot.exitHandled = true;
         slot.child = null;
-        if (exited.startFailed() && slot.generation == 1 && !slot.everServed) {
-            // A first start that fails is a broken set-up (interpreter, packages), not bad luck: say so now.
-            failed = true;
-            router.tell(new Router.PoolFailed("worker " + exited.workerId() + " could not start: " + exited.reason()));
-            return this;
+        if (exited.startFailed() && !slot.everServed) {
+            if (slot.initial && !anyServed) {
+                // A first start that fails is a broken set-up (interpreter, packages), not bad luck: say so now.
+                poolFailed("worker " + exited.workerId() + " could not start: " + exited.reason());
+                return this;
+            }
+            if (!slot.initial) {
+                // A worker a resize added fails alone; the workers that serve keep serving.
+                getContext().getLog().error("worker {} added by a resize could not start and is dropped: {}",
+                        exited.workerId(), exited.reason());
+                slots.remove(exited.workerId());
+                manager.tell(new PoolManager.SlotRemoved(exited.workerId()));
+                return this;
+            }
         }
         if (!exited.startFailed()) {
             slot.everServed = true;
+            anyServed = true;
         }
         scheduleRestart(exited.workerId(), slot, exited.reason());
         return this;
@@ -154,7 +180,8 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
             // The actor stopped without reporting (a bug in it, not the process): restart it all the same.
             slot.exitHandled = true;
             slot.child = null;
-            router.tell(new Router.WorkerDown(terminated.workerId(), terminated.generation(), "worker actor stopped"));
+            path.workerDown(terminated.workerId(), terminated.generation());
+            manager.tell(new PoolManager.WorkerDown(terminated.workerId(), terminated.generation()));
             scheduleRestart(terminated.workerId(), slot, "the worker actor stopped unexpectedly");
         }
         return this;
@@ -171,11 +198,9 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
             restartTimes.removeFirst();
         }
         if (restartTimes.size() > settings.supervision().maxRestarts()) {
-            failed = true;
-            router.tell(new Router.PoolFailed("workers died " + restartTimes.size() + " times within "
-                    + settings.supervision().within() + " (restart intensity "
-                    + settings.supervision().maxRestarts() + "); the pool gave up. Last failure, worker " + id
-                    + ": " + reason));
+            poolFailed("workers died " + restartTimes.size() + " times within " + settings.supervision().within()
+                    + " (restart intensity " + settings.supervision().maxRestarts() + "); the pool gave up. "
+                    + "Last failure, worker " + id + ": " + reason);
             return;
         }
         // A worker that served for a while starts its back-off afresh.
@@ -185,6 +210,27 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
         Duration delay = backoff(slot.consecutiveFailures++);
         getContext().getLog().info("restarting worker {} in {} ms: {}", id, delay.toMillis(), reason);
         timers.startSingleTimer(id, new Restart(id), delay);
+    }
+
+    private void poolFailed(String reason) {
+        failed = true;
+        Duration coolDown = settings.supervision().coolDown();
+        manager.tell(new PoolManager.PoolFailed(reason + "; it tries again after a cool-down of " + coolDown));
+        timers.startSingleTimer("cool-down", new CoolDownOver(), coolDown);
+    }
+
+    private Behavior<Command> onCoolDownOver(CoolDownOver over) {
+        failed = false;
+        restartTimes.clear();
+        manager.tell(new PoolManager.PoolRecovering());
+        slots.forEach((id, slot) -> {
+            if (slot.child == null) {
+                timers.cancel(id);
+                slot.consecutiveFailures = 0;
+                spawn(id, slot);
+            }
+        });
+        return this;
     }
 
     private Duration backoff(int failures) {

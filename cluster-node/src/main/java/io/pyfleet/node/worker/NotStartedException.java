@@ -11,6 +11,6 @@ public class NotStartedException extends WorkerLostException {
     private static final long serialVersionUID = 1L;
 
     public NotStartedException(String message) {
-        super(message);
+        super(message, false);
     }
 }

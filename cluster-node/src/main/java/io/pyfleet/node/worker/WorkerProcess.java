@@ -1,114 +1,118 @@
 package io.pyfleet.node.worker;
 
 import io.pyfleet.client.CallTimeoutException;
+import io.pyfleet.client.FleetFuture;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.RemoteFailures;
 import io.pyfleet.client.WorkerLostException;
+import io.pyfleet.protocol.EncodedCall;
 import io.pyfleet.protocol.Frames;
+import io.pyfleet.protocol.Handle;
 import io.pyfleet.protocol.Incoming;
 import io.pyfleet.protocol.Messages;
 import io.pyfleet.protocol.RemoteError;
-import io.pyfleet.protocol.ValueCodec;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import org.msgpack.core.MessageBufferPacker;
-import org.msgpack.core.MessagePack;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One Python worker process and its channel: starts {@code python -m pyfleet.worker},
- * sends requests (many may be in flight; the worker serves them in order), completes
- * each with exactly one outcome, and notices death. No actors here: the node's
- * {@code PythonWorker} actor owns one of these.
+ * One Python worker process and its call channel. Calls are written by the threads that
+ * submit them (many may be in flight; the worker serves them strictly in order); one
+ * reader thread per worker matches replies to calls and completes them, and never blocks
+ * on anything but the pipe: it runs no user code (futures are {@link FleetFuture}s, events
+ * go to an {@link EventSink}) and writes nothing.
  *
- * <p>When the process dies, the call it was serving fails with a {@link WorkerLostException}
- * naming the worker and its exit status (or {@link CallTimeoutException} when the node
- * killed it for overrunning), and every call queued behind it fails with
- * {@link NotStartedException}: it never ran and may be retried elsewhere.
+ * <p>Outcomes, each exactly once: a reply or error completes its call; the watchdog fails
+ * a call that overran its timeout at once, closes the channel and kills the worker (a late
+ * reply is then dropped); when the process dies, the call it was serving fails with a
+ * {@link WorkerLostException} that says it may have run, and the calls queued behind it
+ * are handed to the {@link Listener} as never started. A reply that cannot be decoded
+ * fails its own call with a {@link ProtocolException}; the worker keeps serving.
  */
 public final class WorkerProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkerProcess.class);
-    private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "pyfleet-call-timeouts");
-        t.setDaemon(true);
-        return t;
-    });
-    private static final int STDERR_TAIL_LINES = 20;
+
+    /** What the owner of a channel hears; called on the reader thread, so it must not block. */
+    public interface Listener {
+        /** A call written to this worker ended (answered, failed or timed out). */
+        default void callEnded(WorkerProcess worker, PendingCall call, long busyNanos, boolean failed) {
+        }
+
+        /**
+         * The process is gone and every call that may have run has its outcome; {@code notStarted}
+         * were written but never started, and may run elsewhere.
+         */
+        default void died(WorkerProcess worker, ExitStatus status, List<PendingCall> notStarted) {
+            NotStartedException never = new NotStartedException("worker " + worker.describe() + " died ("
+                    + status.describe() + ") before this call started");
+            notStarted.forEach(c -> c.failNow(never));
+        }
+    }
+
+    private enum State { OPEN, CLOSING, DEAD }
 
     private final WorkerOptions options;
     private final Process process;
     private final OutputStream out;
     private final InputStream in;
     private final Logger workerLog;
-    private final Object writeLock = new Object();
-    /** Calls in the order they were written; the head is the one the worker is serving. */
-    private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+    private final StderrTail stderr;
+    private final Function<Handle, Object> adopt;
+    private volatile Listener listener;
+    /** Orders writes: a call's id is taken and its frame written under it. */
+    private final ReentrantLock writeLock = new ReentrantLock();
+    /** Guards {@link #inFlight}, {@link #state} and {@link #nextId}: what the reader and watchdog decide on. */
+    private final Object lock = new Object();
+    private final ArrayDeque<PendingCall> inFlight = new ArrayDeque<>();
+    private State state = State.OPEN;
+    private long nextId = 1;
     private final CompletableFuture<Hello> hello = new CompletableFuture<>();
     private final CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
-    private final Deque<String> stderrTail = new ArrayDeque<>();
-    private final Thread stderrDrainer;
-    private long nextId = 1;
-    private boolean closed;
     private volatile String deathReason;
-    private volatile Pending timedOut;
 
-    /** A call written to the worker and not yet answered. */
-    private static final class Pending {
-        final long id;
-        final CompletableFuture<Object> result = new CompletableFuture<>();
-        final Consumer<Object> onEvent;
-        final Duration timeout;
-        final AtomicBoolean timerStarted = new AtomicBoolean();
-        volatile ScheduledFuture<?> timer;
-
-        Pending(long id, Consumer<Object> onEvent, Duration timeout) {
-            this.id = id;
-            this.onEvent = onEvent;
-            this.timeout = timeout;
-        }
-    }
-
-    private WorkerProcess(WorkerOptions options, Process process) {
+    private WorkerProcess(WorkerOptions options, Process process, Function<Handle, Object> adopt) {
         this.options = options;
         this.process = process;
+        this.adopt = adopt;
         this.out = new BufferedOutputStream(process.getOutputStream(), 1 << 16);
         this.in = new BufferedInputStream(process.getInputStream(), 1 << 18);
         this.workerLog = LoggerFactory.getLogger("io.pyfleet.worker." + options.workerId());
-        this.stderrDrainer = new Thread(this::drainStderr, "pyfleet-stderr-" + options.workerId());
-        this.stderrDrainer.setDaemon(true);
+        this.stderr = new StderrTail(process.getErrorStream(), workerLog, "pyfleet-stderr-" + options.workerId());
+        this.listener = new Listener() { };
+    }
+
+    /** Starts a worker whose handles stay plain {@link Handle}s (tests, tools). */
+    public static WorkerProcess start(WorkerOptions options) {
+        return start(options, null);
     }
 
     /**
      * Starts a worker and waits for its hello.
      *
+     * @param adopt turns each handle in a reply or event into what the caller should see
+     *              (the node's releasing {@code PyObject}); null keeps {@link Handle}s
      * @throws WorkerStartException when the interpreter is missing, lacks msgpack, dies on
      *     start-up or does not say hello within the start timeout
      */
-    public static WorkerProcess start(WorkerOptions options) {
+    public static WorkerProcess start(WorkerOptions options, Function<Handle, Object> adopt) {
         ProcessBuilder builder = WorkerLauncher.builder(options);
         Process process;
         try {
@@ -118,145 +122,152 @@ public final class WorkerProcess implements AutoCloseable {
                     + "' for worker " + options.workerId() + ": " + e.getMessage()
                     + " (set pyfleet.worker.interpreter to a Python 3.9+ executable)", e);
         }
-        WorkerProcess worker = new WorkerProcess(options, process);
-        worker.stderrDrainer.start();
+        WorkerProcess worker = new WorkerProcess(options, process, adopt);
+        worker.stderr.start();
         Thread reader = new Thread(worker::readLoop, "pyfleet-reader-" + options.workerId());
         reader.setDaemon(true);
         reader.start();
         try {
             worker.hello.get(options.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            worker.deathReason = "no hello within the start timeout";
-            process.destroyForcibly();
+            worker.kill("no hello within the start timeout");
             throw new WorkerStartException("worker " + options.workerId() + " (" + options.interpreter()
-                    + ") did not start within " + options.startTimeout() + worker.stderrSummary());
+                    + ") did not start within " + options.startTimeout() + worker.stderr.summary());
         } catch (ExecutionException e) {
             throw e.getCause() instanceof PyFleetException p ? p
                     : new WorkerStartException("worker " + options.workerId() + " failed to start", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
+            worker.kill("interrupted while starting");
             throw new WorkerStartException("interrupted while starting worker " + options.workerId());
         }
+        Watchdog.shared().watch(worker);
         return worker;
     }
 
-    /** Sends a request; see the protocol's op table. Never blocks on the worker's answer. */
+    /** Who hears about ended calls and the worker's death; set before calls are written. */
+    public void listen(Listener newListener) {
+        this.listener = newListener;
+    }
+
+    // ---------------------------------------------------------------------------------- writing
+
+    /**
+     * Writes a call into the worker's pipe on this thread (which may block while the pipe is
+     * full: the worker drains it). Returns false, with nothing written, once the channel is
+     * closing or dead: the call never started.
+     */
+    public boolean write(PendingCall call) {
+        writeLock.lock();
+        try {
+            if (!register(call)) {
+                return false;
+            }
+            try {
+                Frames.writeRequest(out, call.id, call.tail(), options.maxFrame());
+                out.flush();
+            } catch (IOException e) {
+                // The worker is gone; the reader sees the end of its output and settles this call.
+                log.debug("write to worker {} failed: {}", options.workerId(), e.toString());
+            }
+            return true;
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Writes calls in order with one flush. Returns those that could not be written
+     * because the channel closed first (a prefix is written, the rest returned).
+     */
+    public List<PendingCall> writeAll(List<PendingCall> calls) {
+        writeLock.lock();
+        try {
+            for (int i = 0; i < calls.size(); i++) {
+                PendingCall call = calls.get(i);
+                if (!register(call)) {
+                    flushQuietly();
+                    return calls.subList(i, calls.size());
+                }
+                try {
+                    Frames.writeRequest(out, call.id, call.tail(), options.maxFrame());
+                } catch (IOException e) {
+                    log.debug("write to worker {} failed: {}", options.workerId(), e.toString());
+                }
+            }
+            flushQuietly();
+            return List.of();
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private void flushQuietly() {
+        try {
+            out.flush();
+        } catch (IOException e) {
+            log.debug("flush to worker {} failed: {}", options.workerId(), e.toString());
+        }
+    }
+
+    private boolean register(PendingCall call) {
+        synchronized (lock) {
+            if (state != State.OPEN) {
+                return false;
+            }
+            call.id = nextId++;
+            if (inFlight.isEmpty()) {
+                call.startedNanos = System.nanoTime();
+            }
+            inFlight.addLast(call);
+            return true;
+        }
+    }
+
+    /** A call for tools and tests: encoded here, written on this thread; never blocks on the answer. */
     public CompletableFuture<Object> submit(String op, Object target, List<?> args, Map<String, ?> kwargs,
             Map<String, ?> opts) {
         return submit(op, target, args, kwargs, opts, null, null);
     }
 
     /**
-     * Sends a request.
-     *
-     * @param onEvent  receives the values the call emits before its reply (may be null)
-     * @param timeout  how long the call may run once the worker starts it; on overrun the
-     *                 worker is killed and the call fails with {@link CallTimeoutException}
-     *                 (null for none)
+     * @param onEvent receives the call's events, in order, on the callback executor (may be null)
+     * @param timeout how long the call may run once the worker starts it (null for none)
      */
     public CompletableFuture<Object> submit(String op, Object target, List<?> args, Map<String, ?> kwargs,
             Map<String, ?> opts, Consumer<Object> onEvent, Duration timeout) {
-        byte[] tail;
+        FleetFuture<Object> result = new FleetFuture<>(CallbackExecutor.shared());
+        EncodedCall encoded;
         try {
-            tail = encodeTail(op, target, args, kwargs, opts);
+            encoded = Messages.encodeCall(op, target, args, kwargs, opts);
         } catch (PyFleetException e) {
-            return CompletableFuture.failedFuture(e);
-        } catch (IOException | RuntimeException e) {
-            return CompletableFuture.failedFuture(new ProtocolException("cannot encode the call: " + e.getMessage(), e));
+            result.completeExceptionally(e);
+            return result;
+        } catch (RuntimeException e) {
+            result.completeExceptionally(new ProtocolException("cannot encode the call: " + e.getMessage(), e));
+            return result;
         }
-        if (tail.length + 11 > options.maxFrame()) {
-            return CompletableFuture.failedFuture(new ProtocolException("the call encodes to " + (tail.length + 11)
-                    + " bytes, over the maximum frame size of " + options.maxFrame() + " bytes"));
+        if (encoded.tail().length + Frames.REQUEST_HEAD_MAX > options.maxFrame()) {
+            result.completeExceptionally(new Frames.FrameTooLargeException(
+                    encoded.tail().length + Frames.REQUEST_HEAD_MAX, options.maxFrame()));
+            return result;
         }
-        Pending pending;
-        synchronized (writeLock) {
-            if (closed) {
-                return CompletableFuture.failedFuture(new NotStartedException("worker " + describe()
-                        + " is no longer running" + (deathReason == null ? "" : ": " + deathReason)));
-            }
-            pending = new Pending(nextId++, onEvent, timeout);
-            queue.add(pending);
-            try {
-                writeRequest(pending.id, tail);
-            } catch (IOException e) {
-                // The worker is gone; the reader sees the EOF and fails this call with the exit status.
-                log.debug("write to worker {} failed: {}", options.workerId(), e.toString());
-            }
+        EventSink sink = onEvent == null ? null : new OrderedEvents(onEvent, CallbackExecutor.shared(),
+                "call on " + options.workerId());
+        PendingCall call = new PendingCall(encoded, timeout == null ? 0 : timeout.toNanos(), null, 0, result, sink);
+        if (!write(call)) {
+            call.failNow(new NotStartedException("worker " + describe() + " is no longer running"
+                    + (deathReason == null ? "" : ": " + deathReason)));
         }
-        if (queue.peek() == pending) {
-            startTimer(pending);
-        }
-        return pending.result;
+        return result;
     }
-
-    /** A packer per calling thread: a fresh one allocates an 8 KiB buffer, most of a small call's cost. */
-    private static final ThreadLocal<MessageBufferPacker> PACKERS =
-            ThreadLocal.withInitial(MessagePack::newDefaultBufferPacker);
 
     /** A call waited for on this thread; failures are thrown as their typed exceptions. */
     public Object call(String op, Object target, List<?> args, Map<String, ?> kwargs, Map<String, ?> opts) {
         return io.pyfleet.client.Fleet.join(submit(op, target, args, kwargs, opts));
     }
 
-    private static byte[] encodeTail(String op, Object target, List<?> args, Map<String, ?> kwargs,
-            Map<String, ?> opts) throws IOException {
-        MessageBufferPacker packer = PACKERS.get();
-        packer.clear();
-        packer.packString(op);
-        ValueCodec.encode(packer, target);
-        ValueCodec.encode(packer, args == null || args.isEmpty() ? null : args);
-        ValueCodec.encode(packer, kwargs == null || kwargs.isEmpty() ? null : kwargs);
-        ValueCodec.encode(packer, opts == null || opts.isEmpty() ? null : opts);
-        byte[] bytes = packer.toByteArray();
-        if (packer.getBufferSize() > 1 << 20) {
-            PACKERS.remove(); // don't keep a big array's buffer alive for the thread's lifetime
-        }
-        return bytes;
-    }
-
-    /** Writes [0, id, ...tail] as one frame: the id is added under the write lock so ids follow write order. */
-    private void writeRequest(long id, byte[] tail) throws IOException {
-        byte[] head = new byte[11];
-        head[0] = (byte) 0x97; // fixarray of 7
-        head[1] = 0x00;        // message type: request
-        int headLen;
-        if (id < 128) {
-            head[2] = (byte) id;
-            headLen = 3;
-        } else {
-            head[2] = (byte) 0xcf; // uint64
-            for (int i = 0; i < 8; i++) {
-                head[3 + i] = (byte) (id >>> (56 - 8 * i));
-            }
-            headLen = 11;
-        }
-        int length = headLen + tail.length;
-        out.write(length >>> 24);
-        out.write(length >>> 16);
-        out.write(length >>> 8);
-        out.write(length);
-        out.write(head, 0, headLen);
-        out.write(tail);
-        out.flush();
-    }
-
-    private void startTimer(Pending pending) {
-        if (pending.timeout == null || !pending.timerStarted.compareAndSet(false, true)) {
-            return;
-        }
-        pending.timer = TIMERS.schedule(() -> onTimeout(pending), pending.timeout.toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    private void onTimeout(Pending pending) {
-        if (pending.result.isDone() || queue.peek() != pending) {
-            return;
-        }
-        timedOut = pending;
-        deathReason = "killed by the node: call " + pending.id + " overran its timeout of " + pending.timeout;
-        log.warn("worker {} overran the call timeout of {}; killing it", describe(), pending.timeout);
-        process.destroyForcibly();
-    }
+    // ---------------------------------------------------------------------------------- reading
 
     private void readLoop() {
         try {
@@ -265,17 +276,20 @@ public final class WorkerProcess implements AutoCloseable {
                 if (frame == null) {
                     break;
                 }
-                dispatch(Incoming.parse(frame));
+                dispatch(frame);
             }
         } catch (IOException | RuntimeException e) {
             // Java closes a dead process's pipe itself, so a read error is often just its death.
-            if (!closed && !exitsSoon()) {
+            if (state == State.OPEN && !exitsSoon()) {
                 log.warn("channel of worker {} broke: {}", describe(), e.toString());
                 if (e instanceof ProtocolException && deathReason == null) {
                     deathReason = "the node read a bad frame from it: " + e.getMessage();
                 }
             }
-            process.destroyForcibly();
+            killTree();
+        } catch (Error e) {
+            log.error("reader of worker {} failed", describe(), e);
+            killTree();
         }
         onDeath();
     }
@@ -289,9 +303,19 @@ public final class WorkerProcess implements AutoCloseable {
         }
     }
 
-    private void dispatch(Incoming message) {
+    private void dispatch(byte[] frame) {
+        Incoming message;
+        try {
+            message = Incoming.parse(frame, adopt);
+        } catch (ProtocolException e) {
+            long[] header = Incoming.peekHeader(frame);
+            if (header == null || header[1] <= 0 || !undecodable((int) header[0], header[1], e)) {
+                throw e;
+            }
+            return;
+        }
         switch (message.type()) {
-            case Messages.REPLY -> complete(message.id()).result.complete(message.body());
+            case Messages.REPLY -> finish(message.id(), message.body(), null);
             case Messages.ERROR -> onError(message.id(), (RemoteError) message.body());
             case Messages.EVENT -> onEvent(message.id(), message.body());
             case Messages.LOG -> onLog(message.body());
@@ -300,22 +324,60 @@ public final class WorkerProcess implements AutoCloseable {
         }
     }
 
-    /** Takes the head call, which must be the one answered: the worker answers in order. */
-    private Pending complete(long id) {
-        Pending head = queue.poll();
-        if (head == null || head.id != id) {
-            throw new ProtocolException("the worker answered call " + id + " but the call in service is "
-                    + (head == null ? "none" : Long.toString(head.id)));
+    /** A frame whose header reads but whose body does not: only its call fails. */
+    private boolean undecodable(int type, long id, ProtocolException e) {
+        if (type == Messages.REPLY || type == Messages.ERROR) {
+            log.warn("worker {} answered call {} with a value the node cannot decode: {}", describe(), id,
+                    e.getMessage());
+            finish(id, null, new ProtocolException("the worker's answer could not be decoded (the call ran): "
+                    + e.getMessage(), e));
+            return true;
         }
-        ScheduledFuture<?> timer = head.timer;
-        if (timer != null) {
-            timer.cancel(false);
+        if (type == Messages.EVENT) {
+            PendingCall head = head(id);
+            head.undecodableEvent(new ProtocolException("an event of the call could not be decoded: "
+                    + e.getMessage(), e));
+            return true;
         }
-        Pending next = queue.peek();
-        if (next != null) {
-            startTimer(next);
+        return false;
+    }
+
+    private PendingCall head(long id) {
+        synchronized (lock) {
+            PendingCall head = inFlight.peekFirst();
+            if (head == null || head.id != id) {
+                throw new ProtocolException("the worker sent a message for call " + id + " but the call in service is "
+                        + (head == null ? "none" : Long.toString(head.id)));
+            }
+            return head;
         }
-        return head;
+    }
+
+    /** Ends the head call, which must be the one answered: the worker answers in order. */
+    private void finish(long id, Object value, PyFleetException error) {
+        PendingCall done;
+        long now = System.nanoTime();
+        synchronized (lock) {
+            done = inFlight.peekFirst();
+            if (done == null || done.id != id) {
+                throw new ProtocolException("the worker answered call " + id + " but the call in service is "
+                        + (done == null ? "none" : Long.toString(done.id)));
+            }
+            inFlight.pollFirst();
+            PendingCall next = inFlight.peekFirst();
+            if (next != null) {
+                next.startedNanos = now;
+            }
+        }
+        if (done.abandoned) {
+            return; // timed out already: the late answer is dropped
+        }
+        if (error == null) {
+            done.complete(value);
+        } else {
+            done.fail(error);
+        }
+        listener.callEnded(this, done, now - done.startedNanos, error != null);
     }
 
     private void onError(long id, RemoteError error) {
@@ -323,21 +385,11 @@ public final class WorkerProcess implements AutoCloseable {
             log.warn("worker {} reported a protocol error outside any call: {}", describe(), error.message());
             return;
         }
-        complete(id).result.completeExceptionally(RemoteFailures.toException(error));
+        finish(id, null, RemoteFailures.toException(error));
     }
 
     private void onEvent(long id, Object value) {
-        Pending head = queue.peek();
-        if (head == null || head.id != id) {
-            throw new ProtocolException("the worker sent an event for call " + id + " which is not in service");
-        }
-        if (head.onEvent != null) {
-            try {
-                head.onEvent.accept(value);
-            } catch (RuntimeException e) {
-                log.warn("event handler of call {} on worker {} failed", id, options.workerId(), e);
-            }
-        }
+        head(id).event(value);
     }
 
     private void onLog(Object body) {
@@ -346,30 +398,62 @@ public final class WorkerProcess implements AutoCloseable {
         }
     }
 
+    // ---------------------------------------------------------------------------------- timeouts and death
+
+    /**
+     * Called by the {@link Watchdog}: fails the call in service if it overran its timeout,
+     * closes the channel and kills the worker, all decided under the lock that completes
+     * calls, so a reply cannot slip in between. Also notices a process that exited while a
+     * child of it keeps the pipe open.
+     */
+    void check(long now) {
+        PendingCall overran = null;
+        synchronized (lock) {
+            if (state == State.DEAD) {
+                return;
+            }
+            PendingCall head = inFlight.peekFirst();
+            if (head != null && !head.abandoned && head.timeoutNanos() > 0
+                    && now - head.startedNanos >= head.timeoutNanos()) {
+                head.abandoned = true;
+                state = State.CLOSING;
+                overran = head;
+                deathReason = "killed by the node: a call overran its timeout of "
+                        + Duration.ofNanos(head.timeoutNanos());
+            }
+        }
+        if (overran != null) {
+            Duration limit = Duration.ofNanos(overran.timeoutNanos());
+            log.warn("worker {} overran the call timeout of {}; killing it", describe(), limit);
+            overran.failNow(new CallTimeoutException("call timed out after " + limit + " on worker " + describe()
+                    + "; it may have run in part. The worker was killed and will be replaced"));
+            listener.callEnded(this, overran, now - overran.startedNanos, true);
+            killTree();
+        } else if (!process.isAlive()) {
+            killTree(); // a child that inherited the pipe must not keep the death from being seen
+        }
+    }
+
     private void onDeath() {
         int code;
         try {
             if (!process.waitFor(options.stopTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
+                killTree();
             }
             code = process.waitFor();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             code = -1;
         }
-        try {
-            stderrDrainer.join(500);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        stderr.awaitEnd(500);
         ExitStatus status = new ExitStatus(code, deathReason);
-        List<Pending> orphans = new ArrayList<>();
-        synchronized (writeLock) {
-            closed = true;
-            for (Pending p; (p = queue.poll()) != null; ) {
-                orphans.add(p);
-            }
+        List<PendingCall> orphans;
+        synchronized (lock) {
+            state = State.DEAD;
+            orphans = new ArrayList<>(inFlight);
+            inFlight.clear();
         }
+        Watchdog.shared().forget(this);
         if (!hello.isDone()) {
             hello.completeExceptionally(startFailure(status));
         }
@@ -377,28 +461,25 @@ public final class WorkerProcess implements AutoCloseable {
         if (!orphans.isEmpty() || deathReason == null) {
             log.warn("{}{}", who, orphans.isEmpty() ? "" : " with " + orphans.size() + " call(s) in flight");
         }
-        for (int i = 0; i < orphans.size(); i++) {
-            Pending p = orphans.get(i);
-            ScheduledFuture<?> timer = p.timer;
-            if (timer != null) {
-                timer.cancel(false);
-            }
-            PyFleetException failure;
-            if (p == timedOut) {
-                failure = new CallTimeoutException("call timed out after " + p.timeout + " on worker " + describe()
-                        + "; the worker was killed and will be replaced");
-            } else if (i == 0) {
-                failure = new WorkerLostException(who + stderrSummary());
+        List<PendingCall> notStarted = new ArrayList<>();
+        boolean serving = true;
+        for (PendingCall p : orphans) {
+            if (p.abandoned) {
+                serving = false; // the worker was in the timed-out call: the ones behind it never started
+            } else if (serving) {
+                serving = false;
+                p.failNow(new WorkerLostException(who + "; the call may have run" + stderr.summary(), true));
+                listener.callEnded(this, p, System.nanoTime() - p.startedNanos, true);
             } else {
-                failure = new NotStartedException(who + " before this call started");
+                notStarted.add(p);
             }
-            p.result.completeExceptionally(failure);
         }
+        listener.died(this, status, notStarted);
         exited.complete(status);
     }
 
     private WorkerStartException startFailure(ExitStatus status) {
-        String tail = stderrSummary();
+        String tail = stderr.summary();
         if (status.code() == ExitStatus.MISSING_PACKAGE) {
             return new WorkerStartException("the Python interpreter '" + options.interpreter()
                     + "' cannot run the worker" + tail);
@@ -407,28 +488,12 @@ public final class WorkerProcess implements AutoCloseable {
                 + ") exited before it started: " + status.describe() + tail);
     }
 
-    private void drainStderr() {
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = reader.readLine()) != null; ) {
-                workerLog.warn("[stderr] {}", line);
-                synchronized (stderrTail) {
-                    stderrTail.addLast(line);
-                    if (stderrTail.size() > STDERR_TAIL_LINES) {
-                        stderrTail.removeFirst();
-                    }
-                }
-            }
-        } catch (IOException ignored) {
-            // the process is gone
-        }
+    /** SIGKILL to the worker and everything it started: its process group and its descendants. */
+    private void killTree() {
+        ProcessTree.kill(process);
     }
 
-    private String stderrSummary() {
-        synchronized (stderrTail) {
-            return stderrTail.isEmpty() ? "" : "; its last output:\n  " + String.join("\n  ", stderrTail);
-        }
-    }
+    // ---------------------------------------------------------------------------------- control
 
     /** "w1 (pid 1234, generation 2)". */
     public String describe() {
@@ -450,7 +515,9 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** Calls written and not yet answered. */
     public int inFlight() {
-        return queue.size();
+        synchronized (lock) {
+            return inFlight.size();
+        }
     }
 
     public boolean isAlive() {
@@ -462,35 +529,81 @@ public final class WorkerProcess implements AutoCloseable {
         return exited;
     }
 
-    /** Kills the process at once (SIGKILL); calls in flight fail as on any death. */
+    /** Kills the worker at once (SIGKILL to its process tree); calls in flight end as on any death. */
     public void kill(String reason) {
         deathReason = reason;
-        process.destroyForcibly();
+        synchronized (lock) {
+            if (state == State.OPEN) {
+                state = State.CLOSING;
+            }
+        }
+        killTree();
     }
 
     /**
-     * Stops the worker: closes its channel (the worker exits on EOF), waits up to the
-     * stop timeout, then kills it. Calls still in flight fail with a worker-lost error.
+     * Fails every call written and not yet answered with {@code error} at once and takes no
+     * more; the process is left to {@link #close()} or {@link #kill}.
+     */
+    public void abandonAll(PyFleetException error) {
+        List<PendingCall> dropped;
+        synchronized (lock) {
+            if (state == State.OPEN) {
+                state = State.CLOSING;
+            }
+            dropped = new ArrayList<>(inFlight);
+            dropped.forEach(p -> p.abandoned = true);
+        }
+        dropped.forEach(p -> p.failNow(error));
+    }
+
+    /**
+     * Stops the worker: no more calls are taken, its input closes (the worker exits on EOF),
+     * it gets the stop timeout, then it is killed. Calls still in flight fail as on any death.
      */
     @Override
     public void close() {
-        synchronized (writeLock) {
-            if (deathReason == null) {
-                deathReason = "stopped by the node";
+        synchronized (lock) {
+            if (state == State.OPEN) {
+                state = State.CLOSING;
             }
+        }
+        if (deathReason == null) {
+            deathReason = "stopped by the node";
+        }
+        // Never wait behind a writer blocked on a full pipe: the kill below unblocks it.
+        if (writeLock.tryLock()) {
             try {
                 out.close();
             } catch (IOException ignored) {
                 // already closed by a dead process
+            } finally {
+                writeLock.unlock();
             }
         }
         try {
             exited.get(options.stopTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
-            process.destroyForcibly();
+            killTree();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
+            killTree();
         }
+        killTree(); // what the worker started must not outlive it
+    }
+
+    /** Waits until the process and its channel are gone, killing it if needed; for shutdown. */
+    public void awaitExit(Duration limit) {
+        try {
+            exited.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            killTree();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The callback executor that futures of {@link #submit} use. */
+    static Executor callbacks() {
+        return CallbackExecutor.shared();
     }
 }

@@ -1,0 +1,20 @@
+package io.pyfleet.client;
+
+/**
+ * The fleet was closed: the call was refused, or it was pending when the fleet closed.
+ * {@link #mayHaveRun()} tells which: a call already written to a worker may have run.
+ */
+public class FleetClosedException extends PyFleetException {
+    private static final long serialVersionUID = 1L;
+    private final boolean mayHaveRun;
+
+    public FleetClosedException(String message, boolean mayHaveRun) {
+        super(message);
+        this.mayHaveRun = mayHaveRun;
+    }
+
+    /** True when the call had reached a worker before the fleet closed: it may have run. */
+    public boolean mayHaveRun() {
+        return mayHaveRun;
+    }
+}

@@ -1,0 +1,608 @@
+package io.pyfleet.node.call;
+
+import io.pyfleet.client.Call;
+import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.FleetClosedException;
+import io.pyfleet.client.FleetFuture;
+import io.pyfleet.client.Outcome;
+import io.pyfleet.client.OverloadedException;
+import io.pyfleet.client.PoolFailedException;
+import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyFleetException;
+import io.pyfleet.client.PyObject;
+import io.pyfleet.client.StaleHandleException;
+import io.pyfleet.client.WorkerLostException;
+import io.pyfleet.node.config.PyfleetSettings;
+import io.pyfleet.node.worker.CallbackExecutor;
+import io.pyfleet.node.worker.EventSink;
+import io.pyfleet.node.worker.ExitStatus;
+import io.pyfleet.node.worker.OrderedEvents;
+import io.pyfleet.node.worker.PendingCall;
+import io.pyfleet.node.worker.WorkerProcess;
+import io.pyfleet.protocol.EncodedCall;
+import io.pyfleet.protocol.Frames;
+import io.pyfleet.protocol.Handle;
+import io.pyfleet.protocol.Messages;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's one call path: every call, whoever makes it, is validated and encoded on the
+ * caller's thread, routed by the one {@link Routing}, and written into a worker's pipe by
+ * the caller's thread (or, when every worker's pipeline is full, queued and written by the
+ * first worker that frees a place). Its outcome completes a {@link FleetFuture}, so no
+ * user code runs on a reader thread. No actor, ask or scheduled task is on this path; the
+ * pool's actors only tell it which workers serve ({@link #workerUp}, {@link #workerDown},
+ * {@link #drain}) and whether the pool failed.
+ *
+ * <p>At most once: only a call never written to a worker, or written but never started
+ * (queued in the pipe of a worker that died serving another), moves to another worker;
+ * calls bound to one worker (on its objects, a release, a part of an identical call)
+ * never move. A call that may have run fails with an error that says so.
+ */
+public final class CallPath implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CallPath.class);
+
+    private final String node;
+    private final int depth;
+    private final int queueBound;
+    private final int maxFrame;
+    private final Duration defaultTimeout;
+    private final Duration scatterTimeout;
+    private final Routing routing;
+    private final CallbackExecutor callbacks;
+    private final ScheduledExecutorService jobTimers;
+    private final Function<Handle, Object> adopt;
+
+    private final Object lock = new Object();
+    private final ArrayDeque<PendingCall> queue = new ArrayDeque<>();
+    private volatile int queued;
+    /** Lanes that take unbound calls. */
+    private volatile Lane[] open = new Lane[0];
+    /** The current lane of every worker slot, serving or draining: where bound calls go. */
+    private volatile Lane[] current = new Lane[0];
+    private volatile String failed;
+    private volatile boolean closed;
+    private volatile Consumer<String> onDrained = id -> { };
+    /** Worker processes that may still be alive, so close can wait for them. */
+    private final java.util.Set<WorkerProcess> everStarted = new java.util.HashSet<>();
+
+    public CallPath(PyfleetSettings settings) {
+        this.node = settings.nodeName();
+        this.depth = settings.pool().pipelineDepth();
+        this.queueBound = settings.pool().queueBound();
+        this.maxFrame = settings.worker().maxFrameSize();
+        this.defaultTimeout = settings.pool().callTimeout();
+        this.scatterTimeout = settings.scatter().jobTimeout();
+        this.routing = new Routing(settings.pool().strategy());
+        this.callbacks = new CallbackExecutor("pyfleet-callback-" + node);
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "pyfleet-jobs-" + node);
+            t.setDaemon(true);
+            return t;
+        });
+        timers.setRemoveOnCancelPolicy(true);
+        this.jobTimers = timers;
+        PyObject.Releaser releaser = this::release;
+        this.adopt = handle -> new PyObject(handle, releaser);
+    }
+
+    /** What a worker's replies turn handles into: a {@code PyObject} released through this path. */
+    public Function<Handle, Object> adopter() {
+        return adopt;
+    }
+
+    /** Who is told when a draining worker has no call left. */
+    public void onDrained(Consumer<String> listener) {
+        this.onDrained = listener;
+    }
+
+    // ---------------------------------------------------------------------------------- calls
+
+    /** Runs a call somewhere in the pool (or on the owner of its handles). */
+    public CompletableFuture<Object> submit(Call call) {
+        FleetFuture<Object> result = new FleetFuture<>(callbacks);
+        PendingCall pending;
+        try {
+            pending = prepare(call, result, null, 0);
+        } catch (PyFleetException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        route(pending, true);
+        return result;
+    }
+
+    /** The same call on every serving worker: one outcome per worker, in worker order. */
+    public CompletableFuture<List<Outcome>> identical(Call call) {
+        Lane[] serving = open;
+        if (serving.length == 0) {
+            PyFleetException why = failed != null ? new PoolFailedException(failed)
+                    : closed ? new FleetClosedException("the fleet is closed", false)
+                    : new WorkerLostException("no worker is serving", false);
+            FleetFuture<List<Outcome>> none = new FleetFuture<>(callbacks);
+            none.complete(List.of(Outcome.failed(why)));
+            return none;
+        }
+        Gather gather = new Gather(serving.length, callbacks);
+        for (int i = 0; i < serving.length; i++) {
+            FleetFuture<Object> part = new FleetFuture<>(callbacks);
+            gather.add(i, part);
+            try {
+                route(prepare(call, part, serving[i].workerId, serving[i].generation), true);
+            } catch (PyFleetException e) {
+                part.completeExceptionally(e);
+            }
+        }
+        return gather.result();
+    }
+
+    /** Scatter/gather: outcomes in input order, errors in place. */
+    public CompletableFuture<List<Outcome>> scatter(String function, List<? extends List<?>> argumentSets,
+            CallOptions options) {
+        ScatterJob job = new ScatterJob(this, function, List.copyOf(argumentSets), options, scatterTimeout,
+                Math.max(1, open.length));
+        job.start();
+        return job.result();
+    }
+
+    /** Drops a handle in its owner; written behind every call this thread made before on it. */
+    public void release(Handle handle) {
+        if (closed || !node.equals(handle.node())) {
+            return;
+        }
+        FleetFuture<Object> ignored = new FleetFuture<>(callbacks);
+        EncodedCall encoded = Messages.encodeCall("release", null, List.of(handle.id()), null, null);
+        PendingCall call = new PendingCall(encoded, 0, handle.worker(), handle.generation(), ignored, null);
+        route(call, true);
+    }
+
+    /** Encodes a call on the caller's thread: bad arguments fail here, before any worker sees them. */
+    PendingCall prepare(Call call, CompletableFuture<Object> result, String boundWorker, long generation) {
+        Consumer<Object> onEvent = call.options().onEvent();
+        EventSink sink = onEvent == null ? null : new OrderedEvents(onEvent, callbacks, "call " + call.op() + " "
+                + call.target());
+        return prepare(call.op(), call.target(), call.args(), call.kwargs(), wireOptions(call),
+                timeoutOf(call.options()), result, boundWorker, generation, sink);
+    }
+
+    PendingCall prepare(String op, Object target, List<?> args, Map<String, ?> kwargs, Map<String, ?> opts,
+            Duration timeout, CompletableFuture<Object> result, String boundWorker, long generation,
+            EventSink sink) {
+        EncodedCall encoded;
+        try {
+            encoded = Messages.encodeCall(op, target, args, kwargs, opts);
+        } catch (PyFleetException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new ProtocolException("cannot encode the call's arguments: " + e, e);
+        }
+        if (encoded.otherOwner() != null) {
+            throw new StaleHandleException("one call cannot combine objects of different workers ("
+                    + encoded.owner().worker() + " and " + encoded.otherOwner().worker()
+                    + "): pass one of them by value");
+        }
+        if (encoded.tail().length + Frames.REQUEST_HEAD_MAX > maxFrame) {
+            throw new Frames.FrameTooLargeException(encoded.tail().length + Frames.REQUEST_HEAD_MAX, maxFrame);
+        }
+        return new PendingCall(encoded, timeout == null ? 0 : timeout.toNanos(), boundWorker, generation, result,
+                sink);
+    }
+
+    private Duration timeoutOf(CallOptions options) {
+        return options.timeout() != null ? options.timeout() : defaultTimeout;
+    }
+
+    Duration defaultTimeout() {
+        return defaultTimeout;
+    }
+
+    CallbackExecutor callbacks() {
+        return callbacks;
+    }
+
+    ScheduledExecutorService jobTimers() {
+        return jobTimers;
+    }
+
+    /** The protocol's opts map for a call, or null when it has none. */
+    static Map<String, Object> wireOptions(Call call) {
+        if (!call.options().asHandle() && !call.options().stream() && call.coerce() == null) {
+            return null;
+        }
+        Map<String, Object> opts = new HashMap<>(4);
+        if (call.options().asHandle()) {
+            opts.put("ret", "handle");
+        }
+        if (call.options().stream()) {
+            opts.put("stream", true);
+        }
+        if (call.coerce() != null) {
+            opts.put("coerce", call.coerce());
+        }
+        return opts;
+    }
+
+    /**
+     * Sends a call on its way. {@code mayBlock}: this thread may block writing into a full
+     * pipe (a caller's thread); a reader thread passes false and the write is deferred.
+     */
+    void route(PendingCall call, boolean mayBlock) {
+        if (closed) {
+            call.failNow(new FleetClosedException("the fleet is closed; the call was not run", false));
+            return;
+        }
+        if (call.isBound()) {
+            routeBound(call, mayBlock);
+            return;
+        }
+        String whyFailed = failed;
+        if (whyFailed != null) {
+            call.failNow(new PoolFailedException(whyFailed));
+            return;
+        }
+        if (queued == 0) {
+            Lane lane = routing.pick(open, depth);
+            if (lane != null) {
+                write(lane, call, mayBlock);
+                return;
+            }
+        }
+        enqueue(call, mayBlock);
+    }
+
+    private void routeBound(PendingCall call, boolean mayBlock) {
+        Handle owner = call.owner();
+        if (owner != null && !node.equals(owner.node())) {
+            call.failNow(new StaleHandleException("handle " + owner.id() + " belongs to node " + owner.node()
+                    + ", not " + node));
+            return;
+        }
+        Lane lane = null;
+        for (Lane l : current) {
+            if (l.workerId.equals(call.boundWorker())) {
+                lane = l;
+                break;
+            }
+        }
+        if (lane == null || lane.generation != call.boundGeneration() || lane.draining || !lane.process.isAlive()) {
+            call.failNow(boundGone(call, lane));
+            return;
+        }
+        lane.inFlight.incrementAndGet();
+        write(lane, call, mayBlock);
+    }
+
+    private PyFleetException boundGone(PendingCall call, Lane lane) {
+        Handle h = call.owner();
+        if (h == null) {
+            return new WorkerLostException("worker " + call.boundWorker() + " (generation " + call.boundGeneration()
+                    + ") is not serving; the call was not run", false);
+        }
+        if (lane == null) {
+            return new StaleHandleException("handle " + h.id() + " (" + h.type() + ") belongs to worker " + h.worker()
+                    + ", which is not serving: the object is gone");
+        }
+        if (lane.draining) {
+            return new StaleHandleException("handle " + h.id() + " belongs to worker " + h.worker()
+                    + ", which is being removed from the pool");
+        }
+        return new StaleHandleException("handle " + h.id() + " (" + h.type() + ") belongs to generation "
+                + h.generation() + " of worker " + h.worker() + ", which was restarted: the object is gone");
+    }
+
+    private void write(Lane lane, PendingCall call, boolean mayBlock) {
+        if (!mayBlock) {
+            callbacks.execute(() -> write(lane, call, true));
+            return;
+        }
+        if (!lane.process.write(call)) {
+            lane.inFlight.decrementAndGet();
+            notStarted(call, "worker " + lane.workerId + " stopped taking calls");
+        }
+    }
+
+    /** A call that never started: unbound ones go to another worker, bound ones fail. */
+    private void notStarted(PendingCall call, String why) {
+        if (call.isBound()) {
+            call.failNow(call.owner() != null
+                    ? new StaleHandleException("the worker holding the object is gone (" + why
+                            + "); the call was not run")
+                    : new WorkerLostException(why + "; the call was not run", false));
+            return;
+        }
+        requeue(List.of(call));
+    }
+
+    private void enqueue(PendingCall call, boolean mayBlock) {
+        synchronized (lock) {
+            if (queue.size() >= queueBound) {
+                call.failNow(new OverloadedException("the node queue is full (" + queueBound
+                        + " calls waiting); call refused"));
+                return;
+            }
+            queue.addLast(call);
+            queued = queue.size();
+        }
+        wake(mayBlock);
+    }
+
+    private void requeue(List<PendingCall> calls) {
+        if (closed || failed != null) {
+            PyFleetException why = closed ? new FleetClosedException("the fleet is closed; the call was not run", false)
+                    : new PoolFailedException(failed);
+            calls.forEach(c -> c.failNow(why));
+            return;
+        }
+        synchronized (lock) {
+            for (int i = calls.size() - 1; i >= 0; i--) {
+                queue.addFirst(calls.get(i));
+            }
+            queued = queue.size();
+        }
+        wake(false);
+    }
+
+    /** Calls wait: every lane with room takes some. Runs after every enqueue, so none is missed. */
+    private void wake(boolean mayBlock) {
+        for (Lane lane : open) {
+            if (queued == 0) {
+                return;
+            }
+            if (lane.inFlight.get() < depth) {
+                if (mayBlock) {
+                    fill(lane);
+                } else {
+                    scheduleFill(lane);
+                }
+            }
+        }
+    }
+
+    private void scheduleFill(Lane lane) {
+        if (lane.fillScheduled.compareAndSet(false, true)) {
+            callbacks.execute(() -> {
+                lane.fillScheduled.set(false);
+                fill(lane);
+            });
+        }
+    }
+
+    /** Moves queued calls into a lane while it has room, written with one flush. */
+    private void fill(Lane lane) {
+        List<PendingCall> batch = null;
+        synchronized (lock) {
+            while (lane.open && !queue.isEmpty() && lane.inFlight.get() < depth) {
+                lane.inFlight.incrementAndGet();
+                if (batch == null) {
+                    batch = new ArrayList<>();
+                }
+                batch.add(queue.pollFirst());
+            }
+            queued = queue.size();
+        }
+        if (batch == null) {
+            return;
+        }
+        List<PendingCall> back = lane.process.writeAll(batch);
+        if (!back.isEmpty()) {
+            lane.inFlight.addAndGet(-back.size());
+            requeue(new ArrayList<>(back));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- the pool's news
+
+    /** A worker generation serves: it takes calls from now on. */
+    public void workerUp(String workerId, long generation, WorkerProcess process, Lane.Counters counters) {
+        Lane lane = new Lane(workerId, generation, process, counters);
+        process.listen(new LaneListener(lane));
+        synchronized (lock) {
+            everStarted.removeIf(p -> !p.isAlive());
+            everStarted.add(process);
+            current = with(without(current, workerId), lane);
+            open = with(without(open, workerId), lane);
+            failed = null;
+        }
+        if (closed) {
+            process.abandonAll(new FleetClosedException("the fleet is closed", false));
+            return;
+        }
+        scheduleFill(lane);
+    }
+
+    /** A worker generation is gone (its process died or was stopped). */
+    public void workerDown(String workerId, long generation) {
+        synchronized (lock) {
+            for (Lane l : current) {
+                if (l.workerId.equals(workerId) && l.generation == generation) {
+                    l.open = false;
+                    current = without(current, workerId);
+                    open = without(open, workerId);
+                }
+            }
+        }
+    }
+
+    /** A shrink removes this worker: it takes no new calls and reports when its calls have ended. */
+    public void drain(String workerId) {
+        Lane lane = null;
+        synchronized (lock) {
+            for (Lane l : current) {
+                if (l.workerId.equals(workerId)) {
+                    lane = l;
+                }
+            }
+            open = without(open, workerId);
+        }
+        if (lane == null) {
+            onDrained.accept(workerId);
+            return;
+        }
+        lane.open = false;
+        lane.draining = true;
+        reportIfDrained(lane);
+    }
+
+    private void reportIfDrained(Lane lane) {
+        if (lane.draining && lane.inFlight.get() <= 0 && lane.drainReported.compareAndSet(false, true)) {
+            onDrained.accept(lane.workerId);
+        }
+    }
+
+    /** The pool gave up: waiting calls fail, new ones fail until it recovers. */
+    public void poolFailed(String reason) {
+        List<PendingCall> waiting;
+        synchronized (lock) {
+            failed = reason;
+            waiting = new ArrayList<>(queue);
+            queue.clear();
+            queued = 0;
+        }
+        PoolFailedException error = new PoolFailedException(reason);
+        waiting.forEach(c -> c.failNow(error));
+    }
+
+    /** After the cool-down the pool tries again: calls queue for the workers it starts. */
+    public void poolRecovering() {
+        failed = null;
+    }
+
+    public String failure() {
+        return failed;
+    }
+
+    public int queued() {
+        return queued;
+    }
+
+    /** Calls in flight on a worker's current generation (0 if it has none). */
+    public int inFlight(String workerId) {
+        for (Lane l : current) {
+            if (l.workerId.equals(workerId)) {
+                return Math.max(0, l.inFlight.get());
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Ends every pending call with a typed error at once: queued ones were never run,
+     * those in a worker's pipe may have; new calls are refused. The workers themselves
+     * are stopped by the actors.
+     */
+    @Override
+    public void close() {
+        List<PendingCall> waiting;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            waiting = new ArrayList<>(queue);
+            queue.clear();
+            queued = 0;
+        }
+        FleetClosedException notRun = new FleetClosedException("the fleet closed before this call ran", false);
+        waiting.forEach(c -> c.failNow(notRun));
+        for (Lane lane : current) {
+            lane.process.abandonAll(new FleetClosedException("the fleet closed while this call was on worker "
+                    + lane.workerId + "; it may have run", true));
+        }
+        jobTimers.shutdownNow();
+    }
+
+    /** Waits until every worker process this path knew has exited (killing stragglers); for shutdown. */
+    public void awaitWorkersGone(Duration limit) {
+        List<WorkerProcess> processes;
+        synchronized (lock) {
+            processes = new ArrayList<>(everStarted);
+            everStarted.clear();
+        }
+        long deadline = System.nanoTime() + limit.toNanos();
+        for (WorkerProcess p : processes) {
+            p.awaitExit(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        }
+    }
+
+    /** Lets the callback threads finish what is queued, then end; after the workers stopped. */
+    public void shutdownCallbacks(long millis) {
+        callbacks.shutdown(millis);
+    }
+
+    private static Lane[] with(Lane[] lanes, Lane lane) {
+        Lane[] out = Arrays.copyOf(lanes, lanes.length + 1);
+        out[lanes.length] = lane;
+        return out;
+    }
+
+    private static Lane[] without(Lane[] lanes, String workerId) {
+        return Arrays.stream(lanes).filter(l -> !l.workerId.equals(workerId)).toArray(Lane[]::new);
+    }
+
+    /** Hears one lane's channel: counts, refills and requeues. Runs on its reader thread. */
+    private final class LaneListener implements WorkerProcess.Listener {
+        private final Lane lane;
+
+        LaneListener(Lane lane) {
+            this.lane = lane;
+        }
+
+        @Override
+        public void callEnded(WorkerProcess worker, PendingCall call, long busyNanos, boolean failed) {
+            lane.inFlight.decrementAndGet();
+            lane.counters.calls.increment();
+            lane.counters.busyNanos.add(busyNanos);
+            if (failed) {
+                lane.counters.errors.increment();
+            }
+            if (queued > 0 && lane.open) {
+                scheduleFill(lane);
+            }
+            reportIfDrained(lane);
+        }
+
+        @Override
+        public void died(WorkerProcess worker, ExitStatus status, List<PendingCall> notStarted) {
+            lane.open = false;
+            workerDown(lane.workerId, lane.generation);
+            lane.inFlight.addAndGet(-notStarted.size());
+            String why = "worker " + worker.describe() + " died (" + status.describe() + ") before the call started";
+            List<PendingCall> movable = new ArrayList<>();
+            for (PendingCall call : notStarted) {
+                if (call.isBound()) {
+                    notStarted(call, why);
+                } else {
+                    movable.add(call);
+                }
+            }
+            if (!movable.isEmpty()) {
+                log.debug("{} call(s) queued on dead worker {} go to another worker", movable.size(), lane.workerId);
+                requeue(movable);
+            }
+            reportIfDrained(lane);
+        }
+    }
+
+    static Outcome outcomeOf(Object value, Throwable failure) {
+        if (failure == null) {
+            return Outcome.ok(value);
+        }
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        return Outcome.failed(cause instanceof PyFleetException p ? p
+                : new PyFleetException("the call failed in the node: " + cause, cause));
+    }
+}

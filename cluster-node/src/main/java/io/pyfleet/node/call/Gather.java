@@ -1,0 +1,55 @@
+package io.pyfleet.node.call;
+
+import io.pyfleet.client.FleetFuture;
+import io.pyfleet.client.Outcome;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/** Collects the outcomes of a fixed number of calls into one list, in their order. */
+final class Gather {
+    private final Outcome[] outcomes;
+    private final FleetFuture<List<Outcome>> result;
+    private int missing;
+
+    Gather(int size, Executor callbacks) {
+        this.outcomes = new Outcome[size];
+        this.missing = size;
+        this.result = new FleetFuture<>(callbacks);
+        if (size == 0) {
+            result.complete(List.of());
+        }
+    }
+
+    /** Sets the outcome of {@code index} from a call's future when it ends. */
+    void add(int index, CompletableFuture<Object> call) {
+        call.whenComplete((value, failure) -> set(index, CallPath.outcomeOf(value, failure)));
+    }
+
+    /** Sets an outcome; the first for an index counts. */
+    void set(int index, Outcome outcome) {
+        List<Outcome> done = null;
+        synchronized (this) {
+            if (outcomes[index] != null) {
+                return;
+            }
+            outcomes[index] = outcome;
+            if (--missing == 0) {
+                done = new ArrayList<>(Arrays.asList(outcomes));
+            }
+        }
+        if (done != null) {
+            result.complete(done);
+        }
+    }
+
+    synchronized boolean isSet(int index) {
+        return outcomes[index] != null;
+    }
+
+    FleetFuture<List<Outcome>> result() {
+        return result;
+    }
+}

@@ -1,0 +1,27 @@
+package io.pyfleet.node.worker;
+
+/**
+ * Where a call's events go. Called on the worker's reader thread, so it must not block
+ * or run user code: the node's sinks either record the value or hand it to the call's
+ * own ordered delivery on the callback executor.
+ */
+public interface EventSink {
+    /** One event of the call, in order. */
+    void event(Object value);
+
+    /** An event that arrived but could not be decoded. */
+    default void undecodable(RuntimeException failure) {
+    }
+
+    /**
+     * Runs {@code completion} after every event accepted so far has been delivered; the
+     * default runs it at once.
+     */
+    default void thenComplete(Runnable completion) {
+        completion.run();
+    }
+
+    /** The call ended abruptly (timeout, lost worker, close): drop what was not delivered yet. */
+    default void abandon() {
+    }
+}

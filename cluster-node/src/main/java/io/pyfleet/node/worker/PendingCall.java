@@ -1,0 +1,115 @@
+package io.pyfleet.node.worker;
+
+import io.pyfleet.protocol.EncodedCall;
+import io.pyfleet.protocol.Handle;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One call on its way through the node: encoded once on the caller's thread, then
+ * written to exactly one worker at a time. It ends exactly once: the first of its reply,
+ * its error, its timeout or its worker's death completes its future, and whatever comes
+ * later is ignored.
+ */
+public final class PendingCall {
+    private final EncodedCall encoded;
+    private final long timeoutNanos;
+    private final String boundWorker;
+    private final long boundGeneration;
+    private final CompletableFuture<Object> result;
+    private final EventSink events;
+
+    /** Set by the channel as the call is written; read by its reader and the watchdog. */
+    long id;
+    /** When the worker (probably) started it: written, or its predecessor answered. */
+    volatile long startedNanos;
+    /** True once its timeout was decided: a late reply is dropped. */
+    volatile boolean abandoned;
+
+    /**
+     * @param timeoutNanos how long it may run once its worker starts it; 0 for no limit
+     * @param boundWorker  the worker it must run on (a release, a part of an identical
+     *                     call), or null; a call on a handle is bound through the handle
+     * @param events       where its events go, or null to drop them
+     */
+    public PendingCall(EncodedCall encoded, long timeoutNanos, String boundWorker, long boundGeneration,
+            CompletableFuture<Object> result, EventSink events) {
+        this.encoded = encoded;
+        this.timeoutNanos = timeoutNanos;
+        this.boundWorker = boundWorker;
+        this.boundGeneration = boundGeneration;
+        this.result = result;
+        this.events = events;
+    }
+
+    public byte[] tail() {
+        return encoded.tail();
+    }
+
+    /** The handle whose worker must run this call, or null. */
+    public Handle owner() {
+        return encoded.owner();
+    }
+
+    /** The worker this call may only run on, from its handle or its binding; null when any worker may. */
+    public String boundWorker() {
+        return encoded.owner() != null ? encoded.owner().worker() : boundWorker;
+    }
+
+    public long boundGeneration() {
+        return encoded.owner() != null ? encoded.owner().generation() : boundGeneration;
+    }
+
+    public boolean isBound() {
+        return boundWorker() != null;
+    }
+
+    public long timeoutNanos() {
+        return timeoutNanos;
+    }
+
+    public CompletableFuture<Object> result() {
+        return result;
+    }
+
+    public boolean isDone() {
+        return result.isDone();
+    }
+
+    /** Completes with a value, after the call's events have been delivered. */
+    public void complete(Object value) {
+        if (events == null) {
+            result.complete(value);
+        } else {
+            events.thenComplete(() -> result.complete(value));
+        }
+    }
+
+    /** Completes with the error the worker answered, after the call's events have been delivered. */
+    public void fail(Throwable error) {
+        if (events == null) {
+            result.completeExceptionally(error);
+        } else {
+            events.thenComplete(() -> result.completeExceptionally(error));
+        }
+    }
+
+    /** Fails at once (timeout, lost worker, close), dropping events not delivered yet. */
+    public void failNow(Throwable error) {
+        if (events != null) {
+            events.abandon();
+        }
+        result.completeExceptionally(error);
+    }
+
+    void event(Object value) {
+        if (events != null && !abandoned) {
+            events.event(value);
+        }
+    }
+
+    void undecodableEvent(RuntimeException failure) {
+        if (events != null && !abandoned) {
+            events.undecodable(failure);
+        }
+    }
+}
