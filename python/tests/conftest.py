@@ -9,6 +9,7 @@ import select
 import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -23,6 +24,16 @@ WORKERLIB = ROOT / "tests" / "workerlib"  # user code the tests call inside work
 VECTORS = ROOT.parent / "spec" / "vectors.json"
 
 MSG_REQUEST, MSG_REPLY, MSG_ERROR, MSG_EVENT, MSG_LOG, MSG_HELLO = range(6)
+
+# How a node starts a worker (spec/PROTOCOL.md, "Starting a worker"; the node's
+# WorkerLauncher has the same line): the node's working directory is never on
+# sys.path, the worker package and the configured paths come first.
+BOOTSTRAP = ("import sys; sys.path[:1 if sys.path[:1] == [''] else 0] = sys.argv[1:]; del sys.argv[1:]; "
+             "from pyfleet.worker import main; main()")
+
+
+def worker_argv(python: str = sys.executable, paths: Optional[List[str]] = None) -> List[str]:
+    return [python, "-c", BOOTSTRAP] + (paths if paths is not None else [str(SRC), str(WORKERLIB)])
 
 
 class RemoteFailure(Exception):
@@ -54,12 +65,19 @@ class WorkerClient:
     """Speaks the frame protocol to a worker subprocess through its stdin/stdout."""
 
     def __init__(self, env: Optional[Dict[str, str]] = None, python: str = sys.executable,
-                 wait_hello: bool = True, argv: Optional[List[str]] = None) -> None:
+                 wait_hello: bool = True, argv: Optional[List[str]] = None, cwd: Optional[str] = None,
+                 raw_env: Optional[Dict[str, str]] = None) -> None:
         self.proc = subprocess.Popen(
-            argv or [python, "-m", "pyfleet.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env=worker_env(env), cwd=str(ROOT), bufsize=0,
+            argv or worker_argv(python), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=raw_env if raw_env is not None else worker_env(env),
+            cwd=cwd or str(ROOT), bufsize=0,
         )
         self.out_fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
+        # fd 2 of the worker is read here, as the node does (a full pipe would block it).
+        self._err = bytearray()
+        self._err_cond = threading.Condition()
+        self._err_thread = threading.Thread(target=self._drain_stderr, daemon=True)
+        self._err_thread.start()
         self.buf = b""
         self.logs: List[Tuple[str, str]] = []
         self.next_id = 1
@@ -157,13 +175,50 @@ class WorkerClient:
         except subprocess.TimeoutExpired:
             return None
 
-    def stderr_text(self) -> str:
+    def _drain_stderr(self) -> None:
+        fd = self.proc.stderr.fileno()  # type: ignore[union-attr]
+        while True:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                data = b""
+            with self._err_cond:
+                if not data:
+                    self._err_eof = True
+                    self._err_cond.notify_all()
+                    return
+                self._err += data
+                self._err_cond.notify_all()
+
+    def stderr_so_far(self) -> str:
+        with self._err_cond:
+            return self._err.decode("utf-8", "replace")
+
+    def wait_stderr(self, text: str, timeout: float = 10.0) -> str:
+        """Wait until the worker's stderr contains `text`; returns all of it."""
+        deadline = time.monotonic() + timeout
+        with self._err_cond:
+            while text.encode() not in self._err:
+                left = deadline - time.monotonic()
+                if left <= 0 or getattr(self, "_err_eof", False):
+                    break
+                self._err_cond.wait(left)
+            return self._err.decode("utf-8", "replace")
+
+    def stderr_text(self, timeout: float = 10.0) -> str:
+        """All of stderr, once the worker (and whatever held its stderr) is gone."""
+        self._err_thread.join(timeout)
+        return self.stderr_so_far()
+
+    def kill_group(self) -> None:
+        """SIGKILL the worker's process group (pgid == the worker's pid), as the node does."""
         try:
-            return self.proc.stderr.read().decode("utf-8", "replace")  # type: ignore[union-attr]
-        except Exception:
-            return ""
+            os.killpg(self.proc.pid, 9)
+        except OSError:
+            pass
 
     def close(self) -> None:
+        self.kill_group()
         if self.proc.poll() is None:
             self.proc.kill()
         try:

@@ -1,10 +1,12 @@
 """pyfleet worker package: serves framed msgpack requests from a pyfleet node.
 
-Run a worker with ``python -m pyfleet.worker``. User code running inside a
-worker can send events back to the caller with `pyfleet.emit`.
+A node starts a worker as ``python -c <bootstrap> <path>...`` (see
+spec/PROTOCOL.md, "Starting a worker"); ``python -m pyfleet.worker`` works
+too. User code running inside a worker can send events back to the caller
+with `pyfleet.emit` (or a function from `pyfleet.emitter`).
 """
 __version__ = "0.1.0"
 
-from .context import emit  # noqa: E402  (no msgpack import: see worker's check)
+from .context import emit, emitter  # noqa: E402  (no msgpack import: see worker's check)
 
-__all__ = ["emit", "__version__"]
+__all__ = ["emit", "emitter", "__version__"]

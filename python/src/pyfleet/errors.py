@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import traceback
-from typing import Any, List
+from typing import Any, Callable, List, Optional
 
 __all__ = [
-    "python_error", "safe_str",
+    "python_error", "safe_str", "set_error_note",
     "KIND_PYTHON", "KIND_PROTOCOL", "KIND_STALE_HANDLE", "KIND_ENCODE",
     "PyfleetError", "ProtocolError", "DecodeError", "FrameTooLargeError",
     "StaleHandleError", "EncodeError", "RemoteError", "qualified_name",
@@ -107,6 +107,15 @@ def safe_str(obj: Any) -> str:
         return f"<unprintable {qualified_name(type(obj))}>"
 
 
+_error_note: Optional[Callable[[BaseException], Optional[str]]] = None
+
+
+def set_error_note(note: Optional[Callable[[BaseException], Optional[str]]]) -> None:
+    """Install a function that may add a note to the message of an error (which limit it hit)."""
+    global _error_note
+    _error_note = note
+
+
 def python_error(exc: BaseException) -> List[str]:
     """``[kind, type, message, traceback]`` of an exception raised by user code."""
     tb = exc.__traceback__
@@ -117,4 +126,12 @@ def python_error(exc: BaseException) -> List[str]:
         text = "".join(traceback.format_exception(type(exc), exc, tb))
     except Exception:
         text = ""
-    return [KIND_PYTHON, qualified_name(type(exc)), safe_str(exc), text]
+    message = safe_str(exc)
+    if _error_note is not None:
+        try:
+            note = _error_note(exc)
+        except Exception:
+            note = None
+        if note:
+            message = f"{message} [{note}]" if message else note
+    return [KIND_PYTHON, qualified_name(type(exc)), message, text]

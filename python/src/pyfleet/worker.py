@@ -1,9 +1,13 @@
-"""The worker process: ``python -m pyfleet.worker``.
+"""The worker process, started by the node as ``python -c <bootstrap> <path>...``
+(spec/PROTOCOL.md, "Starting a worker"), or as ``python -m pyfleet.worker``.
 
-Start-up: the protocol moves to private duplicates of fds 0 and 1; fd 0
-becomes /dev/null and fds 1 and 2 become pipes whose lines are sent as log
-frames, so nothing user code or a C extension prints can corrupt the protocol.
-Then the worker sends its hello and serves requests one at a time, in order.
+Start-up, before any user code: a session and process group of its own
+(`guard`), the limits (`limits`), the protocol on private duplicates of fds
+0 and 1 that forked children close at once, fd 0 on /dev/null, fd 1 a pipe
+whose lines are sent as log frames, fd 2 left to the node (which reads it)
+with faulthandler writing there on a fatal signal (`stdio`). Then the worker
+sends its hello and serves requests one at a time, in order; after each one
+it puts back any of fds 0-2 that user code closed or replaced.
 
 Exit status: 0 end of input (or the node is gone), 2 bad configuration,
 3 oversize frame declared, 4 msgpack missing, 1 internal failure.
@@ -22,6 +26,7 @@ except ImportError:
     sys.stderr.flush()
     raise SystemExit(4)
 
+import faulthandler
 import os
 import platform
 import select
@@ -30,20 +35,21 @@ import threading
 import traceback
 from typing import Any, Callable, List, Optional
 
-from . import __version__, context
+from . import __version__, context, guard, limits
 from .codec import Decoder, Encoder, peek_header
 from .errors import (
     KIND_ENCODE, KIND_PROTOCOL, DecodeError, EncodeError, FrameTooLargeError,
-    ProtocolError, python_error, qualified_name, safe_str,
+    ProtocolError, python_error, qualified_name, safe_str, set_error_note,
 )
 from .handles import Handle, HandleTable, Identity, identity_from_env
 from .ops import DEFAULT_OPTIONS, PROTOCOL_VERSION, numpy_version, parse_options, prepare
+from .stdio import LOG_LINE_MAX, LogPump, Stdio
 from .wire import FrameReader, FrameWriter, max_frame_from_env
 
 __all__ = [
-    "Worker", "main", "python_error", "capture_stdio", "LogPump", "start_watchdog",
+    "Worker", "main", "python_error", "LogPump", "Stdio", "start_watchdog",
     "EXIT_OK", "EXIT_INTERNAL", "EXIT_CONFIG", "EXIT_OVERSIZE", "EXIT_NO_MSGPACK",
-    "LOG_LINE_MAX",
+    "LOG_LINE_MAX", "NOTICE_STREAM",
 ]
 
 EXIT_OK = 0
@@ -55,7 +61,8 @@ EXIT_NO_MSGPACK = 4
 MSG_REQUEST, MSG_REPLY, MSG_ERROR, MSG_EVENT, MSG_LOG, MSG_HELLO = range(6)
 _ID_MAX = (1 << 63) - 1
 
-LOG_LINE_MAX = 64 * 1024  # bytes of one log frame's text; longer lines are split
+#: log frames of the worker's own notices (a dropped event, a limit not enforced)
+NOTICE_STREAM = "pyfleet"
 
 def _own_error(exc: Exception) -> List[str]:
     return [getattr(exc, "kind", KIND_PROTOCOL), qualified_name(type(exc)), safe_str(exc), ""]
@@ -84,8 +91,14 @@ class Worker:
         self._decode = self._decoder.decode
         self._local = threading.local()
         self._current: Optional[int] = None  # id of the request being served
+        self._call = 0   # number of the call being served (0: none); events check it
+        self._calls = 0  # calls served so far: numbers are never reused, unlike ids
         #: set once the hello is out: nothing (not even a log line) may precede it
         self.started = threading.Event()
+        #: run after each request is answered (the stdio repair)
+        self.after_request: Optional[Callable[[], None]] = None
+        #: lines for the node's log, sent right after the hello
+        self.notices: List[str] = []
 
     # -- handle hooks ----------------------------------------------------------
 
@@ -117,32 +130,69 @@ class Worker:
         """Send the hello, serve until EOF; return the exit status."""
         self.writer.write(self._encoder.encode([MSG_HELLO, 0, self.hello()]))
         self.started.set()
+        for line in self.notices:
+            self.notice(line)
+        context.set_call_source(threading.current_thread(), self._call_number)
         handle = self._handle
+        after = self.after_request
         try:
             for frame in self.reader.frames():
                 try:
                     handle(frame)
                 except OSError:
+                    if guard.in_child():
+                        guard.child_exit(1)
                     raise  # the channel itself failed
                 except Exception as exc:  # a bug of ours: still answer, keep serving
                     self._internal_error(frame, exc)
+                if after is not None:
+                    after()
         except FrameTooLargeError as exc:
             # The rest of the stream cannot be trusted: report and leave.
             self._send_error(0, _own_error(ProtocolError(str(exc))))
             return EXIT_OVERSIZE
         return EXIT_OK
 
-    def emit(self, value: Any) -> None:
-        """Send an event for the current request (any thread)."""
+    def _call_number(self) -> int:
+        return self._call
+
+    def emit(self, value: Any, call: int) -> bool:
+        """Send an event for call number `call` while it is being served (any thread).
+
+        Returns False, and logs a notice, when that call has ended (or never was):
+        the event is dropped, it never reaches another call.
+        """
+        if guard.in_child():
+            raise RuntimeError("pyfleet.emit() cannot reach the caller from a process forked by the worker")
         rid = self._current
-        if rid is None:
-            raise RuntimeError("pyfleet.emit() called while no request is being served")
+        if call == 0 or call != self._call or rid is None:
+            self._dropped(call)
+            return False
         payload = self._thread_encoder().encode([MSG_EVENT, rid, value])
         self.writer.check(payload)
         with self.writer.lock:
-            if self._current != rid:  # events never follow their reply
-                raise RuntimeError(f"pyfleet.emit(): request {rid} has already been answered")
-            self.writer.write_locked(payload)
+            if self._call != call:  # answered meanwhile: events never follow their reply
+                sent = False
+            else:
+                self.writer.write_locked(payload)
+                sent = True
+        if not sent:
+            self._dropped(call)
+        return sent
+
+    def _dropped(self, call: int) -> None:
+        thread = threading.current_thread()
+        if getattr(thread, "_pyfleet_dropped", False):
+            return  # one notice per thread is enough
+        try:
+            thread._pyfleet_dropped = True  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+        if call:
+            why = f"the call that started it (call {call} of this worker) has ended"
+        else:
+            why = "it was not started by a call (emit from the call's own thread, or pass pyfleet.emitter())"
+        self.notice(f"pyfleet.emit() from thread {thread.name!r} dropped: {why}")
 
     def log(self, stream: str, text: str) -> None:
         """Send one captured line as a log frame (called by the log pumps)."""
@@ -152,6 +202,13 @@ class Worker:
             self.writer.write(payload)
         except FrameTooLargeError:
             pass  # only with an absurdly small PYFLEET_MAX_FRAME
+
+    def notice(self, text: str) -> None:
+        """A line of the worker's own for the node's log (stream "pyfleet")."""
+        try:
+            self.log(NOTICE_STREAM, text)
+        except OSError:
+            pass
 
     def _handle(self, frame: bytes) -> None:
         try:
@@ -175,6 +232,8 @@ class Worker:
         except ProtocolError as exc:
             self._send_error(rid, _own_error(exc))
             return
+        self._calls += 1
+        self._call = self._calls
         self._current = rid
         try:
             result = runner()
@@ -187,8 +246,12 @@ class Worker:
                 if options.handle:
                     result = self.table.add(result)
         except BaseException as exc:  # SystemExit & co. from user code are errors too
+            if guard.in_child():  # user code forked and its child came back here: leave
+                guard.child_exit(guard.exit_code(exc))
             self._send_error(rid, python_error(exc))
             return
+        if guard.in_child():
+            guard.child_exit(0)
         self._reply(rid, result)
 
     def _reply(self, rid: int, result: Any) -> None:
@@ -207,6 +270,7 @@ class Worker:
         writer = self.writer
         with writer.lock:
             self._current = None
+            self._call = 0
             writer.write_locked(payload)
 
     def _stream(self, rid: int, result: Any, options: Any) -> None:
@@ -228,8 +292,12 @@ class Worker:
             except StopIteration:
                 break
             except BaseException as exc:
+                if guard.in_child():
+                    guard.child_exit(guard.exit_code(exc))
                 self._send_error(rid, python_error(exc))
                 return
+            if guard.in_child():
+                guard.child_exit(0)
             try:
                 payload = self._encoder.encode([MSG_EVENT, rid, item])
                 self.writer.check(payload)
@@ -267,6 +335,7 @@ class Worker:
         writer = self.writer
         with writer.lock:
             self._current = None
+            self._call = 0
             writer.write_locked(payload)
 
     def _reject(self, frame: bytes, message: str) -> None:
@@ -309,88 +378,11 @@ class Worker:
         self._send_error(rid, python_error(exc))
 
 
-# -- stdio capture ---------------------------------------------------------------
+# -- the process ---------------------------------------------------------------------
 
-class LogPump(threading.Thread):
-    """Reads one captured descriptor and sends each line as a log frame."""
-
-    def __init__(self, fd: int, stream: str, send: Callable[[str, str], None]) -> None:
-        super().__init__(name=f"pyfleet-log-{stream}", daemon=True)
-        self.fd = fd
-        self.stream = stream
-        self.send = send
-
-    def run(self) -> None:
-        pending = b""
-        try:
-            while True:
-                data = os.read(self.fd, 65536)
-                if not data:
-                    break
-                pending += data
-                if b"\n" in data:
-                    lines = pending.split(b"\n")
-                    pending = lines.pop()
-                    for line in lines:
-                        self._line(line[:-1] if line.endswith(b"\r") else line)
-                while len(pending) > LOG_LINE_MAX:  # a long line without newline yet
-                    cut = _utf8_cut(pending, LOG_LINE_MAX)
-                    self._text(pending[:cut])
-                    pending = pending[cut:]
-            if pending:
-                self._line(pending)
-        except OSError:
-            pass  # the protocol channel is gone: nothing left to report to
-
-    def _line(self, line: bytes) -> None:
-        while len(line) > LOG_LINE_MAX:
-            cut = _utf8_cut(line, LOG_LINE_MAX)
-            self._text(line[:cut])
-            line = line[cut:]
-        self._text(line)
-
-    def _text(self, raw: bytes) -> None:
-        self.send(self.stream, raw.decode("utf-8", "replace"))
-
-
-def _utf8_cut(data: bytes, limit: int) -> int:
-    """Where to split `data` (longer than `limit`) at most at `limit`, not inside a UTF-8 sequence."""
-    cut = limit
-    for _ in range(4):
-        if (data[cut] & 0xC0) != 0x80:  # not a continuation byte: a character starts here
-            return cut
-        cut -= 1
-    return limit  # not UTF-8 anyway
-
-
-def capture_stdio(send: Callable[[str, str], None]) -> List[LogPump]:
-    """Point fd 0 at /dev/null and turn fds 1 and 2 into pipes sent as log lines.
-
-    The caller has already taken private duplicates of fds 0 and 1 for the protocol.
-    """
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    pumps = []
-    for fd, name in ((1, "stdout"), (2, "stderr")):
-        read_end, write_end = os.pipe()
-        os.dup2(write_end, fd)  # inheritable: subprocesses' output is captured too
-        os.close(write_end)
-        pumps.append(LogPump(read_end, name, send))
-    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
-    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
-    for pump in pumps:
-        pump.start()
-    return pumps
-
-
-def start_watchdog(in_fd: int, out_fd: int, interval: float = 0.5) -> threading.Thread:
-    """Exit the process when the node is gone, even in the middle of a long call.
+def start_watchdog(in_fd: int, out_fd: int, leave: Callable[[int], None],
+                   interval: float = 0.5) -> threading.Thread:
+    """Leave (`leave(EXIT_OK)`) when the node is gone, even in the middle of a long call.
 
     poll() with an empty event mask still reports POLLHUP (input's writer
     closed) and POLLERR (output's reader closed); a changed parent pid means
@@ -406,9 +398,9 @@ def start_watchdog(in_fd: int, out_fd: int, interval: float = 0.5) -> threading.
         while True:
             for _fd, events in poller.poll(int(interval * 1000)):
                 if events & gone:
-                    os._exit(EXIT_OK)
+                    leave(EXIT_OK)
             if os.getppid() != parent:
-                os._exit(EXIT_OK)
+                leave(EXIT_OK)
 
     thread = threading.Thread(target=watch, name="pyfleet-watchdog", daemon=True)
     thread.start()
@@ -419,21 +411,48 @@ def main() -> None:
     try:
         max_frame = max_frame_from_env()
         identity = identity_from_env()
+        guard.own_process_group()  # first: nothing may start outside the worker's group
+        in_force = limits.apply()
     except ValueError as exc:
         sys.stderr.write(f"pyfleet-worker: {exc}\n")
         sys.stderr.flush()
         raise SystemExit(EXIT_CONFIG)
-    # Ctrl-C in the node's terminal reaches the whole process group: the node
-    # shuts its workers down itself, so a worker must not die on SIGINT.
+    # The node shuts its workers down itself: a worker must not die on SIGINT.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    apply_memory_limit()
 
-    in_fd = os.dup(0)  # os.dup makes non-inheritable fds: children never see the protocol
+    in_fd = os.dup(0)  # os.dup makes non-inheritable fds: spawned children never see the protocol
     out_fd = os.dup(1)
     worker = Worker(in_fd, out_fd, max_frame, identity)
-    pumps = capture_stdio(worker.log)
-    start_watchdog(in_fd, out_fd)
+    stdio = Stdio(worker.log)
+    stdio.capture()
+    # A fatal signal (SIGSEGV in a C extension...) writes the Python trace of every
+    # thread to the node's stderr, which the node reads itself.
+    faulthandler.enable(file=stdio.err_fd, all_threads=True)
+
+    def in_child() -> None:
+        worker.reader.fd = -1  # closed numbers may be reused by the child: never touch them
+        worker.writer.fd = -1
+        stdio.close_in_child()
+
+    # Forked children (os.fork, multiprocessing's fork) close the protocol at once.
+    guard.install_fork_guard([in_fd, out_fd], [in_child])
+
+    def leave(status: int, drain: bool = False) -> None:
+        if guard.in_child():
+            guard.child_exit(status)
+        context.set_emitter(None)
+        in_force.kill_tree()  # nothing the worker started outlives it
+        if drain:
+            stdio.drain()
+        os._exit(status)  # never wait for non-daemon threads user code left running
+
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: leave(EXIT_OK, drain=True))
+    start_watchdog(in_fd, out_fd, leave)
+    guard.track_threads(context.current_call, in_force.thread_starting, in_force.thread_ended)
+    set_error_note(limits.explain)
     context.set_emitter(worker.emit)
+    worker.after_request = stdio.repair
+    worker.notices = list(in_force.notices)
     status = EXIT_INTERNAL
     try:
         status = worker.serve()
@@ -442,37 +461,7 @@ def main() -> None:
     except BaseException:
         traceback.print_exc()
     finally:
-        context.set_emitter(None)
-        _drain_logs(pumps)
-        # os._exit: never wait for non-daemon threads user code left running.
-        os._exit(status)
-
-
-def apply_memory_limit() -> None:
-    """RLIMIT_AS from PYFLEET_MEMORY_LIMIT (bytes, 0 = none): a runaway call then gets a
-    MemoryError, or at worst kills this worker, never the node or its neighbours."""
-    limit = int(os.environ.get("PYFLEET_MEMORY_LIMIT", "0") or 0)
-    if limit <= 0:
-        return
-    import resource
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _drain_logs(pumps: List[LogPump]) -> None:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 1)  # closes our write ends: the pumps read EOF and flush
-    os.dup2(null, 2)
-    os.close(null)
-    for pump in pumps:
-        pump.join(timeout=1.0)
+        leave(status, drain=True)
 
 
 if __name__ == "__main__":

@@ -25,16 +25,49 @@ def emit_from_thread(n):
     return n
 
 
-def emit_after_reply():
-    """A thread that emits once the request has been answered: it must get an error."""
+_late_go = threading.Event()
+_late_done = threading.Event()
+_late_result = []
+
+
+def start_late_emitter():
+    """Call A: starts a thread that emits only once call B lets it."""
+    _late_go.clear()
+    _late_done.clear()
+    _late_result.clear()
+
     def run():
-        time.sleep(0.2)
+        _late_go.wait(30)
         try:
-            pyfleet.emit("late")
-        except RuntimeError as exc:
-            _thread_errors.append(f"{type(exc).__name__}: {exc}")
-    threading.Thread(target=run, daemon=True).start()
+            _late_result.append(pyfleet.emit("late"))
+        except Exception as exc:  # the old worker raised here
+            _late_result.append(f"{type(exc).__name__}: {exc}")
+        _late_done.set()
+    threading.Thread(target=run, name="late-emitter", daemon=True).start()
     return "started"
+
+
+def release_late_emitter():
+    """Call B: lets A's thread emit while B runs, then emits its own event."""
+    _late_go.set()
+    if not _late_done.wait(30):
+        raise TimeoutError("the late emitter did not finish")
+    pyfleet.emit("mine")
+    return _late_result[0]
+
+
+def emit_through_emitter(pool_size, n):
+    """Threads not started by this call (a pool kept between calls) emit through pyfleet.emitter()."""
+    global _pool
+    from concurrent.futures import ThreadPoolExecutor
+    if _pool is None:
+        _pool = ThreadPoolExecutor(pool_size)
+    send = pyfleet.emitter()
+    futures = [_pool.submit(send, i) for i in range(n)]
+    return [f.result() for f in futures]
+
+
+_pool = None
 
 
 def thread_errors():
@@ -120,3 +153,172 @@ def exit_hard(code):
 
 def mixed_big(n, size):
     return [object() for _ in range(n)] + ["x" * size]
+
+
+# -- isolation: forks, stray processes, crashes, limits ------------------------------------
+
+def fork_and_return(value):
+    """Fork; the child returns `value` into the worker loop, which must not answer it."""
+    pid = os.fork()
+    if pid == 0:
+        return value
+    return pid
+
+
+def fork_and_raise_system_exit(code):
+    pid = os.fork()
+    if pid == 0:
+        raise SystemExit(code)
+    return pid
+
+
+def fork_and_raise(message):
+    pid = os.fork()
+    if pid == 0:
+        raise ValueError(message)
+    return pid
+
+
+def fork_sleeper(seconds):
+    """A forked child that lives on (it holds whatever the worker gave it)."""
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(seconds)
+        os._exit(0)
+    return pid
+
+
+def fork_emit():
+    """A forked child tries pyfleet.emit: it must not reach anyone; the parent reports what happened."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            pyfleet.emit("from the child")
+            outcome = "sent"
+        except RuntimeError as exc:
+            outcome = f"RuntimeError: {exc}"
+        os.write(w, outcome.encode())
+        os._exit(0)
+    os.close(w)
+    outcome = os.read(r, 1000).decode()
+    os.close(r)
+    os.waitpid(pid, 0)
+    return outcome
+
+
+def wait_child(pid):
+    """The exit status of a child of the worker (waitpid)."""
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
+
+
+def square(x):
+    return x * x
+
+
+def pool_squares(method, n):
+    import multiprocessing
+    with multiprocessing.get_context(method).Pool(2) as pool:
+        return pool.map(square, range(n))
+
+
+def process_squares(method, n):
+    import multiprocessing
+    ctx = multiprocessing.get_context(method)
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_put_square, args=(queue, i)) for i in range(n)]
+    for p in procs:
+        p.start()
+    results = sorted(queue.get(timeout=30) for _ in procs)
+    for p in procs:
+        p.join(30)
+    return [results, [p.exitcode for p in procs]]
+
+
+def _put_square(queue, x):
+    queue.put(x * x)
+
+
+def start_sleeper(seconds, new_session=False):
+    import subprocess
+    proc = subprocess.Popen(["sleep", str(seconds)], start_new_session=new_session)
+    return proc.pid
+
+
+def segfault():
+    import ctypes
+    return ctypes.string_at(0)
+
+
+def close_fd(fd):
+    os.close(fd)
+    return fd
+
+
+def replace_fd_with_devnull(fd):
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
+    return fd
+
+
+def close_sys_stdout():
+    sys.stdout.close()
+    return True
+
+
+def print_to(stream, text):
+    print(text, file=getattr(sys, stream), flush=True)
+    return text
+
+
+def allocate(nbytes):
+    data = bytearray(nbytes)
+    return len(data)
+
+
+def numpy_allocate(nbytes):
+    import numpy as np
+    return int(np.ones(nbytes // 8).nbytes)
+
+
+def start_threads(n):
+    """Start n threads that all wait, count them, let them go: the stacks must fit the limits."""
+    go = threading.Event()
+    threads = []
+    try:
+        for _ in range(n):
+            t = threading.Thread(target=go.wait, daemon=True)
+            t.start()
+            threads.append(t)
+    finally:
+        go.set()
+        for t in threads:
+            t.join(30)
+    return len(threads)
+
+
+def fork_many(n):
+    """Fork n children that wait on a pipe; all are let go (and reaped) before returning."""
+    r, w = os.pipe()
+    pids = []
+    try:
+        for _ in range(n):
+            pid = os.fork()
+            if pid == 0:
+                os.close(w)
+                os.read(r, 1)
+                os._exit(0)
+            pids.append(pid)
+    finally:
+        os.close(w)
+        os.close(r)
+        for pid in pids:
+            os.waitpid(pid, 0)
+    return len(pids)
+
+
+def read_file(path):
+    with open(path) as f:
+        return f.read()
