@@ -101,9 +101,14 @@ final class ScatterJob {
             reply.whenComplete((count, failure) -> chunkDone(from, to, items.received.get(), failure));
             path.route(call, true);
         } catch (PyFleetException e) {
-            for (int i = from; i < to; i++) {
-                gather.set(i, Outcome.failed(e));
+            if (to - from > 1) {
+                // One item cannot be encoded: encode them one by one, so only that item fails.
+                for (int i = from; i < to; i++) {
+                    sendChunk(i, i + 1);
+                }
+                return;
             }
+            gather.set(from, Outcome.failed(e));
         }
     }
 

@@ -1,0 +1,156 @@
+package io.pyfleet.node.call;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pyfleet.client.Call;
+import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.CallTimeoutException;
+import io.pyfleet.client.Outcome;
+import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyObject;
+import io.pyfleet.client.WorkerLostException;
+import io.pyfleet.node.Eventually;
+import io.pyfleet.node.TestFleets;
+import io.pyfleet.node.embedded.EmbeddedFleet;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A call that may have run is never run again; only calls that never started move. */
+class AtMostOnceTest {
+
+    @TempDir
+    Path dir;
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Long> runs(EmbeddedFleet fleet, Path dir) {
+        return (Map<String, Long>) fleet.call("callpath_testmods.runs", dir.toString());
+    }
+
+    @Test
+    void aReplyTheNodeCannotDecodeFailsThatCallAloneAndTheWorkerKeepsServing() throws Exception {
+        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+            long pid = (Long) fleet.call("callpath_testmods.pid");
+            CompletableFuture<Object> offset = fleet.callAsync("callpath_testmods.far_offset");
+            CompletableFuture<Object> deep = fleet.callAsync("callpath_testmods.deep", 600);
+            CompletableFuture<Object> behind = fleet.callAsync("callpath_testmods.mark", dir.toString(), "behind");
+            ExecutionException e1 = assertThrows(ExecutionException.class, () -> offset.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(ProtocolException.class, e1.getCause());
+            ExecutionException e2 = assertThrows(ExecutionException.class, () -> deep.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(ProtocolException.class, e2.getCause());
+            assertEquals("behind", behind.get(10, TimeUnit.SECONDS));
+            assertEquals(pid, fleet.call("callpath_testmods.pid"), "the same worker serves on");
+            assertEquals(Map.of("behind", 1L), runs(fleet, dir), "the call behind ran once");
+        }
+    }
+
+    @Test
+    void aScatterWhoseItemKillsItsWorkerRunsEveryOtherItemExactlyOnce() {
+        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+            List<List<?>> items = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                items.add(List.of(dir.toString(), i, 57));
+            }
+            List<Outcome> outcomes = fleet.scatter("callpath_testmods.mark_or_die", items);
+            for (int i = 0; i < 200; i++) {
+                if (i == 57) {
+                    WorkerLostException lost = assertInstanceOf(WorkerLostException.class, outcomes.get(i).error());
+                    assertTrue(lost.mayHaveRun());
+                } else {
+                    assertEquals((long) i, outcomes.get(i).value(), "item " + i + ": " + outcomes.get(i));
+                }
+            }
+            Map<String, Long> runs = runs(fleet, dir);
+            assertEquals(200, runs.size());
+            runs.forEach((key, n) -> assertEquals(1L, n, "item " + key + " ran " + n + " times"));
+        }
+    }
+
+    @Test
+    void aScatterChunkCutByTheJobTimeoutRunsNothingTwice() {
+        try (EmbeddedFleet fleet = TestFleets.start(2, Map.of("pyfleet.scatter.job-timeout", "3s"))) {
+            List<List<?>> items = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                items.add(List.of(dir.toString(), i, 20));
+            }
+            long start = System.nanoTime();
+            List<Outcome> outcomes = fleet.scatter("callpath_testmods.mark_or_hang", items);
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis < 6_000, "the 3 s job ended after " + millis + " ms");
+            assertInstanceOf(CallTimeoutException.class, outcomes.get(20).error());
+            long ok = outcomes.stream().filter(Outcome::isOk).count();
+            assertTrue(ok >= 100, "the other worker's items finished: " + ok);
+            Map<String, Long> runs = runs(fleet, dir);
+            runs.forEach((key, n) -> assertEquals(1L, n, "item " + key + " ran " + n + " times"));
+            for (int i = 0; i < 200; i++) {
+                if (outcomes.get(i).isOk()) {
+                    assertEquals(1L, runs.get(Integer.toString(i)), "item " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aTimeoutFailsOnlyTheCallThatOverran() throws Exception {
+        // Every timeout kills the worker: let the pool restart it as often as the test needs.
+        try (EmbeddedFleet fleet = TestFleets.start(1, Map.of("pyfleet.supervision.max-restarts", 10_000,
+                "pyfleet.supervision.min-backoff", "1ms", "pyfleet.supervision.max-backoff", "1ms"))) {
+            int innocentFailures = 0;
+            int timeouts = 0;
+            for (int i = 0; i < 150; i++) {
+                CompletableFuture<Object> edge = fleet.submit(Call.function("callpath_testmods.sleep_then",
+                        List.of(0.02, "edge"), Map.of()).with(CallOptions.builder()
+                        .timeout(Duration.ofMillis(20)).build()));
+                CompletableFuture<Object> innocent = fleet.callAsync("callpath_testmods.mark", dir.toString(), i);
+                try {
+                    edge.get(10, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    assertInstanceOf(CallTimeoutException.class, e.getCause());
+                    timeouts++;
+                }
+                try {
+                    assertEquals((long) i, innocent.get(10, TimeUnit.SECONDS));
+                } catch (ExecutionException e) {
+                    innocentFailures++;
+                }
+            }
+            assertEquals(0, innocentFailures, "innocent calls failed (timeouts: " + timeouts + ")");
+            assertTrue(timeouts > 0, "the edge overran at least sometimes");
+            runs(fleet, dir).forEach((key, n) -> assertEquals(1L, n, "call " + key + " ran " + n + " times"));
+        }
+    }
+
+    @Test
+    void aReleaseQueuedBehindADeadWorkersCallNeverRunsElsewhere() throws Exception {
+        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+            // One object on each worker, made by an identical call: their ids are equal, each worker numbers its own.
+            List<Outcome> made = fleet.identical("callpath_testmods.Box", "box");
+            PyObject first = (PyObject) made.get(0).get();
+            PyObject other = (PyObject) made.get(1).get();
+            CompletableFuture<Object> busy = fleet.submit(Call.method(first, "read", List.of(), Map.of()));
+            busy.get(5, TimeUnit.SECONDS);
+            CompletableFuture<Object> sleeping = fleet.submit(Call.function("time.sleep", List.of(30), Map.of()));
+            Eventually.await(Duration.ofSeconds(5), () -> fleet.stats().workers().stream()
+                    .anyMatch(w -> w.inFlight() > 0), () -> "the sleeper runs");
+            String sleeper = fleet.stats().workers().stream().filter(w -> w.inFlight() > 0).findFirst().orElseThrow().id();
+            PyObject victim = first.handle().worker().equals(sleeper) ? first : other;
+            PyObject survivor = victim == first ? other : first;
+            victim.close(); // queued in the sleeper's pipe, behind the sleep
+            fleet.killWorker(sleeper);
+            assertThrows(ExecutionException.class, () -> sleeping.get(10, TimeUnit.SECONDS));
+            assertEquals(survivor.handle().id(), victim.handle().id(), "same ids: a misrouted release would hit it");
+            assertEquals("box", fleet.method(survivor, "read"), "the other worker's object is still there");
+        }
+    }
+}
