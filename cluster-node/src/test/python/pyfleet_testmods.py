@@ -77,3 +77,125 @@ def die_on_13(x: int) -> int:
     if x == 13:
         os.kill(os.getpid(), 9)
     return x
+
+
+# -- worker isolation (WorkerIsolationTest) -------------------------------------------------
+
+def segfault():
+    """Dies of SIGSEGV inside a C call: the worker's fault trace must reach the node."""
+    import ctypes
+    return ctypes.string_at(0)
+
+
+def fork_and_exit(code: int) -> int:
+    """A forked child that raises SystemExit into the worker loop: it must leave, not serve."""
+    child = os.fork()
+    if child == 0:
+        raise SystemExit(code)
+    return child
+
+
+def fork_sleeper(seconds: float) -> int:
+    """A forked child that lives on after the call returns."""
+    child = os.fork()
+    if child == 0:
+        time.sleep(seconds)
+        os._exit(0)
+    return child
+
+
+def start_sleeper(seconds: float) -> int:
+    """A subprocess the worker leaves running."""
+    import subprocess
+    return subprocess.Popen(["sleep", str(seconds)]).pid
+
+
+def wait_child(child: int) -> int:
+    _, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
+
+
+def process_group() -> list:
+    return [os.getpid(), os.getpgid(0), os.getsid(0)]
+
+
+def env(name: str):
+    return os.environ.get(name)
+
+
+def close_fd(fd: int) -> int:
+    os.close(fd)
+    return fd
+
+
+def say(text: str) -> str:
+    print(text, flush=True)
+    return text
+
+
+def allocate(nbytes: int) -> int:
+    return len(bytearray(nbytes))
+
+
+def fork_many(n: int) -> int:
+    """Fork n children waiting on a pipe; all are let go and reaped before returning."""
+    r, w = os.pipe()
+    children = []
+    try:
+        for _ in range(n):
+            child = os.fork()
+            if child == 0:
+                os.close(w)
+                os.read(r, 1)
+                os._exit(0)
+            children.append(child)
+    finally:
+        os.close(w)
+        os.close(r)
+        for child in children:
+            os.waitpid(child, 0)
+    return len(children)
+
+
+def read_text(path: str) -> str:
+    with open(path) as f:
+        return f.read()
+
+
+_late = {}
+
+
+def start_late_emitter() -> str:
+    """Call A: a thread that emits only when call B lets it (after A has ended)."""
+    import threading
+    go, done = threading.Event(), threading.Event()
+    _late.update(go=go, done=done, result=None)
+
+    def run():
+        go.wait(30)
+        try:
+            _late["result"] = pyfleet.emit("late")
+        except Exception as exc:
+            _late["result"] = f"{type(exc).__name__}: {exc}"
+        done.set()
+    threading.Thread(target=run, name="late-emitter", daemon=True).start()
+    return "started"
+
+
+def release_late_emitter():
+    """Call B: lets A's thread emit while B runs, then emits its own event."""
+    _late["go"].set()
+    if not _late["done"].wait(30):
+        raise TimeoutError("the late emitter did not finish")
+    pyfleet.emit("mine")
+    return _late["result"]
+
+
+def multiprocessing_squares(method: str, n: int) -> list:
+    import multiprocessing
+    with multiprocessing.get_context(method).Pool(2) as pool:
+        return pool.map(_square, range(n))
+
+
+def _square(x: int) -> int:
+    return x * x

@@ -17,9 +17,40 @@ import java.util.Map;
  */
 public record PyfleetSettings(String nodeName, Worker worker, Pool pool, Supervision supervision, Scatter scatter) {
 
-    /** How worker processes are started. */
+    /**
+     * How worker processes are started.
+     *
+     * @param memoryLimit        bytes per worker process (RLIMIT_DATA, thread stacks on top), 0 for none;
+     *                           {@code auto} in the config is resolved here ({@link #autoMemoryLimit()})
+     * @param processLimit       processes and threads of one worker's tree, 0 for none
+     * @param oomScoreAdj        the workers' oom_score_adj, 0 to keep the node's
+     * @param inheritEnvironment the node's environment variables a worker inherits (names, or prefixes
+     *                           ending in {@code *})
+     */
     public record Worker(String interpreter, List<Path> pythonPath, Map<String, String> environment,
-            Path workingDirectory, Duration startTimeout, Duration stopTimeout, int maxFrameSize, long memoryLimit) {
+            Path workingDirectory, Duration startTimeout, Duration stopTimeout, int maxFrameSize, long memoryLimit,
+            int processLimit, int oomScoreAdj, List<String> inheritEnvironment) {
+        public Worker {
+            pythonPath = List.copyOf(pythonPath);
+            environment = Map.copyOf(environment);
+            inheritEnvironment = List.copyOf(inheritEnvironment);
+        }
+
+        /**
+         * {@code memory-limit = auto}: half the memory the node sees (physical memory, or its
+         * container's limit, which the JVM reports instead when lower), at least 1 GiB. One runaway
+         * worker then cannot take more than half the machine: the JVM (whose default heap is a quarter
+         * of it) and the other workers keep the rest, and when several grow at once the raised
+         * oom_score_adj makes the kernel pick a worker, not the node.
+         */
+        public static long autoMemoryLimit() {
+            long total = 0;
+            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.OperatingSystemMXBean os) {
+                total = os.getTotalMemorySize();
+            }
+            return total <= 0 ? 4L << 30 : Math.max(1L << 30, total / 2);
+        }
     }
 
     /** The pool of workers and its node queue. */
@@ -64,10 +95,23 @@ public record PyfleetSettings(String nodeName, Worker worker, Pool pool, Supervi
         if (maxFrame < 1024 || maxFrame > Integer.MAX_VALUE - 16) {
             throw new ConfigException.BadValue("pyfleet.worker.max-frame-size", "must be between 1 KiB and 2 GiB");
         }
+        long memoryLimit = "auto".equals(w.getValue("memory-limit").unwrapped())
+                ? Worker.autoMemoryLimit() : w.getBytes("memory-limit");
+        if (memoryLimit < 0) {
+            throw new ConfigException.BadValue("pyfleet.worker.memory-limit", "must be auto, 0 (none) or a size");
+        }
+        int processLimit = w.getInt("process-limit");
+        if (processLimit < 0) {
+            throw new ConfigException.BadValue("pyfleet.worker.process-limit", "must be 0 (none) or more");
+        }
+        int oomScoreAdj = w.getInt("oom-score-adj");
+        if (oomScoreAdj < -1000 || oomScoreAdj > 1000) {
+            throw new ConfigException.BadValue("pyfleet.worker.oom-score-adj", "must be between -1000 and 1000");
+        }
         Worker worker = new Worker(w.getString("interpreter"),
                 w.getStringList("python-path").stream().map(Path::of).toList(), Map.copyOf(env),
                 dir.isEmpty() ? null : Path.of(dir), w.getDuration("start-timeout"), w.getDuration("stop-timeout"),
-                (int) maxFrame, w.getBytes("memory-limit"));
+                (int) maxFrame, memoryLimit, processLimit, oomScoreAdj, w.getStringList("inherit-environment"));
         Config p = c.getConfig("pool");
         int size = p.getInt("size");
         if (size < 0) {
@@ -96,6 +140,7 @@ public record PyfleetSettings(String nodeName, Worker worker, Pool pool, Supervi
     public WorkerOptions workerOptions(String workerId, long generation) {
         return new WorkerOptions(worker.interpreter(), worker.pythonPath(), worker.environment(),
                 worker.workingDirectory(), worker.startTimeout(), worker.stopTimeout(), worker.maxFrameSize(),
-                worker.memoryLimit(), nodeName, workerId, generation);
+                worker.memoryLimit(), nodeName, workerId, generation, worker.processLimit(), worker.oomScoreAdj(),
+                worker.inheritEnvironment());
     }
 }

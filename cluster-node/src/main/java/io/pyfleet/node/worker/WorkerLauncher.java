@@ -1,35 +1,81 @@
 package io.pyfleet.node.worker;
 
-import java.io.File;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** How a worker process is launched: its command line, environment and working directory. */
+/**
+ * How a worker process is launched: its command line, environment and working directory.
+ *
+ * <p>The command is {@code <interpreter> -c BOOTSTRAP <worker package dir> <python-path>...}: the
+ * bootstrap puts those directories first on {@code sys.path} in place of the {@code ''} that
+ * {@code -c} inserts, so nothing in the node's working directory is ever imported (a planted
+ * {@code platform.py} or {@code pyfleet/}); the interpreter's own paths follow. It works on every
+ * Python from 3.9, unlike {@code -P}, and keeps the user's {@code PYTHON*} variables working,
+ * unlike {@code -I}. spec/PROTOCOL.md ("Starting a worker") documents the same line.
+ *
+ * <p>The environment is built from nothing: the node's variables named in
+ * {@link WorkerOptions#inheritEnvironment()}, then the configured ones, then the worker's own
+ * {@code PYFLEET_*} settings. A secret in the node's environment stays there.
+ */
 final class WorkerLauncher {
+    /** The {@code -c} program that starts a worker (see the class comment). */
+    static final String BOOTSTRAP = "import sys; sys.path[:1 if sys.path[:1] == [''] else 0] = sys.argv[1:]; "
+            + "del sys.argv[1:]; from pyfleet.worker import main; main()";
+
     private WorkerLauncher() {
     }
 
     static ProcessBuilder builder(WorkerOptions options) {
-        ProcessBuilder builder = new ProcessBuilder(options.interpreter(), "-m", "pyfleet.worker");
+        return builder(options, System.getenv());
+    }
+
+    /** The builder for a node whose own environment is {@code nodeEnvironment}. */
+    static ProcessBuilder builder(WorkerOptions options, Map<String, String> nodeEnvironment) {
+        List<String> command = new ArrayList<>();
+        command.add(options.interpreter());
+        command.add("-c");
+        command.add(BOOTSTRAP);
+        command.add(WorkerPackage.directory().toString());
+        options.pythonPath().forEach(p -> command.add(p.toAbsolutePath().toString()));
+        ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
-        List<String> path = new ArrayList<>();
-        path.add(WorkerPackage.directory().toString());
-        options.pythonPath().forEach(p -> path.add(p.toAbsolutePath().toString()));
-        String inherited = env.get("PYTHONPATH");
-        if (inherited != null && !inherited.isEmpty()) {
-            path.add(inherited);
-        }
-        env.put("PYTHONPATH", String.join(File.pathSeparator, path));
+        env.clear();
+        nodeEnvironment.forEach((name, value) -> {
+            if (inherited(name, options.inheritEnvironment())) {
+                env.put(name, value);
+            }
+        });
         env.putAll(options.environment());
         env.put("PYFLEET_NODE", options.node());
         env.put("PYFLEET_WORKER_ID", options.workerId());
         env.put("PYFLEET_GENERATION", Long.toString(options.generation()));
         env.put("PYFLEET_MAX_FRAME", Integer.toString(options.maxFrame()));
-        env.put("PYFLEET_MEMORY_LIMIT", Long.toString(options.memoryLimit()));
+        putIf(env, "PYFLEET_MEMORY_LIMIT", options.memoryLimit());
+        putIf(env, "PYFLEET_PROCESS_LIMIT", options.processLimit());
+        putIf(env, "PYFLEET_OOM_SCORE_ADJ", options.oomScoreAdj());
         if (options.workingDirectory() != null) {
             builder.directory(options.workingDirectory().toFile());
         }
         return builder;
+    }
+
+    /** Whether {@code name} matches one of {@code patterns} (exact, or a prefix ending in {@code *}). */
+    static boolean inherited(String name, List<String> patterns) {
+        for (String pattern : patterns) {
+            if (pattern.endsWith("*") ? name.startsWith(pattern.substring(0, pattern.length() - 1))
+                    : name.equals(pattern)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void putIf(Map<String, String> env, String name, long value) {
+        if (value != 0) {
+            env.put(name, Long.toString(value));
+        } else {
+            env.remove(name);
+        }
     }
 }
