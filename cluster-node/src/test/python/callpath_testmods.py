@@ -6,7 +6,7 @@ import time
 
 import pyfleet
 
-__all__ = ["mark", "mark_or_die", "mark_or_hang", "runs", "far_offset", "deep", "emit_object", "emit_then_sleep",
+__all__ = ["mark_line", "mark", "mark_or_die", "mark_or_hang", "runs", "far_offset", "deep", "emit_object", "emit_then_sleep",
            "echo", "sleep_then", "pid", "Box"]
 
 
@@ -30,6 +30,18 @@ def mark_or_hang(directory: str, key, culprit):
     mark(directory, key)
     if key == culprit:
         time.sleep(3600)
+    return key
+
+
+def mark_line(path: str, key, seconds: float = 0.0):
+    """Appends the key as one line (an O_APPEND write is atomic), sleeps a little, returns the key."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, f"{key}\n".encode())
+    finally:
+        os.close(fd)
+    if seconds:
+        time.sleep(seconds)
     return key
 
 

@@ -25,6 +25,8 @@ public final class BenchCases {
                 new WorkerProcessThroughput(),
                 new CallSync(),
                 new CallAsync(),
+                new PoolFloor(),
+                new CallAsyncThreads(),
                 new Scatter10k(),
                 new IdenticalCall(),
                 // kills workers: last, so that no other case measures a pool that is recovering

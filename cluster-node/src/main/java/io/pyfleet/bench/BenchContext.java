@@ -17,6 +17,7 @@ public final class BenchContext implements AutoCloseable {
     private final Consumer<String> progress;
     private EchoProcess echo;
     private WorkerProcess worker;
+    private java.util.List<WorkerProcess> workers;
     private EmbeddedFleet fleet;
     private RuntimeException fleetFailure;
 
@@ -50,6 +51,14 @@ public final class BenchContext implements AutoCloseable {
         return worker;
     }
 
+    /** {@code count} worker processes outside any pool (the pool's floor). */
+    java.util.List<WorkerProcess> workers(int count) {
+        if (workers == null) {
+            workers = PoolFloor.start(this, count);
+        }
+        return workers;
+    }
+
     /** The embedded node; it returns once every worker serves. */
     EmbeddedFleet fleet() {
         if (fleetFailure != null) {
@@ -80,6 +89,10 @@ public final class BenchContext implements AutoCloseable {
         if (worker != null) {
             worker.close();
             worker = null;
+        }
+        if (workers != null) {
+            workers.forEach(WorkerProcess::close);
+            workers = null;
         }
         if (echo != null) {
             echo.close();

@@ -101,4 +101,49 @@ final class Loops {
         }
         return new Rate(started, elapsed);
     }
+
+    /** One pipelined loop per thread, all started together: total calls over the wall time of the slowest. */
+    static Rate parallel(int threads, java.util.function.IntFunction<Rate> loop) throws InterruptedException {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "bench-caller");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            java.util.List<java.util.concurrent.Future<Rate>> rates = new java.util.ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                int index = i;
+                rates.add(pool.submit(() -> {
+                    go.await();
+                    return loop.apply(index);
+                }));
+            }
+            long t0 = System.nanoTime();
+            go.countDown();
+            long count = 0;
+            for (java.util.concurrent.Future<Rate> f : rates) {
+                try {
+                    count += f.get().count();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof BenchFailure b ? b
+                            : new BenchFailure("a caller thread failed: " + e.getCause(), e.getCause());
+                }
+            }
+            return new Rate(count, System.nanoTime() - t0);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** {@link #pipelined} for a lambda that cannot throw InterruptedException. */
+    static Rate pipelinedUnchecked(int n, int window, java.time.Duration limit,
+            Supplier<? extends CompletionStage<?>> start) {
+        try {
+            return pipelined(n, window, limit, start);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BenchFailure("interrupted");
+        }
+    }
 }

@@ -1,0 +1,237 @@
+package io.pyfleet.node.call;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pyfleet.client.Call;
+import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.FleetClosedException;
+import io.pyfleet.client.Outcome;
+import io.pyfleet.client.OverloadedException;
+import io.pyfleet.client.PoolFailedException;
+import io.pyfleet.client.PyFleetException;
+import io.pyfleet.client.PyObject;
+import io.pyfleet.client.WorkerLostException;
+import io.pyfleet.node.Eventually;
+import io.pyfleet.node.TestFleets;
+import io.pyfleet.node.embedded.EmbeddedFleet;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Eight threads make mixed calls, scatters, calls on their objects and releases while
+ * workers are killed at random. Every call ends exactly once, no call is run twice, a
+ * call that failed as never run did not run, and the node's threads, processes and heap
+ * are back where they started. {@code -Dpyfleet.soak.seconds} sets its length (default 60).
+ */
+class SoakTest {
+    private static final int THREADS = 8;
+
+    @TempDir
+    Path dir;
+
+    /** What became of one side-effecting call, by its key. */
+    private enum Fate { RAN, NEVER_RAN, MAYBE }
+
+    private static Fate fateOf(Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause == null) {
+            return Fate.RAN;
+        }
+        if (cause instanceof WorkerLostException lost && !lost.mayHaveRun()
+                || cause instanceof FleetClosedException closed && !closed.mayHaveRun()
+                || cause instanceof OverloadedException || cause instanceof PoolFailedException
+                || cause instanceof io.pyfleet.client.StaleHandleException) {
+            return Fate.NEVER_RAN;
+        }
+        return Fate.MAYBE;
+    }
+
+    private static Set<String> pyfleetThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith("pyfleet")).collect(Collectors.toSet());
+    }
+
+    private static long usedHeap() {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+    @Test
+    void mixedLoadWhileWorkersDieEndsEveryCallExactlyOnceAndLeavesNothingBehind() throws Exception {
+        long seconds = Long.getLong("pyfleet.soak.seconds", 60);
+        Set<String> threadsBefore = pyfleetThreads();
+        long heapBefore = usedHeap();
+        Map<String, Fate> fates = new ConcurrentHashMap<>();
+        List<CompletableFuture<?>> all = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicLong kills = new AtomicLong();
+        List<Long> pids = new ArrayList<>();
+        EmbeddedFleet fleet = TestFleets.start(3, Map.of("pyfleet.supervision.max-restarts", 100_000,
+                "pyfleet.supervision.min-backoff", "5ms", "pyfleet.supervision.max-backoff", "50ms",
+                "pyfleet.pool.pipeline-depth", 8));
+        try {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+            CountDownLatch done = new CountDownLatch(THREADS);
+            for (int t = 0; t < THREADS; t++) {
+                int thread = t;
+                Thread caller = new Thread(() -> {
+                    try {
+                        callerLoop(fleet, thread, end, fates, all);
+                    } finally {
+                        done.countDown();
+                    }
+                }, "soak-caller-" + t);
+                caller.start();
+            }
+            while (System.nanoTime() < end) {
+                Thread.sleep(ThreadLocalRandom.current().nextInt(100, 400));
+                List<String> serving = fleet.stats().workers().stream().filter(w -> w.ready())
+                        .map(w -> w.id()).toList();
+                fleet.stats().workers().forEach(w -> pids.add(w.pid()));
+                if (!serving.isEmpty()) {
+                    fleet.killWorker(serving.get(ThreadLocalRandom.current().nextInt(serving.size())));
+                    kills.incrementAndGet();
+                }
+            }
+            assertTrue(done.await(60, TimeUnit.SECONDS), "the callers finished");
+            List<CompletableFuture<?>> snapshot;
+            synchronized (all) {
+                snapshot = new ArrayList<>(all);
+            }
+            long unfinished = 0;
+            for (CompletableFuture<?> f : snapshot) {
+                try {
+                    f.get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // a typed failure is an outcome too
+                } catch (java.util.concurrent.TimeoutException e) {
+                    unfinished++;
+                }
+            }
+            assertEquals(0, unfinished, "calls without an outcome");
+            Map<String, Integer> runs = countRuns();
+            int checked = 0;
+            for (Map.Entry<String, Fate> e : fates.entrySet()) {
+                int n = runs.getOrDefault(e.getKey(), 0);
+                switch (e.getValue()) {
+                    case RAN -> assertEquals(1, n, "call " + e.getKey() + " succeeded but ran " + n + " times");
+                    case NEVER_RAN -> assertEquals(0, n, "call " + e.getKey() + " failed as never run but ran");
+                    case MAYBE -> assertTrue(n <= 1, "call " + e.getKey() + " ran " + n + " times");
+                }
+                checked++;
+            }
+            runs.forEach((key, n) -> assertTrue(n <= 1, "call " + key + " ran " + n + " times"));
+            assertTrue(checked > 1000, "enough calls: " + checked);
+            assertTrue(kills.get() > 10, "enough kills: " + kills.get());
+            System.out.printf("soak: %d side-effect calls, %d futures, %d kills in %d s%n", checked, snapshot.size(),
+                    kills.get(), seconds);
+        } finally {
+            fleet.close();
+        }
+        for (long pid : pids) {
+            if (pid > 0) {
+                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "worker " + pid);
+            }
+        }
+        Eventually.await(Duration.ofSeconds(15), () -> threadsBefore.containsAll(pyfleetThreads()),
+                () -> "threads left: " + pyfleetThreads());
+        fates.clear();
+        long heapAfter = usedHeap();
+        assertTrue(heapAfter < heapBefore + (64L << 20), "heap grew from " + heapBefore + " to " + heapAfter);
+    }
+
+    private void callerLoop(EmbeddedFleet fleet, int thread, long end, Map<String, Fate> fates,
+            List<CompletableFuture<?>> all) {
+        String file = dir.resolve("runs-" + thread).toString();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        PyObject deque = null;
+        long n = 0;
+        while (System.nanoTime() < end) {
+            String key = thread + "-" + n++;
+            int choice = random.nextInt(10);
+            try {
+                if (choice < 4) {
+                    CompletableFuture<Object> f = fleet.callAsync("callpath_testmods.mark_line", file, key,
+                            random.nextInt(3) == 0 ? 0.002 : 0.0);
+                    all.add(f.whenComplete((v, e) -> fates.put(key, fateOf(e))));
+                } else if (choice < 6) {
+                    try {
+                        fleet.call("callpath_testmods.mark_line", file, key);
+                        fates.put(key, Fate.RAN);
+                    } catch (PyFleetException e) {
+                        fates.put(key, fateOf(e));
+                    }
+                } else if (choice < 7) {
+                    List<List<?>> items = new ArrayList<>();
+                    List<String> keys = new ArrayList<>();
+                    for (int i = 0; i < 20; i++) {
+                        String k = key + "s" + i;
+                        keys.add(k);
+                        items.add(List.of(file, k));
+                    }
+                    CompletableFuture<List<Outcome>> f = fleet.scatterAsync("callpath_testmods.mark_line", items,
+                            CallOptions.DEFAULT);
+                    all.add(f.whenComplete((outcomes, e) -> {
+                        for (int i = 0; i < keys.size(); i++) {
+                            fates.put(keys.get(i), fateOf(outcomes.get(i).error()));
+                        }
+                    }));
+                } else if (choice < 9) {
+                    if (deque == null) {
+                        deque = (PyObject) fleet.submit(Call.init("collections.deque", List.of(), Map.of())
+                                .with(CallOptions.builder().asHandle().build())).get(30, TimeUnit.SECONDS);
+                    }
+                    all.add(fleet.submit(Call.method(deque, "append", List.of(key), Map.of())));
+                    if (random.nextInt(20) == 0) {
+                        deque.close();
+                        deque = null;
+                    }
+                } else {
+                    all.add(fleet.identicalAsync(Call.function("operator.add", List.of(1, 2), Map.of())));
+                }
+            } catch (PyFleetException e) {
+                deque = null; // stale after its worker died
+            } catch (Exception e) {
+                deque = null;
+            }
+        }
+        if (deque != null) {
+            deque.close();
+        }
+    }
+
+    private Map<String, Integer> countRuns() throws IOException {
+        Map<String, Integer> runs = new HashMap<>();
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                for (String line : Files.readAllLines(p)) {
+                    if (!line.isEmpty()) {
+                        runs.merge(line, 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        return runs;
+    }
+}
