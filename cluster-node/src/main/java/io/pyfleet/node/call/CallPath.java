@@ -270,13 +270,7 @@ public final class CallPath implements AutoCloseable {
                     + ", not " + node));
             return;
         }
-        Lane lane = null;
-        for (Lane l : current) {
-            if (l.workerId.equals(call.boundWorker())) {
-                lane = l;
-                break;
-            }
-        }
+        Lane lane = Routing.ofWorker(current, call.boundWorker());
         if (lane == null || lane.generation != call.boundGeneration() || lane.draining || !lane.process.isAlive()) {
             call.failNow(boundGone(call, lane));
             return;
@@ -438,13 +432,9 @@ public final class CallPath implements AutoCloseable {
 
     /** A shrink removes this worker: it takes no new calls and reports when its calls have ended. */
     public void drain(String workerId) {
-        Lane lane = null;
+        Lane lane;
         synchronized (lock) {
-            for (Lane l : current) {
-                if (l.workerId.equals(workerId)) {
-                    lane = l;
-                }
-            }
+            lane = Routing.ofWorker(current, workerId);
             open = without(open, workerId);
         }
         if (lane == null) {
@@ -490,12 +480,8 @@ public final class CallPath implements AutoCloseable {
 
     /** Calls in flight on a worker's current generation (0 if it has none). */
     public int inFlight(String workerId) {
-        for (Lane l : current) {
-            if (l.workerId.equals(workerId)) {
-                return Math.max(0, l.inFlight.get());
-            }
-        }
-        return 0;
+        Lane lane = Routing.ofWorker(current, workerId);
+        return lane == null ? 0 : Math.max(0, lane.inFlight.get());
     }
 
     /**

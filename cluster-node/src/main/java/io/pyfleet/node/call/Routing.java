@@ -41,8 +41,14 @@ final class Routing {
 
     /** The lane of the worker generation that owns {@code handle}, or null when it no longer serves. */
     static Lane owner(Lane[] lanes, Handle handle) {
+        Lane lane = ofWorker(lanes, handle.worker());
+        return lane != null && lane.generation == handle.generation() ? lane : null;
+    }
+
+    /** The current lane of a worker slot, whatever its generation, or null. */
+    static Lane ofWorker(Lane[] lanes, String workerId) {
         for (Lane lane : lanes) {
-            if (lane.workerId.equals(handle.worker()) && lane.generation == handle.generation()) {
+            if (lane.workerId.equals(workerId)) {
                 return lane;
             }
         }
