@@ -16,6 +16,7 @@ import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.PythonException;
 import io.pyfleet.client.WorkerLostException;
+import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
 import io.pyfleet.node.TestPython;
 import io.pyfleet.node.config.PyfleetSettings;
@@ -165,6 +166,37 @@ class WorkerIsolationTest {
             long elapsedMs = (System.nanoTime() - started) / 1_000_000;
             assertInstanceOf(CallTimeoutException.class, e);
             assertTrue(elapsedMs < 2000, "outcome after " + elapsedMs + " ms, not within the timeout + 1 s");
+        }
+    }
+
+    @Test
+    void aSubprocessEndsWithItsKilledWorker() {
+        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+            long sleeper = (Long) fleet.call("pyfleet_testmods.start_sleeper", 120.0);
+            assertTrue(alive(sleeper));
+            fleet.killWorker("w1");
+            Eventually.await(Duration.ofSeconds(5), () -> !alive(sleeper), () -> "subprocess " + sleeper + " outlived its killed worker");
+        }
+    }
+
+    @Test
+    void aSubprocessEndsWhenTheNodeStops() {
+        long sleeper;
+        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+            sleeper = (Long) fleet.call("pyfleet_testmods.start_sleeper", 120.0);
+            assertTrue(alive(sleeper));
+        }
+        Eventually.await(Duration.ofSeconds(5), () -> !alive(sleeper), () -> "subprocess " + sleeper + " outlived the node's stop");
+    }
+
+    /** Running, not a zombie (the container's init may never reap an orphan). */
+    private static boolean alive(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (java.io.IOException gone) {
+            return false;
         }
     }
 
