@@ -240,7 +240,13 @@ def test_memory_limit_names_itself_and_counts_no_idle_thread_stacks(make_worker)
     # 200 threads reserve 1.6 GiB of stacks: RLIMIT_AS refused them under 2 GiB.
     assert w.call("call", "fleettest.start_threads", [200], timeout=60) == 200
     assert w.call("call", "fleettest.start_threads", [200], timeout=60) == 200  # released at their end
-    with pytest.raises(RemoteFailure):  # and the limit is back where it was
+    # Once their OS threads are gone, the limit comes back down (the worker recounts).
+    data = int(__import__("resource").RLIMIT_DATA)
+    deadline = time.monotonic() + 10
+    while w.call("call", "resource.getrlimit", [data])[0] > 512 * MiB:
+        assert time.monotonic() < deadline, "the memory limit stayed raised after the threads ended"
+        time.sleep(0.01)
+    with pytest.raises(RemoteFailure):
         w.call("call", "fleettest.allocate", [1024 * MiB])
     assert w.call("operator", "add", [1, 2]) == 3
 
@@ -273,3 +279,32 @@ def test_no_limits_without_settings(worker):
         tuple(resource.getrlimit(resource.RLIMIT_DATA))
     cgroup = worker.call("call", "fleettest.read_file", ["/proc/self/cgroup"])
     assert "pyfleet-" not in cgroup
+
+
+def _own_pids_cgroup(w) -> str:
+    for line in w.call("call", "fleettest.read_file", ["/proc/self/cgroup"]).splitlines():
+        if "pids" in line.split(":")[1].split(",") or line.startswith("0::"):
+            if f"pyfleet-{w.proc.pid}" in line:
+                return line.split(":", 2)[2]
+    return ""
+
+
+def test_workers_started_together_each_get_a_cgroup_and_remove_it(make_worker):
+    if not pids_cgroup_writable():
+        pytest.skip("no writable pids cgroup here")
+    from pyfleet import limits
+    parent = limits._controller_dirs("pids")[0][0]
+    workers = [make_worker(env={"PYFLEET_PROCESS_LIMIT": "64"}, wait_hello=False) for _ in range(6)]
+    for w in workers:
+        w.hello = w.read_message(timeout=30)
+    for w in workers:
+        assert _own_pids_cgroup(w), f"worker {w.proc.pid} got no cgroup of its own"
+        assert os.path.isdir(os.path.join(parent, f"pyfleet-{w.proc.pid}"))
+    stopped, killed = workers[0], workers[1]
+    stopped.proc.stdin.close()
+    assert stopped.wait(10) == 0
+    assert not os.path.exists(os.path.join(parent, f"pyfleet-{stopped.proc.pid}")), "a stopped worker removes its cgroup"
+    killed.kill_group()
+    killed.wait(10)
+    make_worker(env={"PYFLEET_PROCESS_LIMIT": "64"})  # the next start sweeps what a killed worker left
+    assert not os.path.exists(os.path.join(parent, f"pyfleet-{killed.proc.pid}"))

@@ -7,9 +7,10 @@ The node passes them in the environment (0 or unset means none):
   and thread stacks, not shared libraries or reserved-but-inaccessible
   address space (``RLIMIT_AS`` counted those, and malloc's per-thread arenas).
   Thread stacks are accounted for: the soft limit is the configured value
-  plus `C_THREAD_ALLOWANCE` (C-level threads, glibc's stack cache) plus the
-  stack of every Python thread alive (raised when a thread starts, lowered
-  when it ends), so 200 idle threads fit under any limit the heap fits under.
+  plus `C_THREAD_ALLOWANCE` (glibc's cache of freed stacks, 40 MiB, and
+  C-level threads started between two Python ones) plus one stack for every
+  thread the process has (recomputed when a Python thread starts and ends),
+  so 200 idle threads fit under any limit the heap fits under.
   An allocation past it raises MemoryError in the call, whose error names
   the key. The limit is per process: a child (fork, subprocess) gets its own.
 - ``PYFLEET_PROCESS_LIMIT`` (key ``pyfleet.worker.process-limit``): the
@@ -73,13 +74,18 @@ class Limits:
         self.notices: List[str] = []
         self._stack = 0
         self._threads = 0
+        self._settle = False
+        self._settle_tries = 0
         self._lock = threading.Lock()
 
     # -- memory: RLIMIT_DATA with thread stacks accounted for ------------------------
 
     def _set_data_limit(self) -> None:
         import resource
-        soft = self.memory + C_THREAD_ALLOWANCE + self._threads * self._stack
+        # The kernel's count of this process's threads, not Python's: a joined thread's
+        # stack stays mapped until its OS thread is gone, a moment after join() returns.
+        threads = max(_os_threads(), self._threads + 1)
+        soft = self.memory + C_THREAD_ALLOWANCE + threads * self._stack
         _, hard = resource.getrlimit(resource.RLIMIT_DATA)
         if hard != resource.RLIM_INFINITY:
             soft = min(soft, hard)
@@ -102,10 +108,26 @@ class Limits:
             return
         with self._lock:
             self._threads -= 1
+            self._settle = True
             try:
                 self._set_data_limit()
             except (OSError, ValueError):
                 pass
+
+    def settle(self) -> None:
+        """After each request and every watchdog tick: once threads have ended, recount until
+        their OS threads are gone too, so the limit comes back down to what live threads need."""
+        if not self._settle:
+            return
+        with self._lock:
+            try:
+                self._set_data_limit()
+            except (OSError, ValueError):
+                pass
+            self._settle_tries += 1
+            if _os_threads() <= threading.active_count() or self._settle_tries >= 20:
+                self._settle = False
+                self._settle_tries = 0
 
     def _apply_memory(self, limit: int) -> None:
         if limit <= 0:
@@ -326,11 +348,15 @@ def _sweep(parent: str) -> None:
     except OSError:
         return
     for name in names:
-        if name.startswith(_CGROUP_PREFIX):
-            try:
-                os.rmdir(os.path.join(parent, name))  # fails while a process is in it
-            except OSError:
-                pass
+        if not name.startswith(_CGROUP_PREFIX):
+            continue
+        owner = name[len(_CGROUP_PREFIX):]
+        if owner.isdigit() and os.path.exists(f"/proc/{owner}"):
+            continue  # its worker lives (and may be about to move in): not ours to remove
+        try:
+            os.rmdir(os.path.join(parent, name))  # fails while a process is in it
+        except OSError:
+            pass
 
 
 def _pids_max_events(path: str) -> int:
@@ -370,6 +396,18 @@ def _group_members(pgid: int) -> List[int]:
         except (OSError, ValueError, IndexError):
             continue
     return members
+
+
+def _os_threads() -> int:
+    """Threads of this process (Linux /proc; 0 where unknown)."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"Threads:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def _tasks_of_user(uid: int) -> int:

@@ -381,8 +381,9 @@ class Worker:
 # -- the process ---------------------------------------------------------------------
 
 def start_watchdog(in_fd: int, out_fd: int, leave: Callable[[int], None],
-                   interval: float = 0.5) -> threading.Thread:
-    """Leave (`leave(EXIT_OK)`) when the node is gone, even in the middle of a long call.
+                   interval: float = 0.5, tick: Optional[Callable[[], None]] = None) -> threading.Thread:
+    """Leave (`leave(EXIT_OK)`) when the node is gone, even in the middle of a long call;
+    call `tick` at every interval.
 
     poll() with an empty event mask still reports POLLHUP (input's writer
     closed) and POLLERR (output's reader closed); a changed parent pid means
@@ -401,6 +402,8 @@ def start_watchdog(in_fd: int, out_fd: int, leave: Callable[[int], None],
                     leave(EXIT_OK)
             if os.getppid() != parent:
                 leave(EXIT_OK)
+            if tick is not None:
+                tick()
 
     thread = threading.Thread(target=watch, name="pyfleet-watchdog", daemon=True)
     thread.start()
@@ -447,11 +450,17 @@ def main() -> None:
         os._exit(status)  # never wait for non-daemon threads user code left running
 
     signal.signal(signal.SIGTERM, lambda _sig, _frame: leave(EXIT_OK, drain=True))
-    start_watchdog(in_fd, out_fd, leave)
+    start_watchdog(in_fd, out_fd, leave, tick=in_force.settle)
     guard.track_threads(context.current_call, in_force.thread_starting, in_force.thread_ended)
     set_error_note(limits.explain)
     context.set_emitter(worker.emit)
-    worker.after_request = stdio.repair
+    repair, settle = stdio.repair, in_force.settle
+
+    def after_request() -> None:
+        repair()
+        settle()
+
+    worker.after_request = after_request
     worker.notices = list(in_force.notices)
     status = EXIT_INTERNAL
     try:
