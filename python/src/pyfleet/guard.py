@@ -9,7 +9,9 @@
   once, so the child can never read a request or write a reply, and nothing
   it keeps alive holds the node's pipes open. `in_child` tells the worker
   loop that user code returned (or raised SystemExit) into it in such a
-  child: the loop then calls `child_exit` and the child leaves silently.
+  child (`forked` per call; `in_child`, which also catches a fork by C code
+  that skipped the hooks, before each read of requests): the loop then
+  calls `child_exit` and the child leaves silently.
 - `track_threads`: every ``threading.Thread`` remembers, when started, which
   call started it (events belong to that call) and reserves its stack under
   the memory limit.
@@ -21,9 +23,12 @@ import sys
 import threading
 from typing import Callable, List, Optional
 
-__all__ = ["own_process_group", "install_fork_guard", "in_child", "child_exit", "exit_code", "track_threads"]
+__all__ = ["own_process_group", "install_fork_guard", "in_child", "child_exit", "exit_code", "track_threads",
+           "forked"]
 
-_forked = False
+#: True in a child forked from the worker (set by the fork hook): the worker loop's
+#: per-call check, a plain attribute read; `in_child` also compares pids.
+forked = False
 _worker_pid = 0
 
 
@@ -45,8 +50,8 @@ def install_fork_guard(protocol_fds: List[int], in_child_hooks: List[Callable[[]
     _worker_pid = os.getpid()
 
     def after_in_child() -> None:
-        global _forked
-        _forked = True
+        global forked
+        forked = True
         for fd in protocol_fds:
             try:
                 os.close(fd)
@@ -63,7 +68,7 @@ def install_fork_guard(protocol_fds: List[int], in_child_hooks: List[Callable[[]
 
 def in_child() -> bool:
     """True in a process forked from the worker (also by C code that skips the fork hooks)."""
-    return _forked or (_worker_pid != 0 and os.getpid() != _worker_pid)
+    return forked or (_worker_pid != 0 and os.getpid() != _worker_pid)
 
 
 def exit_code(exc: Optional[BaseException]) -> int:

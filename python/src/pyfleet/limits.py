@@ -115,7 +115,7 @@ class Limits:
                 pass
 
     def settle(self) -> None:
-        """After each request and every watchdog tick: once threads have ended, recount until
+        """Before each read of requests and at every watchdog tick: once threads have ended, recount until
         their OS threads are gone too, so the limit comes back down to what live threads need."""
         if not self._settle:
             return

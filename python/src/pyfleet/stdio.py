@@ -7,8 +7,10 @@
   itself), so a fault report written while the process dies still reaches
   the node. faulthandler writes there, through a private duplicate.
 
-`Stdio.repair` runs after every request: a descriptor that user code closed
-or replaced (``os.close(1)``, ``os.dup2(fd, 2)``) is put back from a private
+`Stdio.repair` runs before the worker reads more requests (after each call
+when calls come one at a time; after each batch when they are pipelined,
+since it costs a few microseconds): a descriptor that user code closed or
+replaced (``os.close(1)``, ``os.dup2(fd, 2)``) is put back from a private
 duplicate, and a closed ``sys.stdout``/``sys.stderr`` is reopened, so one call
 cannot break the prints of later calls.
 """
@@ -89,7 +91,7 @@ def _text_stream(fd: int):  # type: ignore[no-untyped-def]
 
 
 class Stdio:
-    """Owns fds 0-2 of the worker; `capture` once at start, `repair` after each request."""
+    """Owns fds 0-2 of the worker; `capture` once at start, `repair` before each read of requests."""
 
     def __init__(self, send: Callable[[str, str], None]) -> None:
         self.send = send

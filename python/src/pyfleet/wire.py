@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import struct
 import threading
-from typing import Iterator, List, Union
+from typing import Callable, Iterator, List, Optional, Union
 
 from .errors import FrameTooLargeError
 
@@ -53,13 +53,18 @@ class FrameReader:
         self.chunk = chunk
         #: True when EOF came in the middle of a frame
         self.truncated = False
+        #: called before each read(2): once per batch of pipelined frames, not per frame
+        self.before_read: Optional[Callable[[], None]] = None
 
     def frames(self) -> Iterator[bytes]:
         """Every complete frame, in order. Raises FrameTooLargeError on an oversize
         declared length (after yielding the frames before it). Ends at EOF."""
         fd, read, chunk, max_frame = self.fd, os.read, self.chunk, self.max_frame
+        before = self.before_read
         buf = b""  # bytes of an incomplete frame carried over to the next read
         while True:
+            if before is not None:
+                before()
             data = read(fd, chunk)
             if not data:
                 self.truncated = bool(buf)

@@ -6,8 +6,8 @@ Start-up, before any user code: a session and process group of its own
 0 and 1 that forked children close at once, fd 0 on /dev/null, fd 1 a pipe
 whose lines are sent as log frames, fd 2 left to the node (which reads it)
 with faulthandler writing there on a fatal signal (`stdio`). Then the worker
-sends its hello and serves requests one at a time, in order; after each one
-it puts back any of fds 0-2 that user code closed or replaced.
+sends its hello and serves requests one at a time, in order; before each
+read of requests it puts back any of fds 0-2 that user code closed or replaced.
 
 Exit status: 0 end of input (or the node is gone), 2 bad configuration,
 3 oversize frame declared, 4 msgpack missing, 1 internal failure.
@@ -95,8 +95,6 @@ class Worker:
         self._calls = 0  # calls served so far: numbers are never reused, unlike ids
         #: set once the hello is out: nothing (not even a log line) may precede it
         self.started = threading.Event()
-        #: run after each request is answered (the stdio repair)
-        self.after_request: Optional[Callable[[], None]] = None
         #: lines for the node's log, sent right after the hello
         self.notices: List[str] = []
 
@@ -134,7 +132,6 @@ class Worker:
             self.notice(line)
         context.set_call_source(threading.current_thread(), self._call_number)
         handle = self._handle
-        after = self.after_request
         try:
             for frame in self.reader.frames():
                 try:
@@ -145,8 +142,6 @@ class Worker:
                     raise  # the channel itself failed
                 except Exception as exc:  # a bug of ours: still answer, keep serving
                     self._internal_error(frame, exc)
-                if after is not None:
-                    after()
         except FrameTooLargeError as exc:
             # The rest of the stream cannot be trusted: report and leave.
             self._send_error(0, _own_error(ProtocolError(str(exc))))
@@ -246,11 +241,11 @@ class Worker:
                 if options.handle:
                     result = self.table.add(result)
         except BaseException as exc:  # SystemExit & co. from user code are errors too
-            if guard.in_child():  # user code forked and its child came back here: leave
+            if guard.forked:  # user code forked and its child came back here: leave
                 guard.child_exit(guard.exit_code(exc))
             self._send_error(rid, python_error(exc))
             return
-        if guard.in_child():
+        if guard.forked:
             guard.child_exit(0)
         self._reply(rid, result)
 
@@ -292,11 +287,11 @@ class Worker:
             except StopIteration:
                 break
             except BaseException as exc:
-                if guard.in_child():
+                if guard.forked:
                     guard.child_exit(guard.exit_code(exc))
                 self._send_error(rid, python_error(exc))
                 return
-            if guard.in_child():
+            if guard.forked:
                 guard.child_exit(0)
             try:
                 payload = self._encoder.encode([MSG_EVENT, rid, item])
@@ -456,11 +451,15 @@ def main() -> None:
     context.set_emitter(worker.emit)
     repair, settle = stdio.repair, in_force.settle
 
-    def after_request() -> None:
+    def before_read() -> None:
+        # Once per batch of pipelined requests (a few microseconds: not per call), and
+        # before the worker waits for input: put fds 0-2 back, recount thread stacks.
+        if guard.in_child():
+            guard.child_exit(0)
         repair()
         settle()
 
-    worker.after_request = after_request
+    worker.reader.before_read = before_read
     worker.notices = list(in_force.notices)
     status = EXIT_INTERNAL
     try:
