@@ -157,7 +157,7 @@ class Worker:
         Returns False, and logs a notice, when that call has ended (or never was):
         the event is dropped, it never reaches another call.
         """
-        if guard.in_child():
+        if guard.forked:
             raise RuntimeError("pyfleet.emit() cannot reach the caller from a process forked by the worker")
         rid = self._current
         if call == 0 or call != self._call or rid is None:
