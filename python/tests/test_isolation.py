@@ -134,6 +134,11 @@ def test_multiprocessing_still_works(worker, method):
     assert worker.call("call", "os.getpid") == worker.proc.pid
 
 
+def test_a_forked_child_dies_of_sigterm_as_usual(worker):
+    assert worker.call("call", "fleettest.fork_and_terminate", timeout=30) == -signal.SIGTERM
+    assert worker.call("call", "os.getpid") == worker.proc.pid
+
+
 def test_processes_the_worker_started_end_with_it(make_worker):
     """A Popen child used to outlive the worker's stop (re-parented to pid 1)."""
     worker = make_worker(env={"PYFLEET_PROCESS_LIMIT": "64"})  # a cgroup of its own, where writable

@@ -431,6 +431,10 @@ def main() -> None:
         worker.reader.fd = -1  # closed numbers may be reused by the child: never touch them
         worker.writer.fd = -1
         stdio.close_in_child()
+        try:  # the worker's SIGTERM handler is not the child's (multiprocessing terminates with it)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        except (ValueError, OSError):
+            pass
 
     # Forked children (os.fork, multiprocessing's fork) close the protocol at once.
     guard.install_fork_guard([in_fd, out_fd], [in_child])
@@ -444,7 +448,14 @@ def main() -> None:
             stdio.drain()
         os._exit(status)  # never wait for non-daemon threads user code left running
 
-    signal.signal(signal.SIGTERM, lambda _sig, _frame: leave(EXIT_OK, drain=True))
+    def on_sigterm(_sig: int, _frame: Any) -> None:
+        if guard.in_child():  # a fork's child that got SIGTERM before its fork hook reset it
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        leave(EXIT_OK, drain=True)  # the worker: end its tree, flush its logs, exit
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     start_watchdog(in_fd, out_fd, leave, tick=in_force.settle)
     guard.track_threads(context.current_call, in_force.thread_starting, in_force.thread_ended)
     set_error_note(limits.explain)

@@ -322,3 +322,14 @@ def fork_many(n):
 def read_file(path):
     with open(path) as f:
         return f.read()
+
+
+def fork_and_terminate():
+    """multiprocessing's terminate() (SIGTERM) ends a forked child the usual way."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    p = ctx.Process(target=time.sleep, args=(60,))
+    p.start()
+    p.terminate()
+    p.join(10)
+    return p.exitcode
