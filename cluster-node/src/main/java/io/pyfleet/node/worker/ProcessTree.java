@@ -21,7 +21,10 @@ final class ProcessTree {
         long pid = process.pid();
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         killGroup(pid);
-        process.destroyForcibly();
+        // The handle's kill only signals. Process.destroyForcibly() would also close our end of
+        // the worker's stdout, and the replies and events still in the pipe would be lost: a call
+        // that ran would then look as if it never started, and run again elsewhere.
+        process.toHandle().destroyForcibly();
     }
 
     /** SIGKILL to process group {@code pgid}; a group that is already gone is not an error. */

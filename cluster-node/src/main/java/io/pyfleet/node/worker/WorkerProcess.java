@@ -280,6 +280,7 @@ public final class WorkerProcess implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             // Java closes a dead process's pipe itself, so a read error is often just its death.
+            log.debug("reader of worker {} ends on {}", options.workerId(), e.toString());
             if (state == State.OPEN && !exitsSoon()) {
                 log.warn("channel of worker {} broke: {}", describe(), e.toString());
                 if (e instanceof ProtocolException && deathReason == null) {

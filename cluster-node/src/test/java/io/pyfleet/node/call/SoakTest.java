@@ -130,22 +130,13 @@ class SoakTest {
                 }
             }
             assertEquals(0, unfinished, "calls without an outcome");
-            Map<String, Integer> runs = countRuns();
-            int checked = 0;
-            for (Map.Entry<String, Fate> e : fates.entrySet()) {
-                int n = runs.getOrDefault(e.getKey(), 0);
-                switch (e.getValue()) {
-                    case RAN -> assertEquals(1, n, "call " + e.getKey() + " succeeded but ran " + n + " times");
-                    case NEVER_RAN -> assertEquals(0, n, "call " + e.getKey() + " failed as never run but ran");
-                    case MAYBE -> assertTrue(n <= 1, "call " + e.getKey() + " ran " + n + " times");
-                }
-                checked++;
-            }
-            runs.forEach((key, n) -> assertTrue(n <= 1, "call " + key + " ran " + n + " times"));
+            int checked = checkRuns(fates);
             assertTrue(checked > 1000, "enough calls: " + checked);
             assertTrue(kills.get() > 10, "enough kills: " + kills.get());
             System.out.printf("soak: %d side-effect calls, %d futures, %d kills in %d s%n", checked, snapshot.size(),
                     kills.get(), seconds);
+            snapshot.clear();
+            all.clear(); // the test's own references: what stays after close is the node's
         } finally {
             fleet.close();
         }
@@ -158,6 +149,12 @@ class SoakTest {
                 () -> "threads left: " + pyfleetThreads());
         fates.clear();
         long heapAfter = usedHeap();
+        if (Boolean.getBoolean("pyfleet.soak.histogram")) {
+            Process jcmd = new ProcessBuilder("jcmd", Long.toString(ProcessHandle.current().pid()),
+                    "GC.class_histogram").redirectErrorStream(true).start();
+            String histogram = new String(jcmd.getInputStream().readAllBytes());
+            System.out.println(histogram.lines().limit(30).collect(Collectors.joining("\n")));
+        }
         assertTrue(heapAfter < heapBefore + (64L << 20), "heap grew from " + heapBefore + " to " + heapAfter);
     }
 
@@ -219,6 +216,23 @@ class SoakTest {
         if (deque != null) {
             deque.close();
         }
+    }
+
+    /** Every call ran as often as its outcome says; returns how many were checked. */
+    private int checkRuns(Map<String, Fate> fates) throws IOException {
+        Map<String, Integer> runs = countRuns();
+        int checked = 0;
+        for (Map.Entry<String, Fate> e : fates.entrySet()) {
+            int n = runs.getOrDefault(e.getKey(), 0);
+            switch (e.getValue()) {
+                case RAN -> assertEquals(1, n, "call " + e.getKey() + " succeeded but ran " + n + " times");
+                case NEVER_RAN -> assertEquals(0, n, "call " + e.getKey() + " failed as never run but ran");
+                case MAYBE -> assertTrue(n <= 1, "call " + e.getKey() + " ran " + n + " times");
+            }
+            checked++;
+        }
+        runs.forEach((key, n) -> assertTrue(n <= 1, "call " + key + " ran " + n + " times"));
+        return checked;
     }
 
     private Map<String, Integer> countRuns() throws IOException {
