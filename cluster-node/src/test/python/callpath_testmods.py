@@ -97,3 +97,15 @@ def sleep_then(seconds: float, value):
 
 def pid() -> int:
     return os.getpid()
+
+
+def grandchild_then_sleep(seconds: float) -> int:
+    """Forks a child that forks a grandchild (both sleep, holding whatever fds they inherited), then sleeps."""
+    child = os.fork()
+    if child == 0:
+        if os.fork() == 0:
+            time.sleep(seconds)
+        os._exit(0)
+    os.waitpid(child, 0)
+    time.sleep(seconds)
+    return child

@@ -6,7 +6,9 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import org.slf4j.Logger;
 
 /**
@@ -15,7 +17,12 @@ import org.slf4j.Logger;
  * words: a Python fault trace after a segfault, an abort message from a C extension.
  */
 final class StderrTail {
-    private static final int LINES = 20;
+    /** Lines kept: a fault report lists every thread, the one that crashed last. */
+    private static final int LINES = 200;
+    /** Lines shown when the process left no fault report. */
+    private static final int SHOWN = 20;
+    private static final java.util.regex.Pattern FRAME =
+            java.util.regex.Pattern.compile("\\s*File \"(.*)\", line (\\d+) in (.*)");
 
     private final InputStream stream;
     private final Logger workerLog;
@@ -58,10 +65,59 @@ final class StderrTail {
         }
     }
 
-    /** "; its last output:\n  ..." or empty. */
+    /**
+     * "; its fault report: ..." (the fatal error line and the crashed thread's frames) when the
+     * process wrote a faulthandler report, else "; its last output: ..." (the last lines), or empty.
+     */
     String summary() {
-        synchronized (tail) {
-            return tail.isEmpty() ? "" : "; its last output:\n  " + String.join("\n  ", tail);
+        List<String> lines = snapshot();
+        int fatal = lastIndexStartingWith(lines, "Fatal Python error");
+        if (fatal >= 0) {
+            List<String> report = new ArrayList<>();
+            report.add(lines.get(fatal));
+            int current = lastIndexStartingWith(lines, "Current thread");
+            if (current > fatal) {
+                for (int i = current; i < lines.size() && !lines.get(i).isBlank(); i++) {
+                    report.add(lines.get(i));
+                }
+            }
+            return "; its fault report:\n  " + String.join("\n  ", report);
         }
+        List<String> last = lines.subList(Math.max(0, lines.size() - SHOWN), lines.size());
+        return last.isEmpty() ? "" : "; its last output:\n  " + String.join("\n  ", last);
+    }
+
+    /**
+     * Where the crashed thread was, from a faulthandler report: " in ctypes/__init__.py line 519
+     * (string_at)", or empty when there is no report.
+     */
+    String faultLocation() {
+        List<String> lines = snapshot();
+        int current = lastIndexStartingWith(lines, "Current thread");
+        for (int i = current + 1; current >= 0 && i < lines.size(); i++) {
+            java.util.regex.Matcher m = FRAME.matcher(lines.get(i));
+            if (m.matches()) {
+                java.nio.file.Path file = java.nio.file.Path.of(m.group(1));
+                int n = file.getNameCount();
+                String shortName = n >= 2 ? file.subpath(n - 2, n).toString() : file.toString();
+                return " in " + shortName + " line " + m.group(2) + " (" + m.group(3) + ")";
+            }
+        }
+        return "";
+    }
+
+    private List<String> snapshot() {
+        synchronized (tail) {
+            return new ArrayList<>(tail);
+        }
+    }
+
+    private static int lastIndexStartingWith(List<String> lines, String prefix) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -395,7 +395,11 @@ public final class WorkerProcess implements AutoCloseable {
 
     private void onLog(Object body) {
         if (body instanceof List<?> line && line.size() == 2) {
-            workerLog.info("[{}] {}", line.get(0), line.get(1));
+            if ("pyfleet".equals(line.get(0))) {
+                workerLog.warn("[pyfleet] {}", line.get(1)); // the worker's own notices: a dropped event, a limit
+            } else {
+                workerLog.info("[{}] {}", line.get(0), line.get(1));
+            }
         }
     }
 
@@ -446,6 +450,7 @@ public final class WorkerProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             code = -1;
         }
+        killTree(); // losing a worker ends its whole group: nothing it started outlives it
         stderr.awaitEnd(500);
         ExitStatus status = new ExitStatus(code, deathReason);
         List<PendingCall> orphans;
@@ -458,7 +463,8 @@ public final class WorkerProcess implements AutoCloseable {
         if (!hello.isDone()) {
             hello.completeExceptionally(startFailure(status));
         }
-        String who = "worker " + describe() + " died: " + status.describe();
+        String who = "worker " + describe() + " died: " + status.describe()
+                + (status.signalled() ? stderr.faultLocation() : "");
         if (!orphans.isEmpty() || deathReason == null) {
             log.warn("{}{}", who, orphans.isEmpty() ? "" : " with " + orphans.size() + " call(s) in flight");
         }

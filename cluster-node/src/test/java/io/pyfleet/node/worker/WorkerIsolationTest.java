@@ -233,6 +233,45 @@ class WorkerIsolationTest {
                     () -> call(worker, "pyfleet_testmods.segfault"));
             assertInstanceOf(WorkerLostException.class, e);
             assertTrue(e.getMessage().contains("in segfault"), "no fault trace in: " + e.getMessage());
+            assertTrue(e.getMessage().contains("killed by signal 11 (SIGSEGV) in ctypes/__init__.py line "),
+                    "the fault's place is named: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void aKilledWorkerWithAForkedGrandchildFailsItsCallerAtOnceAndTakesTheGrandchild() throws Exception {
+        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+            long pid = fleet.stats().workers().get(0).pid();
+            java.util.concurrent.CompletableFuture<Object> call = fleet.callAsync(
+                    "callpath_testmods.grandchild_then_sleep", 60);
+            Eventually.await(Duration.ofSeconds(10), () -> ProcessHandle.allProcesses()
+                    .anyMatch(p -> p.pid() != pid && isInGroup(p.pid(), pid)
+                            && ProcessHandle.of(pid).map(w -> w.children().noneMatch(c -> c.pid() == p.pid()))
+                            .orElse(false)), () -> "a grandchild no longer the worker's child");
+            List<Long> group = ProcessHandle.allProcesses().filter(p -> isInGroup(p.pid(), pid))
+                    .map(ProcessHandle::pid).toList();
+            long t0 = System.nanoTime();
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> call.get(10, java.util.concurrent.TimeUnit.SECONDS));
+            long millis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertInstanceOf(WorkerLostException.class, e.getCause());
+            System.out.println("kill -9 of a worker with a forked grandchild to the caller's typed error: "
+                    + millis + " ms");
+            assertTrue(millis < 1_000, "the error took " + millis + " ms");
+            Eventually.await(Duration.ofSeconds(5), () -> group.stream().noneMatch(p -> ProcessHandle.of(p)
+                    .map(ProcessHandle::isAlive).orElse(false)), () -> "the worker's group is gone: " + group);
+        }
+    }
+
+    /** Whether process {@code pid} is in process group {@code pgid} (from /proc). */
+    private static boolean isInGroup(long pid, long pgid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[2]) == pgid;
+        } catch (Exception e) {
+            return false;
         }
     }
 
