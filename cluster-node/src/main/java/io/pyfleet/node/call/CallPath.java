@@ -57,6 +57,7 @@ public final class CallPath implements AutoCloseable {
 
     private final String node;
     private final int depth;
+    private final int lowWater;
     private final int queueBound;
     private final int maxFrame;
     private final Duration defaultTimeout;
@@ -82,6 +83,7 @@ public final class CallPath implements AutoCloseable {
     public CallPath(PyfleetSettings settings) {
         this.node = settings.nodeName();
         this.depth = settings.pool().pipelineDepth();
+        this.lowWater = depth / 2;
         this.queueBound = settings.pool().queueBound();
         this.maxFrame = settings.worker().maxFrameSize();
         this.defaultTimeout = settings.pool().callTimeout();
@@ -302,10 +304,7 @@ public final class CallPath implements AutoCloseable {
             callbacks.execute(() -> write(lane, call, true));
             return;
         }
-        if (!lane.process.write(call)) {
-            lane.inFlight.decrementAndGet();
-            notStarted(call, "worker " + lane.workerId + " stopped taking calls");
-        }
+        lane.process.send(call);
     }
 
     /** A call that never started: unbound ones go to another worker, bound ones fail. */
@@ -374,6 +373,54 @@ public final class CallPath implements AutoCloseable {
         }
     }
 
+    /**
+     * On a reader thread, which must never block: moves queued calls into its own lane only
+     * as far as they surely fit in the pipe and the write lock is free, so that a busy pool
+     * refills without a hand-over; anything else goes to {@link #scheduleFill}.
+     */
+    private void fillFromReader(Lane lane) {
+        long room = lane.process.nonBlockingRoom();
+        List<PendingCall> batch = null;
+        synchronized (lock) {
+            while (lane.open && !queue.isEmpty() && lane.inFlight.get() < depth) {
+                int bytes = WorkerProcess.frameBytes(queue.peekFirst());
+                if (bytes > room) {
+                    break;
+                }
+                room -= bytes;
+                lane.inFlight.incrementAndGet();
+                if (batch == null) {
+                    batch = new ArrayList<>();
+                }
+                batch.add(queue.pollFirst());
+            }
+            queued = queue.size();
+        }
+        if (batch == null) {
+            if (queued > 0 && lane.open && lane.inFlight.get() < depth) {
+                scheduleFill(lane);
+            }
+            return;
+        }
+        int written = lane.process.tryWriteNow(batch);
+        if (written == batch.size()) {
+            return;
+        }
+        List<PendingCall> back = new ArrayList<>(batch.subList(Math.max(0, written), batch.size()));
+        lane.inFlight.addAndGet(-back.size());
+        if (written < 0) {
+            synchronized (lock) { // a caller holds the write lock: put them back, in order, and let a callback thread write
+                for (int i = back.size() - 1; i >= 0; i--) {
+                    queue.addFirst(back.get(i));
+                }
+                queued = queue.size();
+            }
+            scheduleFill(lane);
+        } else {
+            requeue(back);
+        }
+    }
+
     /** Moves queued calls into a lane while it has room, written with one flush. */
     private void fill(Lane lane) {
         List<PendingCall> batch = null;
@@ -390,11 +437,7 @@ public final class CallPath implements AutoCloseable {
         if (batch == null) {
             return;
         }
-        List<PendingCall> back = lane.process.writeAll(batch);
-        if (!back.isEmpty()) {
-            lane.inFlight.addAndGet(-back.size());
-            requeue(new ArrayList<>(back));
-        }
+        lane.process.sendAll(batch);
     }
 
     // ---------------------------------------------------------------------------------- the pool's news
@@ -554,10 +597,26 @@ public final class CallPath implements AutoCloseable {
             if (failed) {
                 lane.counters.errors.increment();
             }
-            if (queued > 0 && lane.open) {
-                scheduleFill(lane);
+            // Refill at half depth, a batch at a time: the worker then reads many requests per
+            // read and the pipe sees one write per batch, not one per call.
+            if (queued > 0 && lane.open && lane.inFlight.get() <= lowWater) {
+                fillFromReader(lane);
             }
             reportIfDrained(lane);
+        }
+
+        @Override
+        public void rejected(WorkerProcess worker, List<PendingCall> calls) {
+            lane.inFlight.addAndGet(-calls.size());
+            for (PendingCall call : calls) {
+                notStarted(call, "worker " + lane.workerId + " stopped taking calls");
+            }
+            reportIfDrained(lane);
+        }
+
+        @Override
+        public void outboxWaiting(WorkerProcess worker) {
+            callbacks.execute(worker::flushOutbox);
         }
 
         @Override

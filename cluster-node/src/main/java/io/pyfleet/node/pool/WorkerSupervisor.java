@@ -213,6 +213,9 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
     }
 
     private void poolFailed(String reason) {
+        if (failed) {
+            return; // said once per failure: the other slots' news adds nothing
+        }
         failed = true;
         Duration coolDown = settings.supervision().coolDown();
         manager.tell(new PoolManager.PoolFailed(reason + "; it tries again after a cool-down of " + coolDown));

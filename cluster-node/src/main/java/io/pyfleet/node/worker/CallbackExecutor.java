@@ -27,7 +27,7 @@ public final class CallbackExecutor implements Executor {
     private static final Logger log = LoggerFactory.getLogger(CallbackExecutor.class);
     /** How long the oldest waiting task may wait while all threads are busy before one is added. */
     private static final long STALL_NANOS = 50_000_000L;
-    private static final long SPIN_NANOS = 0L;
+    private static final long SPIN_NANOS = 20000L;
     private static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final int MAX_THREADS = 1024;
     private static final Set<CallbackExecutor> LIVE = ConcurrentHashMap.newKeySet();
@@ -46,7 +46,7 @@ public final class CallbackExecutor implements Executor {
 
     public CallbackExecutor(String name) {
         this.name = name;
-        this.base = Math.max(2, Runtime.getRuntime().availableProcessors());
+        this.base = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
         LIVE.add(this);
     }
 

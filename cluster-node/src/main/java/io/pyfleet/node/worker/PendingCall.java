@@ -20,6 +20,7 @@ public final class PendingCall {
 
     /** Set by the channel as the call is written; read by its reader and the watchdog. */
     long id;
+    int frameBytes;
     /** When the worker (probably) started it: written, or its predecessor answered. */
     volatile long startedNanos;
     /** True once its timeout was decided: a late reply is dropped. */

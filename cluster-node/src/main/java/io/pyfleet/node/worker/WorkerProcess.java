@@ -27,6 +27,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -56,6 +58,21 @@ public final class WorkerProcess implements AutoCloseable {
         default void callEnded(WorkerProcess worker, PendingCall call, long busyNanos, boolean failed) {
         }
 
+        /** Calls sent while the channel was closing or dead: they were not written, never started. */
+        default void rejected(WorkerProcess worker, List<PendingCall> calls) {
+            NotStartedException never = new NotStartedException("worker " + worker.describe()
+                    + " is no longer running; the call was not run");
+            calls.forEach(c -> c.failNow(never));
+        }
+
+        /**
+         * A reader thread wrote while senders left calls in the outbox; someone that may block
+         * must write them ({@link #flushOutbox}).
+         */
+        default void outboxWaiting(WorkerProcess worker) {
+            CallbackExecutor.shared().execute(() -> worker.flushOutbox());
+        }
+
         /**
          * The process is gone and every call that may have run has its outcome; {@code notStarted}
          * were written but never started, and may run elsewhere.
@@ -82,8 +99,13 @@ public final class WorkerProcess implements AutoCloseable {
     /** Guards {@link #inFlight}, {@link #state} and {@link #nextId}: what the reader and watchdog decide on. */
     private final Object lock = new Object();
     private final ArrayDeque<PendingCall> inFlight = new ArrayDeque<>();
+    /** Calls sent and not yet written: the write lock's holder writes them all. */
+    private final ConcurrentLinkedQueue<PendingCall> outbox = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger outboxSize = new AtomicInteger();
     private State state = State.OPEN;
     private long nextId = 1;
+    /** Bytes of the frames written and not yet answered: an upper bound of what sits in the pipe. */
+    private long unansweredBytes;
     private final CompletableFuture<Hello> hello = new CompletableFuture<>();
     private final CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
     private volatile String deathReason;
@@ -153,53 +175,121 @@ public final class WorkerProcess implements AutoCloseable {
     // ---------------------------------------------------------------------------------- writing
 
     /**
-     * Writes a call into the worker's pipe on this thread (which may block while the pipe is
-     * full: the worker drains it). Returns false, with nothing written, once the channel is
-     * closing or dead: the call never started.
+     * Sends a call to the worker. The thread that holds the write lock writes every call
+     * waiting in the outbox, in order, with one flush (so concurrent callers neither park on
+     * the lock nor pay a write each); this thread may thus write other callers' calls, and
+     * may block while the pipe is full (the worker drains it). Calls from one thread keep
+     * their order. A call that finds the channel closing or dead is not written: it never
+     * started, and goes to {@link Listener#rejected}. Never called on a reader thread.
      */
-    public boolean write(PendingCall call) {
-        writeLock.lock();
-        try {
-            if (!register(call)) {
-                return false;
+    public void send(PendingCall call) {
+        outbox.offer(call);
+        outboxSize.incrementAndGet();
+        drainOutbox();
+    }
+
+    /** {@link #send} for several calls, in order. */
+    public void sendAll(List<PendingCall> calls) {
+        for (PendingCall call : calls) {
+            outbox.offer(call);
+        }
+        outboxSize.addAndGet(calls.size());
+        drainOutbox();
+    }
+
+    private void drainOutbox() {
+        while (!outbox.isEmpty()) {
+            if (outboxSize.get() > OUTBOX_LIMIT) {
+                writeLock.lock(); // too many waiting: this caller waits its turn (back-pressure)
+            } else if (!writeLock.tryLock()) {
+                return; // the holder writes ours too: it looks at the outbox again after it unlocks
             }
+            List<PendingCall> rejected = null;
             try {
-                Frames.writeRequest(out, call.id, call.tail(), options.maxFrame());
-                out.flush();
-            } catch (IOException e) {
-                // The worker is gone; the reader sees the end of its output and settles this call.
-                log.debug("write to worker {} failed: {}", options.workerId(), e.toString());
+                for (PendingCall call; (call = outbox.poll()) != null; ) {
+                    outboxSize.decrementAndGet();
+                    if (!register(call)) {
+                        if (rejected == null) {
+                            rejected = new ArrayList<>();
+                        }
+                        rejected.add(call);
+                        continue;
+                    }
+                    try {
+                        Frames.writeRequest(out, call.id, call.tail(), options.maxFrame());
+                    } catch (IOException e) {
+                        // The worker is gone; the reader sees the end of its output and settles these calls.
+                        log.debug("write to worker {} failed: {}", options.workerId(), e.toString());
+                    }
+                }
+                flushQuietly();
+            } finally {
+                writeLock.unlock();
             }
-            return true;
-        } finally {
-            writeLock.unlock();
+            if (rejected != null) {
+                listener.rejected(this, rejected);
+            }
+        }
+    }
+
+    /** Calls waiting in the outbox beyond which a sender waits for the lock instead of leaving its call. */
+    private static final int OUTBOX_LIMIT = 10_000;
+
+    /**
+     * The smallest pipe Linux gives (one page): a write that keeps the unanswered bytes
+     * within it cannot block, whatever the worker is doing.
+     */
+    public static final int NEVER_BLOCKING_BYTES = 4096;
+
+    /** The frame size of a call, length prefix included. */
+    public static int frameBytes(PendingCall call) {
+        return Frames.HEADER_SIZE + Frames.REQUEST_HEAD_MAX + call.tail().length;
+    }
+
+    /** How many more request bytes a write could add now without any chance of blocking. */
+    public long nonBlockingRoom() {
+        synchronized (lock) {
+            return NEVER_BLOCKING_BYTES - unansweredBytes;
         }
     }
 
     /**
-     * Writes calls in order with one flush. Returns those that could not be written
-     * because the channel closed first (a prefix is written, the rest returned).
+     * For a thread that must never block (a reader): writes these calls only if the write
+     * lock is free at once; the caller keeps them within {@link #nonBlockingRoom()}. Returns
+     * -1 when the lock was busy (nothing written), else how many were written: fewer than
+     * given only when the channel closed first, and the rest never started. Calls other
+     * senders leave in the outbox meanwhile are handed to {@link Listener#outboxWaiting}.
      */
-    public List<PendingCall> writeAll(List<PendingCall> calls) {
-        writeLock.lock();
+    public int tryWriteNow(List<PendingCall> calls) {
+        if (!writeLock.tryLock()) {
+            return -1;
+        }
         try {
-            for (int i = 0; i < calls.size(); i++) {
-                PendingCall call = calls.get(i);
+            int written = 0;
+            for (PendingCall call : calls) {
                 if (!register(call)) {
-                    flushQuietly();
-                    return calls.subList(i, calls.size());
+                    break;
                 }
                 try {
                     Frames.writeRequest(out, call.id, call.tail(), options.maxFrame());
                 } catch (IOException e) {
                     log.debug("write to worker {} failed: {}", options.workerId(), e.toString());
                 }
+                written++;
             }
             flushQuietly();
-            return List.of();
+            return written;
         } finally {
             writeLock.unlock();
+            if (!outbox.isEmpty()) {
+                listener.outboxWaiting(this);
+            }
         }
+    }
+
+    /** Writes what waits in the outbox; for a thread that may block (after {@link Listener#outboxWaiting}). */
+    public void flushOutbox() {
+        drainOutbox();
     }
 
     private void flushQuietly() {
@@ -216,6 +306,8 @@ public final class WorkerProcess implements AutoCloseable {
                 return false;
             }
             call.id = nextId++;
+            call.frameBytes = frameBytes(call);
+            unansweredBytes += call.frameBytes;
             if (inFlight.isEmpty()) {
                 call.startedNanos = System.nanoTime();
             }
@@ -255,10 +347,7 @@ public final class WorkerProcess implements AutoCloseable {
         EventSink sink = onEvent == null ? null : new OrderedEvents(onEvent, CallbackExecutor.shared(),
                 "call on " + options.workerId());
         PendingCall call = new PendingCall(encoded, timeout == null ? 0 : timeout.toNanos(), null, 0, result, sink);
-        if (!write(call)) {
-            call.failNow(new NotStartedException("worker " + describe() + " is no longer running"
-                    + (deathReason == null ? "" : ": " + deathReason)));
-        }
+        send(call);
         return result;
     }
 
@@ -365,6 +454,7 @@ public final class WorkerProcess implements AutoCloseable {
                         + (done == null ? "none" : Long.toString(done.id)));
             }
             inFlight.pollFirst();
+            unansweredBytes -= done.frameBytes;
             PendingCall next = inFlight.peekFirst();
             if (next != null) {
                 next.startedNanos = now;
@@ -460,6 +550,14 @@ public final class WorkerProcess implements AutoCloseable {
             inFlight.clear();
         }
         Watchdog.shared().forget(this);
+        List<PendingCall> unsent = new ArrayList<>();
+        for (PendingCall call; (call = outbox.poll()) != null; ) {
+            outboxSize.decrementAndGet();
+            unsent.add(call);
+        }
+        if (!unsent.isEmpty()) {
+            listener.rejected(this, unsent);
+        }
         if (!hello.isDone()) {
             hello.completeExceptionally(startFailure(status));
         }
