@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from typing import Callable, List, Optional, Tuple
 
 __all__ = ["LOG_LINE_MAX", "LogPump", "Stdio"]
@@ -128,15 +129,47 @@ class Stdio:
         self._stderr = sys.stderr = _text_stream(2)
         self.pump.start()
 
+    def watch_os_calls(self) -> None:
+        """Mark fds 0-2 as touched whenever Python code closes or replaces one through `os`,
+        so that `repair` looks at them (three fstat calls, about 3 microseconds) only then,
+        and otherwise once per FULL_CHECK_SECONDS for what C code did."""
+        def close(fd: int) -> None:
+            if 0 <= fd <= 2:
+                self.touched = True
+            _os_close(fd)
+
+        def closerange(low: int, high: int) -> None:
+            if low <= 2:
+                self.touched = True
+            _os_closerange(low, high)
+
+        def dup2(fd: int, fd2: int, inheritable: bool = True) -> int:
+            if 0 <= fd2 <= 2:
+                self.touched = True
+            return _os_dup2(fd, fd2, inheritable)
+
+        _os_close, _os_closerange, _os_dup2 = os.close, os.closerange, os.dup2
+        os.close, os.closerange, os.dup2 = close, closerange, dup2
+
+    #: how often repair looks at fds 0-2 even when no Python code touched them
+    FULL_CHECK_SECONDS = 0.05
+    touched = True
+    _checked_at = 0.0
+
     def repair(self) -> None:
         """Put back any of fds 0-2 (and sys.stdout/sys.stderr) that user code closed or replaced."""
-        expected = self._expected
-        for fd in (0, 1, 2):
-            if _identity(fd) != expected[fd]:
-                try:
-                    os.dup2(self.keep[fd], fd)
-                except OSError:
-                    pass
+        now = time.monotonic()
+        if self.touched or now - self._checked_at >= self.FULL_CHECK_SECONDS:
+            self.touched = False
+            self._checked_at = now
+            expected = self._expected
+            for fd in (0, 1, 2):
+                if _identity(fd) != expected[fd]:
+                    try:
+                        os.dup2(self.keep[fd], fd)
+                    except OSError:
+                        pass
+            self.touched = False  # our own dup2 above is no news
         out = sys.stdout
         if out is None or getattr(out, "closed", False):
             self._stdout = sys.stdout = _text_stream(1)

@@ -423,6 +423,7 @@ def main() -> None:
     worker = Worker(in_fd, out_fd, max_frame, identity)
     stdio = Stdio(worker.log)
     stdio.capture()
+    stdio.watch_os_calls()
     # A fatal signal (SIGSEGV in a C extension...) writes the Python trace of every
     # thread to the node's stderr, which the node reads itself.
     faulthandler.enable(file=stdio.err_fd, all_threads=True)
