@@ -140,7 +140,8 @@ public final class CallPath implements AutoCloseable {
         }
         Gather gather = new Gather(serving.length, callbacks);
         for (int i = 0; i < serving.length; i++) {
-            FleetFuture<Object> part = new FleetFuture<>(callbacks);
+            // A plain future: gathering is the node's own cheap code and may run on a reader.
+            CompletableFuture<Object> part = new CompletableFuture<>();
             gather.add(i, part);
             try {
                 route(prepare(call, part, serving[i].workerId, serving[i].generation), true);
