@@ -14,6 +14,7 @@ import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.WorkerLostException;
 import io.pyfleet.node.config.PyfleetSettings;
 import io.pyfleet.node.worker.CallbackExecutor;
+import io.pyfleet.node.worker.ChannelListener;
 import io.pyfleet.node.worker.EventSink;
 import io.pyfleet.node.worker.ExitStatus;
 import io.pyfleet.node.worker.OrderedEvents;
@@ -24,7 +25,6 @@ import io.pyfleet.protocol.Frames;
 import io.pyfleet.protocol.Handle;
 import io.pyfleet.protocol.Messages;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -57,7 +57,6 @@ public final class CallPath implements AutoCloseable {
 
     private final String node;
     private final int depth;
-    private final int lowWater;
     private final int queueBound;
     private final int maxFrame;
     private final Duration defaultTimeout;
@@ -67,9 +66,9 @@ public final class CallPath implements AutoCloseable {
     private final ScheduledExecutorService jobTimers;
     private final Function<Handle, Object> adopt;
 
+    /** Guards changes of the lane arrays. */
     private final Object lock = new Object();
-    private final ArrayDeque<PendingCall> queue = new ArrayDeque<>();
-    private volatile int queued;
+    private final NodeQueue queue;
     /** Lanes that take unbound calls. */
     private volatile Lane[] open = new Lane[0];
     /** The current lane of every worker slot, serving or draining: where bound calls go. */
@@ -83,7 +82,6 @@ public final class CallPath implements AutoCloseable {
     public CallPath(PyfleetSettings settings) {
         this.node = settings.nodeName();
         this.depth = settings.pool().pipelineDepth();
-        this.lowWater = depth / 2;
         this.queueBound = settings.pool().queueBound();
         this.maxFrame = settings.worker().maxFrameSize();
         this.defaultTimeout = settings.pool().callTimeout();
@@ -97,6 +95,8 @@ public final class CallPath implements AutoCloseable {
         });
         timers.setRemoveOnCancelPolicy(true);
         this.jobTimers = timers;
+        this.queue = new NodeQueue(depth, queueBound, callbacks, () -> open);
+        queue.onRejected(this::requeue);
         PyObject.Releaser releaser = this::release;
         this.adopt = handle -> new PyObject(handle, releaser);
     }
@@ -256,7 +256,7 @@ public final class CallPath implements AutoCloseable {
             call.failNow(new PoolFailedException(whyFailed));
             return;
         }
-        if (queued == 0) {
+        if (queue.size() == 0) {
             Lane lane = routing.pick(open, depth);
             if (lane != null) {
                 write(lane, call, mayBlock);
@@ -321,18 +321,26 @@ public final class CallPath implements AutoCloseable {
     }
 
     private void enqueue(PendingCall call, boolean mayBlock) {
-        synchronized (lock) {
-            if (queue.size() >= queueBound) {
-                call.failNow(new OverloadedException("the node queue is full (" + queueBound
-                        + " calls waiting); call refused"));
-                return;
-            }
-            queue.addLast(call);
-            queued = queue.size();
+        if (!queue.offer(call, mayBlock)) {
+            call.failNow(new OverloadedException("the node queue is full (" + queueBound
+                    + " calls waiting); call refused"));
+            return;
         }
-        wake(mayBlock);
+        failQueuedIfStopped();
     }
 
+    /** A call queued while the fleet closed or the pool failed must not wait there unseen. */
+    private void failQueuedIfStopped() {
+        if (closed) {
+            FleetClosedException notRun = new FleetClosedException("the fleet closed before this call ran", false);
+            queue.takeAll().forEach(c -> c.failNow(notRun));
+        } else if (failed != null) {
+            PoolFailedException error = new PoolFailedException(failed);
+            queue.takeAll().forEach(c -> c.failNow(error));
+        }
+    }
+
+    /** Calls that never started go back to the front of the node queue, unless nothing can run them. */
     private void requeue(List<PendingCall> calls) {
         if (closed || failed != null) {
             PyFleetException why = closed ? new FleetClosedException("the fleet is closed; the call was not run", false)
@@ -340,105 +348,8 @@ public final class CallPath implements AutoCloseable {
             calls.forEach(c -> c.failNow(why));
             return;
         }
-        synchronized (lock) {
-            for (int i = calls.size() - 1; i >= 0; i--) {
-                queue.addFirst(calls.get(i));
-            }
-            queued = queue.size();
-        }
-        wake(false);
-    }
-
-    /** Calls wait: every lane with room takes some. Runs after every enqueue, so none is missed. */
-    private void wake(boolean mayBlock) {
-        for (Lane lane : open) {
-            if (queued == 0) {
-                return;
-            }
-            if (lane.inFlight.get() < depth) {
-                if (mayBlock) {
-                    fill(lane);
-                } else {
-                    scheduleFill(lane);
-                }
-            }
-        }
-    }
-
-    private void scheduleFill(Lane lane) {
-        if (lane.fillScheduled.compareAndSet(false, true)) {
-            callbacks.execute(() -> {
-                lane.fillScheduled.set(false);
-                fill(lane);
-            });
-        }
-    }
-
-    /**
-     * On a reader thread, which must never block: moves queued calls into its own lane only
-     * as far as they surely fit in the pipe and the write lock is free, so that a busy pool
-     * refills without a hand-over; anything else goes to {@link #scheduleFill}.
-     */
-    private void fillFromReader(Lane lane) {
-        long room = lane.process.nonBlockingRoom();
-        List<PendingCall> batch = null;
-        synchronized (lock) {
-            while (lane.open && !queue.isEmpty() && lane.inFlight.get() < depth) {
-                int bytes = WorkerProcess.frameBytes(queue.peekFirst());
-                if (bytes > room) {
-                    break;
-                }
-                room -= bytes;
-                lane.inFlight.incrementAndGet();
-                if (batch == null) {
-                    batch = new ArrayList<>();
-                }
-                batch.add(queue.pollFirst());
-            }
-            queued = queue.size();
-        }
-        if (batch == null) {
-            if (queued > 0 && lane.open && lane.inFlight.get() < depth) {
-                scheduleFill(lane);
-            }
-            return;
-        }
-        int written = lane.process.tryWriteNow(batch);
-        if (written == batch.size()) {
-            return;
-        }
-        List<PendingCall> back = new ArrayList<>(batch.subList(Math.max(0, written), batch.size()));
-        lane.inFlight.addAndGet(-back.size());
-        if (written < 0) {
-            synchronized (lock) { // a caller holds the write lock: put them back, in order, and let a callback thread write
-                for (int i = back.size() - 1; i >= 0; i--) {
-                    queue.addFirst(back.get(i));
-                }
-                queued = queue.size();
-            }
-            scheduleFill(lane);
-        } else {
-            requeue(back);
-        }
-    }
-
-    /** Moves queued calls into a lane while it has room, written with one flush. */
-    private void fill(Lane lane) {
-        List<PendingCall> batch = null;
-        synchronized (lock) {
-            while (lane.open && !queue.isEmpty() && lane.inFlight.get() < depth) {
-                lane.inFlight.incrementAndGet();
-                if (batch == null) {
-                    batch = new ArrayList<>();
-                }
-                batch.add(queue.pollFirst());
-            }
-            queued = queue.size();
-        }
-        if (batch == null) {
-            return;
-        }
-        lane.process.sendAll(batch);
+        queue.putBack(calls);
+        failQueuedIfStopped();
     }
 
     // ---------------------------------------------------------------------------------- the pool's news
@@ -458,7 +369,7 @@ public final class CallPath implements AutoCloseable {
             process.abandonAll(new FleetClosedException("the fleet is closed", false));
             return;
         }
-        scheduleFill(lane);
+        queue.laneOpened(lane);
     }
 
     /** A worker generation is gone (its process died or was stopped). */
@@ -498,15 +409,9 @@ public final class CallPath implements AutoCloseable {
 
     /** The pool gave up: waiting calls fail, new ones fail until it recovers. */
     public void poolFailed(String reason) {
-        List<PendingCall> waiting;
-        synchronized (lock) {
-            failed = reason;
-            waiting = new ArrayList<>(queue);
-            queue.clear();
-            queued = 0;
-        }
+        failed = reason;
         PoolFailedException error = new PoolFailedException(reason);
-        waiting.forEach(c -> c.failNow(error));
+        queue.takeAll().forEach(c -> c.failNow(error));
     }
 
     /** After the cool-down the pool tries again: calls queue for the workers it starts. */
@@ -519,7 +424,7 @@ public final class CallPath implements AutoCloseable {
     }
 
     public int queued() {
-        return queued;
+        return queue.size();
     }
 
     /** Calls in flight on a worker's current generation (0 if it has none). */
@@ -541,10 +446,8 @@ public final class CallPath implements AutoCloseable {
                 return;
             }
             closed = true;
-            waiting = new ArrayList<>(queue);
-            queue.clear();
-            queued = 0;
         }
+        waiting = queue.takeAll();
         FleetClosedException notRun = new FleetClosedException("the fleet closed before this call ran", false);
         waiting.forEach(c -> c.failNow(notRun));
         for (Lane lane : current) {
@@ -583,7 +486,7 @@ public final class CallPath implements AutoCloseable {
     }
 
     /** Hears one lane's channel: counts, refills and requeues. Runs on its reader thread. */
-    private final class LaneListener implements WorkerProcess.Listener {
+    private final class LaneListener implements ChannelListener {
         private final Lane lane;
 
         LaneListener(Lane lane) {
@@ -600,9 +503,7 @@ public final class CallPath implements AutoCloseable {
             }
             // Refill at half depth, a batch at a time: the worker then reads many requests per
             // read and the pipe sees one write per batch, not one per call.
-            if (queued > 0 && lane.open && lane.inFlight.get() <= lowWater) {
-                fillFromReader(lane);
-            }
+            queue.callEnded(lane);
             reportIfDrained(lane);
         }
 

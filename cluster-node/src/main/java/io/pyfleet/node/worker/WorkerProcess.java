@@ -16,7 +16,6 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -27,9 +26,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -46,62 +42,25 @@ import org.slf4j.LoggerFactory;
  * a call that overran its timeout at once, closes the channel and kills the worker (a late
  * reply is then dropped); when the process dies, the call it was serving fails with a
  * {@link WorkerLostException} that says it may have run, and the calls queued behind it
- * are handed to the {@link Listener} as never started. A reply that cannot be decoded
+ * are handed to the {@link ChannelListener} as never started. A reply that cannot be decoded
  * fails its own call with a {@link ProtocolException}; the worker keeps serving.
  */
 public final class WorkerProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkerProcess.class);
 
-    /** What the owner of a channel hears; called on the reader thread, so it must not block. */
-    public interface Listener {
-        /** A call written to this worker ended (answered, failed or timed out). */
-        default void callEnded(WorkerProcess worker, PendingCall call, long busyNanos, boolean failed) {
-        }
-
-        /** Calls sent while the channel was closing or dead: they were not written, never started. */
-        default void rejected(WorkerProcess worker, List<PendingCall> calls) {
-            NotStartedException never = new NotStartedException("worker " + worker.describe()
-                    + " is no longer running; the call was not run");
-            calls.forEach(c -> c.failNow(never));
-        }
-
-        /**
-         * A reader thread wrote while senders left calls in the outbox; someone that may block
-         * must write them ({@link #flushOutbox}).
-         */
-        default void outboxWaiting(WorkerProcess worker) {
-            CallbackExecutor.shared().execute(() -> worker.flushOutbox());
-        }
-
-        /**
-         * The process is gone and every call that may have run has its outcome; {@code notStarted}
-         * were written but never started, and may run elsewhere.
-         */
-        default void died(WorkerProcess worker, ExitStatus status, List<PendingCall> notStarted) {
-            NotStartedException never = new NotStartedException("worker " + worker.describe() + " died ("
-                    + status.describe() + ") before this call started");
-            notStarted.forEach(c -> c.failNow(never));
-        }
-    }
-
     private enum State { OPEN, CLOSING, DEAD }
 
     private final WorkerOptions options;
     private final Process process;
-    private final OutputStream out;
     private final InputStream in;
     private final Logger workerLog;
     private final StderrTail stderr;
     private final Function<Handle, Object> adopt;
-    private volatile Listener listener;
-    /** Orders writes: a call's id is taken and its frame written under it. */
-    private final ReentrantLock writeLock = new ReentrantLock();
+    private volatile ChannelListener listener;
+    private final RequestWriter writer;
     /** Guards {@link #inFlight}, {@link #state} and {@link #nextId}: what the reader and watchdog decide on. */
     private final Object lock = new Object();
     private final ArrayDeque<PendingCall> inFlight = new ArrayDeque<>();
-    /** Calls sent and not yet written: the write lock's holder writes them all. */
-    private final ConcurrentLinkedQueue<PendingCall> outbox = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger outboxSize = new AtomicInteger();
     private State state = State.OPEN;
     private long nextId = 1;
     /** Bytes of the frames written and not yet answered: an upper bound of what sits in the pipe. */
@@ -114,11 +73,13 @@ public final class WorkerProcess implements AutoCloseable {
         this.options = options;
         this.process = process;
         this.adopt = adopt;
-        this.out = new BufferedOutputStream(process.getOutputStream(), 1 << 16);
+        this.writer = new RequestWriter(new BufferedOutputStream(process.getOutputStream(), 1 << 16),
+                options.maxFrame(), options.workerId(), this::register,
+                rejected -> listener.rejected(this, rejected), () -> listener.outboxWaiting(this));
         this.in = new BufferedInputStream(process.getInputStream(), 1 << 18);
         this.workerLog = LoggerFactory.getLogger("io.pyfleet.worker." + options.workerId());
         this.stderr = new StderrTail(process.getErrorStream(), workerLog, "pyfleet-stderr-" + options.workerId());
-        this.listener = new Listener() { };
+        this.listener = new ChannelListener() { };
     }
 
     /** Starts a worker whose handles stay plain {@link Handle}s (tests, tools). */
@@ -168,78 +129,35 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     /** Who hears about ended calls and the worker's death; set before calls are written. */
-    public void listen(Listener newListener) {
+    public void listen(ChannelListener newListener) {
         this.listener = newListener;
     }
 
     // ---------------------------------------------------------------------------------- writing
 
     /**
-     * Sends a call to the worker. The thread that holds the write lock writes every call
-     * waiting in the outbox, in order, with one flush (so concurrent callers neither park on
-     * the lock nor pay a write each); this thread may thus write other callers' calls, and
-     * may block while the pipe is full (the worker drains it). Calls from one thread keep
-     * their order. A call that finds the channel closing or dead is not written: it never
-     * started, and goes to {@link Listener#rejected}. Never called on a reader thread.
+     * Sends a call to the worker; see {@link RequestWriter#send}. A call that finds the
+     * channel closing or dead is not written (it never started) and goes to
+     * {@link ChannelListener#rejected}. Never called on a reader thread.
      */
     public void send(PendingCall call) {
-        outbox.offer(call);
-        outboxSize.incrementAndGet();
-        drainOutbox();
+        writer.send(call);
     }
 
     /** {@link #send} for several calls, in order. */
     public void sendAll(List<PendingCall> calls) {
-        for (PendingCall call : calls) {
-            outbox.offer(call);
-        }
-        outboxSize.addAndGet(calls.size());
-        drainOutbox();
+        writer.sendAll(calls);
     }
 
-    private void drainOutbox() {
-        while (!outbox.isEmpty()) {
-            if (outboxSize.get() > OUTBOX_LIMIT) {
-                writeLock.lock(); // too many waiting: this caller waits its turn (back-pressure)
-            } else if (!writeLock.tryLock()) {
-                return; // the holder writes ours too: it looks at the outbox again after it unlocks
-            }
-            List<PendingCall> rejected = null;
-            try {
-                for (PendingCall call; (call = outbox.poll()) != null; ) {
-                    outboxSize.decrementAndGet();
-                    if (!register(call)) {
-                        if (rejected == null) {
-                            rejected = new ArrayList<>();
-                        }
-                        rejected.add(call);
-                        continue;
-                    }
-                    try {
-                        Frames.writeRequest(out, call.id, call.tail(), options.maxFrame());
-                    } catch (IOException e) {
-                        // The worker is gone; the reader sees the end of its output and settles these calls.
-                        log.debug("write to worker {} failed: {}", options.workerId(), e.toString());
-                    }
-                }
-                flushQuietly();
-            } finally {
-                writeLock.unlock();
-            }
-            if (rejected != null) {
-                listener.rejected(this, rejected);
-            }
-        }
+    /** For a reader thread; see {@link RequestWriter#tryWriteNow}. */
+    public int tryWriteNow(List<PendingCall> calls) {
+        return writer.tryWriteNow(calls);
     }
 
-    /** Calls waiting in the outbox beyond which a sender waits for the lock instead of leaving its call. */
-    private static final int OUTBOX_LIMIT = 10_000;
-
-    /**
-     * The smallest pipe Linux gives (one page): a write that keeps the unanswered bytes
-     * within it cannot block, whatever the worker is doing.
-     */
-    public static final int NEVER_BLOCKING_BYTES = 4096;
+    /** Writes what waits in the outbox; for a thread that may block (after {@link ChannelListener#outboxWaiting}). */
+    public void flushOutbox() {
+        writer.drainOutbox();
+    }
 
     /** The frame size of a call, length prefix included. */
     public static int frameBytes(PendingCall call) {
@@ -249,54 +167,7 @@ public final class WorkerProcess implements AutoCloseable {
     /** How many more request bytes a write could add now without any chance of blocking. */
     public long nonBlockingRoom() {
         synchronized (lock) {
-            return NEVER_BLOCKING_BYTES - unansweredBytes;
-        }
-    }
-
-    /**
-     * For a thread that must never block (a reader): writes these calls only if the write
-     * lock is free at once; the caller keeps them within {@link #nonBlockingRoom()}. Returns
-     * -1 when the lock was busy (nothing written), else how many were written: fewer than
-     * given only when the channel closed first, and the rest never started. Calls other
-     * senders leave in the outbox meanwhile are handed to {@link Listener#outboxWaiting}.
-     */
-    public int tryWriteNow(List<PendingCall> calls) {
-        if (!writeLock.tryLock()) {
-            return -1;
-        }
-        try {
-            int written = 0;
-            for (PendingCall call : calls) {
-                if (!register(call)) {
-                    break;
-                }
-                try {
-                    Frames.writeRequest(out, call.id, call.tail(), options.maxFrame());
-                } catch (IOException e) {
-                    log.debug("write to worker {} failed: {}", options.workerId(), e.toString());
-                }
-                written++;
-            }
-            flushQuietly();
-            return written;
-        } finally {
-            writeLock.unlock();
-            if (!outbox.isEmpty()) {
-                listener.outboxWaiting(this);
-            }
-        }
-    }
-
-    /** Writes what waits in the outbox; for a thread that may block (after {@link Listener#outboxWaiting}). */
-    public void flushOutbox() {
-        drainOutbox();
-    }
-
-    private void flushQuietly() {
-        try {
-            out.flush();
-        } catch (IOException e) {
-            log.debug("flush to worker {} failed: {}", options.workerId(), e.toString());
+            return RequestWriter.NEVER_BLOCKING_BYTES - unansweredBytes;
         }
     }
 
@@ -550,11 +421,7 @@ public final class WorkerProcess implements AutoCloseable {
             inFlight.clear();
         }
         Watchdog.shared().forget(this);
-        List<PendingCall> unsent = new ArrayList<>();
-        for (PendingCall call; (call = outbox.poll()) != null; ) {
-            outboxSize.decrementAndGet();
-            unsent.add(call);
-        }
+        List<PendingCall> unsent = writer.takeUnsent();
         if (!unsent.isEmpty()) {
             listener.rejected(this, unsent);
         }
@@ -675,16 +542,7 @@ public final class WorkerProcess implements AutoCloseable {
         if (deathReason == null) {
             deathReason = "stopped by the node";
         }
-        // Never wait behind a writer blocked on a full pipe: the kill below unblocks it.
-        if (writeLock.tryLock()) {
-            try {
-                out.close();
-            } catch (IOException ignored) {
-                // already closed by a dead process
-            } finally {
-                writeLock.unlock();
-            }
-        }
+        writer.closeIfIdle(); // the worker exits on EOF; a writer blocked on a full pipe is unblocked by the kill
         try {
             exited.get(options.stopTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
