@@ -15,13 +15,10 @@ public final class TestPython {
         return System.getProperty("pyfleet.python", "python3");
     }
 
-    /** The directory of Python modules written for the Java tests (cluster-node/src/test/python). */
+    /** The directory of Python modules written for the Java tests (cluster-node/node/src/test/python). */
     public static Path testModules() {
-        Path here = Path.of("src/test/python").toAbsolutePath();
-        if (Files.isDirectory(here)) {
-            return here;
-        }
-        return Path.of(System.getProperty("pyfleet.repo", ".."), "cluster-node/src/test/python").toAbsolutePath();
+        return Path.of(System.getProperty("pyfleet.repo", "../.."), "cluster-node/node/src/test/python")
+                .toAbsolutePath().normalize();
     }
 
     /** An executable script that runs the test interpreter with the given extra flags. */
