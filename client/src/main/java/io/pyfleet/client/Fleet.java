@@ -10,8 +10,8 @@ import java.util.concurrent.CompletableFuture;
  * later, by a remote gateway.
  *
  * <p>Values cross as the protocol's value model: null, Boolean, Long/BigInteger, Double,
- * String, byte[], List, {@link io.pyfleet.protocol.PyTuple}, Map, Set, java.time types,
- * {@link io.pyfleet.protocol.NdArray}, {@link io.pyfleet.protocol.PyComplex}. Python
+ * String, byte[], List, {@link io.pyfleet.client.PyTuple}, Map, Set, java.time types,
+ * {@link io.pyfleet.client.NdArray}, {@link io.pyfleet.client.PyComplex}. Python
  * objects with no value encoding come back as {@link PyObject}s that stay in their worker.
  * Every failure is a {@link PyFleetException} subclass.
  */

@@ -1,7 +1,5 @@
 package io.pyfleet.client;
 
-import io.pyfleet.protocol.Handle;
-import io.pyfleet.protocol.HandleRef;
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicBoolean;
 

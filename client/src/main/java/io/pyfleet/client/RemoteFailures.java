@@ -1,6 +1,5 @@
 package io.pyfleet.client;
 
-import io.pyfleet.protocol.RemoteError;
 
 /** Turns an error reported by a worker into the exception the caller sees. */
 public final class RemoteFailures {

@@ -1,5 +1,7 @@
 package io.pyfleet.protocol;
 
+import io.pyfleet.client.Handle;
+import io.pyfleet.client.RemoteError;
 import io.pyfleet.client.ProtocolException;
 import java.util.List;
 import java.util.Map;

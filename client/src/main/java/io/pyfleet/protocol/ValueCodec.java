@@ -1,5 +1,11 @@
 package io.pyfleet.protocol;
 
+import io.pyfleet.client.PyTuple;
+import io.pyfleet.client.PyComplex;
+import io.pyfleet.client.NdArray;
+import io.pyfleet.client.Handle;
+import io.pyfleet.client.HandleRef;
+import io.pyfleet.client.RemoteError;
 import io.pyfleet.client.ProtocolException;
 import java.io.IOException;
 import java.math.BigInteger;

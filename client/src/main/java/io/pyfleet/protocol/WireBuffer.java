@@ -1,5 +1,6 @@
 package io.pyfleet.protocol;
 
+import io.pyfleet.client.Handle;
 import io.pyfleet.client.ProtocolException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

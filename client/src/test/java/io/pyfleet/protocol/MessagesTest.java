@@ -1,5 +1,8 @@
 package io.pyfleet.protocol;
 
+import io.pyfleet.client.PyTuple;
+import io.pyfleet.client.Handle;
+import io.pyfleet.client.RemoteError;
 import static io.pyfleet.protocol.Hex.bytes;
 import static io.pyfleet.protocol.Hex.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,11 @@
 package io.pyfleet.protocol;
 
+import io.pyfleet.client.PyTuple;
+import io.pyfleet.client.PyComplex;
+import io.pyfleet.client.NdArray;
+import io.pyfleet.client.Handle;
+import io.pyfleet.client.HandleRef;
+import io.pyfleet.client.RemoteError;
 import static io.pyfleet.protocol.Hex.bytes;
 import static io.pyfleet.protocol.Hex.dec;
 import static io.pyfleet.protocol.Hex.enc;

@@ -4,7 +4,7 @@ import io.pyfleet.client.Fleet;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.PoolStats.WorkerStats;
-import io.pyfleet.protocol.NdArray;
+import io.pyfleet.client.NdArray;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -11,7 +11,7 @@ import io.pyfleet.client.Fleet;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PythonException;
-import io.pyfleet.protocol.PyTuple;
+import io.pyfleet.client.PyTuple;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.time.LocalDate;

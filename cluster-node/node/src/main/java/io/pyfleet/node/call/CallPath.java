@@ -22,7 +22,7 @@ import io.pyfleet.node.worker.PendingCall;
 import io.pyfleet.node.worker.WorkerProcess;
 import io.pyfleet.protocol.EncodedCall;
 import io.pyfleet.protocol.Frames;
-import io.pyfleet.protocol.Handle;
+import io.pyfleet.client.Handle;
 import io.pyfleet.protocol.Messages;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -11,7 +11,7 @@ import io.pyfleet.client.RemoteFailures;
 import io.pyfleet.client.WorkerLostException;
 import io.pyfleet.node.worker.EventSink;
 import io.pyfleet.node.worker.PendingCall;
-import io.pyfleet.protocol.RemoteError;
+import io.pyfleet.client.RemoteError;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyfleet.node.config.PyfleetSettings.Strategy;
-import io.pyfleet.protocol.Handle;
+import io.pyfleet.client.Handle;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import io.pyfleet.node.TestPython;
 import io.pyfleet.protocol.Frames;
 import io.pyfleet.protocol.Incoming;
 import io.pyfleet.protocol.Messages;
-import io.pyfleet.protocol.PyTuple;
+import io.pyfleet.client.PyTuple;
 import io.pyfleet.protocol.ValueCodec;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

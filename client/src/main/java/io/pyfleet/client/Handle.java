@@ -1,9 +1,9 @@
-package io.pyfleet.protocol;
+package io.pyfleet.client;
 
 import java.util.Objects;
 
 /**
- * A reference to an object that stays in a Python worker (ext {@value ExtCodes#HANDLE}). Here it is only
+ * A reference to an object that stays in a Python worker (ext 9). Here it is only
  * a value; releasing it is the client's business.
  *
  * @param node       the node that owns the worker

@@ -1,4 +1,4 @@
-package io.pyfleet.protocol;
+package io.pyfleet.client;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A Python {@code tuple} (ext {@value ExtCodes#TUPLE}). Immutable: the items are copied into an
+ * A Python {@code tuple} (ext 2). Immutable: the items are copied into an
  * unmodifiable list, which may hold {@code null} (Python {@code None}).
  *
  * @param items the items, in order

@@ -1,9 +1,9 @@
-package io.pyfleet.protocol;
+package io.pyfleet.client;
 
 import java.util.Objects;
 
 /**
- * An error as the worker reports it, in an error frame or as a value (ext {@value ExtCodes#ERROR}).
+ * An error as the worker reports it, in an error frame or as a value (ext 10).
  *
  * @param kind      {@code python}, {@code protocol}, {@code stale_handle} or {@code encode}
  * @param type      the qualified exception class, e.g. {@code builtins.ValueError}

@@ -1,4 +1,4 @@
-package io.pyfleet.protocol;
+package io.pyfleet.client;
 
 /** Anything that stands for a handle on the wire (a client-side PyObject, or the Handle itself). */
 public interface HandleRef {

@@ -1,7 +1,7 @@
-package io.pyfleet.protocol;
+package io.pyfleet.client;
 
 /**
- * A Python {@code complex} (ext {@value ExtCodes#COMPLEX}). Equality is that of {@link Double#compare}:
+ * A Python {@code complex} (ext 11). Equality is that of {@link Double#compare}:
  * NaN equals NaN, and 0.0 differs from -0.0.
  *
  * @param real the real part

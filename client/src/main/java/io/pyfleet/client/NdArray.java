@@ -1,4 +1,4 @@
-package io.pyfleet.protocol;
+package io.pyfleet.client;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A NumPy array by value (ext {@value ExtCodes#NDARRAY}): a dtype from {@link #DTYPES}, a shape, and the
+ * A NumPy array by value (ext 8): a dtype from {@link #DTYPES}, a shape, and the
  * elements' C-order little-endian bytes. Immutable: the constructor copies the shape and the data, and
  * {@link #shape()} and {@link #data()} return copies; {@link #buffer()} is a read-only view.
  * Equality compares dtype, shape and data bytes.
@@ -61,7 +61,7 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
      * @throws IllegalArgumentException for an unknown dtype, too many or negative dimensions, or a size
      *                                  over {@link Integer#MAX_VALUE} bytes
      */
-    static long byteLength(String dtype, long[] shape) {
+    public static long byteLength(String dtype, long[] shape) {
         int itemSize = itemSize(dtype);
         if (itemSize < 0) {
             throw new IllegalArgumentException("unsupported ndarray dtype '" + dtype + "' (supported: " + DTYPES + ")");
@@ -142,13 +142,13 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
         return data.clone();
     }
 
-    /** The dimensions, not copied: the codec's access. */
-    long[] shapeRef() {
+    /** The dimensions themselves, not a copy: for the wire codec, which must not change them. */
+    public long[] shapeRef() {
         return shape;
     }
 
-    /** The data, not copied: the codec's access. */
-    byte[] dataRef() {
+    /** The data itself, not a copy: for the wire codec, which must not change it. */
+    public byte[] dataRef() {
         return data;
     }
 
