@@ -17,9 +17,8 @@ import java.util.Objects;
  * @param data  exactly {@code size() * itemSize()} bytes
  */
 public record NdArray(String dtype, long[] shape, byte[] data) {
-    /** The dtypes the wire carries, as NumPy {@code descr} strings. */
-    public static final List<String> DTYPES =
-            List.of("|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8", "<f4", "<f8", "<c16");
+    /** The dtypes the wire carries, as NumPy {@code descr} strings (see {@link DType}). */
+    public static final List<String> DTYPES = DType.DESCRS;
 
     /** At most this many dimensions, as in NumPy. */
     public static final int MAX_DIMS = 64;
@@ -45,14 +44,13 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
 
     /** The item size in bytes of {@code dtype}, or -1 if it is not one of {@link #DTYPES}. */
     public static int itemSize(String dtype) {
-        return switch (dtype) {
-            case "|b1", "|i1", "|u1" -> 1;
-            case "<i2", "<u2" -> 2;
-            case "<i4", "<u4", "<f4" -> 4;
-            case "<i8", "<u8", "<f8" -> 8;
-            case "<c16" -> 16;
-            default -> -1;
-        };
+        DType t = DType.ofDescr(dtype);
+        return t == null ? -1 : t.itemSize();
+    }
+
+    /** The dtype as a {@link DType}. */
+    public DType type() {
+        return DType.parse(dtype);
     }
 
     /**
@@ -62,10 +60,7 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
      *                                  over {@link Integer#MAX_VALUE} bytes
      */
     public static long byteLength(String dtype, long[] shape) {
-        int itemSize = itemSize(dtype);
-        if (itemSize < 0) {
-            throw new IllegalArgumentException("unsupported ndarray dtype '" + dtype + "' (supported: " + DTYPES + ")");
-        }
+        int itemSize = DType.parse(dtype).itemSize();
         if (shape.length > MAX_DIMS) {
             throw new IllegalArgumentException("ndarray has " + shape.length + " dimensions, at most " + MAX_DIMS);
         }
@@ -93,28 +88,28 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
     public static NdArray ofDoubles(double[] values, long... shape) {
         byte[] b = new byte[Math.multiplyExact(values.length, 8)];
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(values);
-        return new NdArray("<f8", shapeOf(values.length, shape), b);
+        return new NdArray(DType.FLOAT64.descr(), shapeOf(values.length, shape), b);
     }
 
     /** A 1-d {@code <f4} array of {@code values}, or of the given shape. */
     public static NdArray ofFloats(float[] values, long... shape) {
         byte[] b = new byte[Math.multiplyExact(values.length, 4)];
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values);
-        return new NdArray("<f4", shapeOf(values.length, shape), b);
+        return new NdArray(DType.FLOAT32.descr(), shapeOf(values.length, shape), b);
     }
 
     /** A 1-d {@code <i8} array of {@code values}, or of the given shape. */
     public static NdArray ofLongs(long[] values, long... shape) {
         byte[] b = new byte[Math.multiplyExact(values.length, 8)];
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(values);
-        return new NdArray("<i8", shapeOf(values.length, shape), b);
+        return new NdArray(DType.INT64.descr(), shapeOf(values.length, shape), b);
     }
 
     /** A 1-d {@code <i4} array of {@code values}, or of the given shape. */
     public static NdArray ofInts(int[] values, long... shape) {
         byte[] b = new byte[Math.multiplyExact(values.length, 4)];
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(values);
-        return new NdArray("<i4", shapeOf(values.length, shape), b);
+        return new NdArray(DType.INT32.descr(), shapeOf(values.length, shape), b);
     }
 
     /** A 1-d {@code |b1} array of {@code values}, or of the given shape. */
@@ -123,7 +118,7 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
         for (int i = 0; i < values.length; i++) {
             b[i] = values[i] ? (byte) 1 : 0;
         }
-        return new NdArray("|b1", shapeOf(values.length, shape), b);
+        return new NdArray(DType.BOOL.descr(), shapeOf(values.length, shape), b);
     }
 
     private static long[] shapeOf(int length, long[] shape) {
@@ -178,20 +173,20 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
      */
     public double[] toDoubleArray() {
         ByteBuffer bb = buffer();
-        switch (dtype) {
-            case "<f8", "<c16" -> {
+        switch (type()) {
+            case FLOAT64, COMPLEX128 -> {
                 double[] out = new double[data.length / 8];
                 bb.asDoubleBuffer().get(out);
                 return out;
             }
-            case "<f4" -> {
+            case FLOAT32 -> {
                 double[] out = new double[data.length / 4];
                 for (int i = 0; i < out.length; i++) {
                     out[i] = bb.getFloat(i * 4);
                 }
                 return out;
             }
-            case "<u8" -> {
+            case UINT64 -> {
                 double[] out = new double[data.length / 8];
                 for (int i = 0; i < out.length; i++) {
                     long v = bb.getLong(i * 8);
@@ -211,12 +206,12 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
 
     /** The elements as floats: {@code <f4} exactly, other real dtypes converted. */
     public float[] toFloatArray() {
-        if (dtype.equals("<f4")) {
+        if (type() == DType.FLOAT32) {
             float[] out = new float[data.length / 4];
             buffer().asFloatBuffer().get(out);
             return out;
         }
-        if (dtype.equals("<c16")) {
+        if (type() == DType.COMPLEX128) {
             throw new IllegalStateException("toFloatArray() on a complex array");
         }
         double[] d = toDoubleArray();
@@ -235,7 +230,7 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
      */
     public long[] toLongArray() {
         ByteBuffer bb = buffer();
-        if (dtype.equals("<i8")) {
+        if (type() == DType.INT64) {
             long[] out = new long[data.length / 8];
             bb.asLongBuffer().get(out);
             return out;
@@ -255,7 +250,7 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
      */
     public int[] toIntArray() {
         ByteBuffer bb = buffer();
-        if (dtype.equals("<i4")) {
+        if (type() == DType.INT32) {
             int[] out = new int[data.length / 4];
             bb.asIntBuffer().get(out);
             return out;
@@ -278,23 +273,24 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
     }
 
     private long integer(ByteBuffer bb, int i) {
-        return switch (dtype) {
-            case "|b1" -> bb.get(i) != 0 ? 1 : 0;
-            case "|i1" -> bb.get(i);
-            case "|u1" -> bb.get(i) & 0xffL;
-            case "<i2" -> bb.getShort(i * 2);
-            case "<u2" -> bb.getShort(i * 2) & 0xffffL;
-            case "<i4" -> bb.getInt(i * 4);
-            case "<u4" -> bb.getInt(i * 4) & 0xffffffffL;
-            case "<i8" -> bb.getLong(i * 8);
-            case "<u8" -> {
+        return switch (type()) {
+            case BOOL -> bb.get(i) != 0 ? 1 : 0;
+            case INT8 -> bb.get(i);
+            case UINT8 -> bb.get(i) & 0xffL;
+            case INT16 -> bb.getShort(i * 2);
+            case UINT16 -> bb.getShort(i * 2) & 0xffffL;
+            case INT32 -> bb.getInt(i * 4);
+            case UINT32 -> bb.getInt(i * 4) & 0xffffffffL;
+            case INT64 -> bb.getLong(i * 8);
+            case UINT64 -> {
                 long v = bb.getLong(i * 8);
                 if (v < 0) {
                     throw new ArithmeticException("uint64 value " + Long.toUnsignedString(v) + " overflows a long");
                 }
                 yield v;
             }
-            default -> throw new IllegalStateException("ndarray of dtype " + dtype + " is not of a boolean or integer dtype");
+            case FLOAT32, FLOAT64, COMPLEX128 -> throw new IllegalStateException("ndarray of dtype " + dtype
+                    + " is not of a boolean or integer dtype");
         };
     }
 
