@@ -1,6 +1,5 @@
 package io.pyfleet.protocol;
 
-import io.pyfleet.client.Handle;
 /**
  * The msgpack extension type codes of the value model (spec/PROTOCOL.md, "Values").
  * This is the only place they are defined on the Java side.

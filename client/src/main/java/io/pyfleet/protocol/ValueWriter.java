@@ -222,7 +222,7 @@ final class ValueWriter {
                 }
                 w.pos = p;
             }
-            case UNSUPPORTED -> throw new ProtocolException("cannot encode a value of type " + v.getClass().getName());
+            default -> throw new ProtocolException("cannot encode a value of type " + v.getClass().getName());
         }
     }
 

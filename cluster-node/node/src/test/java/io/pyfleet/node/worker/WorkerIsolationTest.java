@@ -175,7 +175,8 @@ class WorkerIsolationTest {
             long sleeper = (Long) fleet.call("pyfleet_testmods.start_sleeper", 120.0);
             assertTrue(alive(sleeper));
             fleet.killWorker("w1");
-            Eventually.await(Duration.ofSeconds(5), () -> !alive(sleeper), () -> "subprocess " + sleeper + " outlived its killed worker");
+            Eventually.await(Duration.ofSeconds(5), () -> !alive(sleeper),
+                    () -> "subprocess " + sleeper + " outlived its killed worker");
         }
     }
 
@@ -186,7 +187,8 @@ class WorkerIsolationTest {
             sleeper = (Long) fleet.call("pyfleet_testmods.start_sleeper", 120.0);
             assertTrue(alive(sleeper));
         }
-        Eventually.await(Duration.ofSeconds(5), () -> !alive(sleeper), () -> "subprocess " + sleeper + " outlived the node's stop");
+        Eventually.await(Duration.ofSeconds(5), () -> !alive(sleeper),
+                () -> "subprocess " + sleeper + " outlived the node's stop");
     }
 
     /** Running, not a zombie (the container's init may never reap an orphan). */
