@@ -101,33 +101,19 @@ public final class Frames {
      * @return the frame's size in bytes
      */
     public static int writeRequest(OutputStream out, long id, byte[] tail, int maxFrame) throws IOException {
-        byte[] head = new byte[REQUEST_HEAD_MAX];
-        head[0] = (byte) 0x97; // fixarray of 7
-        head[1] = 0x00;        // message type: request
-        int headLen;
-        if (id >= 0 && id < 128) {
-            head[2] = (byte) id;
-            headLen = 3;
-        } else {
-            head[2] = (byte) 0xcf; // uint64
-            for (int i = 0; i < 8; i++) {
-                head[3 + i] = (byte) (id >>> (56 - 8 * i));
-            }
-            headLen = REQUEST_HEAD_MAX;
-        }
-        int length = headLen + tail.length;
+        byte[] head = Messages.requestHead(id);
+        int length = head.length + tail.length;
         if (length > maxFrame || length < 0) {
             throw new FrameTooLargeException(length, maxFrame);
         }
-        byte[] prefix = header(length);
-        out.write(prefix);
-        out.write(head, 0, headLen);
+        out.write(header(length));
+        out.write(head);
         out.write(tail);
         return HEADER_SIZE + length;
     }
 
-    /** The largest request head: fixarray, type, and a uint64 id. */
-    public static final int REQUEST_HEAD_MAX = 11;
+    /** The largest request head: see {@link Messages#requestHead}. */
+    public static final int REQUEST_HEAD_MAX = Messages.REQUEST_HEAD_MAX;
 
     /** A frame over the limit, refused before anything is written. */
     public static final class FrameTooLargeException extends io.pyfleet.client.ProtocolException {

@@ -43,26 +43,33 @@ public final class Messages {
     public static byte[] request(long id, String op, Object target, List<?> args, Map<String, ?> kwargs,
                                  Map<String, ?> opts) {
         checkId(id, 1);
-        Objects.requireNonNull(op, "op");
+        byte[] head = requestHead(id);
+        byte[] tail = encodeCall(op, target, args, kwargs, opts).tail();
+        byte[] payload = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, payload, head.length, tail.length);
+        return payload;
+    }
+
+    /**
+     * The first bytes of a request's payload: {@code fixarray(7), 0, id}. The rest is an
+     * {@link EncodedCall#tail()}; the two are joined as the call is written, so that the id
+     * follows the order of writes.
+     */
+    public static byte[] requestHead(long id) {
+        checkId(id, 1);
         WireBuffer w = WireBuffer.acquire();
         try {
             w.arrayHeader(7);
             w.integer(REQUEST);
             w.integer(id);
-            w.string(op);
-            ValueCodec.write(w, target, 1);
-            if (args == null || args.isEmpty()) {
-                w.nil();
-            } else {
-                ValueCodec.writeList(w, args, 1);
-            }
-            writeOptionalMap(w, kwargs);
-            writeOptionalMap(w, opts);
             return w.toByteArray();
         } finally {
             w.release();
         }
     }
+
+    /** The largest request head: fixarray, type, and a uint64 id. */
+    public static final int REQUEST_HEAD_MAX = 11;
 
     /**
      * A request without its id: {@code [op, target, args, kwargs, opts]} as the tail of the

@@ -1,5 +1,6 @@
 package io.pyfleet.bench;
 
+import io.pyfleet.protocol.Frames;
 import io.pyfleet.protocol.Messages;
 import java.util.List;
 import java.util.Map;
@@ -14,14 +15,14 @@ final class PipeEchoLatency implements BenchCase {
 
     /** The frame (length prefix included) of request 1: {@code operator.add(1, 2)}. */
     static byte[] addFrame() {
-        byte[] payload = Messages.request(1, "operator", "add", List.of(1L, 2L), null, null);
-        byte[] frame = new byte[4 + payload.length];
-        frame[0] = (byte) (payload.length >>> 24);
-        frame[1] = (byte) (payload.length >>> 16);
-        frame[2] = (byte) (payload.length >>> 8);
-        frame[3] = (byte) payload.length;
-        System.arraycopy(payload, 0, frame, 4, payload.length);
-        return frame;
+        java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+        try {
+            Frames.writeRequest(frame, 1, Messages.encodeCall("operator", "add", List.of(1L, 2L), null, null).tail(),
+                    Frames.DEFAULT_MAX_FRAME);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a byte array does not fail
+        }
+        return frame.toByteArray();
     }
 
     @Override
