@@ -17,13 +17,12 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 from pyfleet.codec import decode, encode
+from pyfleet.messages import MSG_ERROR, MSG_EVENT, MSG_LOG, MSG_REPLY, MSG_REQUEST
 
 ROOT = Path(__file__).resolve().parents[1]          # python/
 SRC = ROOT / "src"
 WORKERLIB = ROOT / "tests" / "workerlib"  # user code the tests call inside workers
 VECTORS = ROOT.parent / "spec" / "vectors.json"
-
-MSG_REQUEST, MSG_REPLY, MSG_ERROR, MSG_EVENT, MSG_LOG, MSG_HELLO = range(6)
 
 # How a node starts a worker (spec/PROTOCOL.md, "Starting a worker"; the node's
 # WorkerLauncher has the same line): the node's working directory is never on

@@ -15,10 +15,11 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from conftest import MSG_ERROR, MSG_EVENT, MSG_REPLY, WorkerClient, WorkerExited
+from conftest import WorkerClient, WorkerExited
 from pyfleet.codec import Decoder, encode, peek_header
 from pyfleet.errors import DecodeError
 from pyfleet.handles import Handle
+from pyfleet.messages import MSG_ERROR, MSG_EVENT, MSG_REPLY
 
 SEED = int(os.environ.get("PYFLEET_FUZZ_SEED", "1723"))
 FRAMES = int(os.environ.get("PYFLEET_FUZZ_FRAMES", "10000"))

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MSG_ERROR, MSG_REPLY, MSG_REQUEST, SRC, WORKERLIB, RemoteFailure, WorkerExited, worker_argv
+from conftest import SRC, WORKERLIB, RemoteFailure, WorkerExited, worker_argv
 from pyfleet.codec import encode
+from pyfleet.messages import MSG_REPLY, MSG_REQUEST
 
 
 def _frame(message: object) -> bytes:

@@ -15,10 +15,10 @@ import time
 import numpy as np
 import pytest
 
-from conftest import (
-    MSG_ERROR, MSG_HELLO, MSG_LOG, MSG_REPLY, MSG_REQUEST, RemoteFailure, WorkerExited, worker_env,
-)
+from conftest import RemoteFailure, WorkerExited, worker_env
+from pyfleet import messages
 from pyfleet.codec import encode
+from pyfleet.messages import MSG_ERROR, MSG_HELLO, MSG_LOG, MSG_REPLY, MSG_REQUEST
 from pyfleet.handles import Handle
 
 
@@ -34,6 +34,14 @@ def wait_gone(pid: int, timeout: float) -> bool:
 
 
 # -- hello and versions ------------------------------------------------------------------
+
+def test_message_types_and_exit_statuses_are_the_spec_numbers():
+    assert (messages.MSG_REQUEST, messages.MSG_REPLY, messages.MSG_ERROR, messages.MSG_EVENT, messages.MSG_LOG,
+            messages.MSG_HELLO) == tuple(range(6))
+    assert messages.ID_MAX == 2 ** 63 - 1
+    assert (messages.EXIT_OK, messages.EXIT_INTERNAL, messages.EXIT_CONFIG, messages.EXIT_OVERSIZE,
+            messages.EXIT_NO_MSGPACK) == tuple(range(5))
+
 
 def test_hello_frame(shared_worker):
     msg = shared_worker.hello

@@ -9,12 +9,14 @@ with faulthandler writing there on a fatal signal (`stdio`). Then the worker
 sends its hello and serves requests one at a time, in order; before each
 read of requests it puts back any of fds 0-2 that user code closed or replaced.
 
-Exit status: 0 end of input (or the node is gone), 2 bad configuration,
-3 oversize frame declared, 4 msgpack missing, 1 internal failure.
+Exit status (`messages`): 0 end of input (or the node is gone), 2 bad
+configuration, 3 oversize frame declared, 4 msgpack missing, 1 internal failure.
 """
 from __future__ import annotations
 
 import sys
+
+from .messages import EXIT_NO_MSGPACK
 
 try:
     import msgpack  # noqa: F401  (checked first: the node reports this line)
@@ -24,7 +26,7 @@ except ImportError:
         f"install it with '{sys.executable} -m pip install msgpack'\n"
     )
     sys.stderr.flush()
-    raise SystemExit(4)
+    raise SystemExit(EXIT_NO_MSGPACK) from None
 
 import faulthandler
 import os
@@ -42,6 +44,10 @@ from .errors import (
     ProtocolError, python_error, qualified_name, safe_str, set_error_note,
 )
 from .handles import Handle, HandleTable, Identity, identity_from_env
+from .messages import (
+    EXIT_CONFIG, EXIT_INTERNAL, EXIT_OK, EXIT_OVERSIZE, ID_MAX, MSG_ERROR, MSG_EVENT, MSG_HELLO, MSG_LOG,
+    MSG_REPLY, MSG_REQUEST,
+)
 from .ops import DEFAULT_OPTIONS, PROTOCOL_VERSION, numpy_version, parse_options, prepare
 from .stdio import LOG_LINE_MAX, LogPump, Stdio
 from .wire import FrameReader, FrameWriter, max_frame_from_env
@@ -51,15 +57,6 @@ __all__ = [
     "EXIT_OK", "EXIT_INTERNAL", "EXIT_CONFIG", "EXIT_OVERSIZE", "EXIT_NO_MSGPACK",
     "LOG_LINE_MAX", "NOTICE_STREAM",
 ]
-
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_CONFIG = 2
-EXIT_OVERSIZE = 3
-EXIT_NO_MSGPACK = 4
-
-MSG_REQUEST, MSG_REPLY, MSG_ERROR, MSG_EVENT, MSG_LOG, MSG_HELLO = range(6)
-_ID_MAX = (1 << 63) - 1
 
 #: log frames of the worker's own notices (a dropped event, a limit not enforced)
 NOTICE_STREAM = "pyfleet"
@@ -215,7 +212,7 @@ class Worker:
             self._bad_message(msg)
             return
         mtype, rid, op, target, args, kwargs, opts = msg
-        if type(mtype) is not int or mtype != MSG_REQUEST or type(rid) is not int or not 0 < rid <= _ID_MAX:
+        if type(mtype) is not int or mtype != MSG_REQUEST or type(rid) is not int or not 0 < rid <= ID_MAX:
             self._bad_message(msg)
             return
         if self._decoder.stale is not None:
@@ -342,7 +339,7 @@ class Worker:
     def _reply_id(rid: Any) -> int:
         # Echo any id the protocol allows (0..2^63-1), so the node can match the
         # error to its call; anything else gets id 0, which no call has.
-        if type(rid) is int and 0 <= rid <= _ID_MAX:
+        if type(rid) is int and 0 <= rid <= ID_MAX:
             return rid
         return 0
 
@@ -360,7 +357,7 @@ class Worker:
                 problem = f"unknown message type {mtype!r}"
             elif mtype != MSG_REQUEST:
                 problem = f"message type {mtype} is not accepted by a worker (only 0, request)"
-            elif type(raw_id) is not int or not 0 < raw_id <= _ID_MAX:
+            elif type(raw_id) is not int or not 0 < raw_id <= ID_MAX:
                 problem = f"request id must be an int in 1..2^63-1, not {raw_id!r}"
             else:
                 problem = f"a request must be an array of 7 items, got {len(msg)}"
