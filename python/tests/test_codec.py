@@ -20,7 +20,7 @@ from pyfleet import extcodes
 from pyfleet.codec import Decoder, Encoder, decode, encode, peek_header
 from pyfleet.errors import DecodeError, EncodeError, RemoteError, StaleHandleError
 from pyfleet.handles import Handle, HandleTable, Identity
-from pyfleet.typedjson import from_typed
+from typedjson import from_typed
 
 
 # -- equality that tells types apart ------------------------------------------------

@@ -18,13 +18,14 @@ from typing import Any, List, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "src"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # typedjson: test support, not shipped
 
 import numpy as np  # noqa: E402
 
 from pyfleet.codec import decode, encode  # noqa: E402
 from pyfleet.errors import RemoteError  # noqa: E402
 from pyfleet.handles import Handle  # noqa: E402
-from pyfleet.typedjson import from_typed, to_typed  # noqa: E402
+from typedjson import from_typed, to_typed  # noqa: E402
 
 OUT = os.path.join(HERE, "..", "..", "spec", "vectors.json")
 

@@ -1,7 +1,8 @@
 """The typed JSON form of values used by spec/vectors.json (spec/PROTOCOL.md, "Test vectors").
 
 `from_typed` builds the Python value a vector describes; `to_typed` writes a
-value in that form. Both the vector generator and the test suite use them.
+value in that form. Both the vector generator (tools/make_vectors.py) and the
+test suite use them; test support, not part of the worker package.
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import re
 import struct
 from typing import Any, Dict
 
-from .errors import RemoteError
-from .handles import Handle
+from pyfleet.codec import NDARRAY_DTYPES, encode
+from pyfleet.errors import RemoteError
+from pyfleet.handles import Handle
 
 __all__ = ["from_typed", "to_typed", "float_from_text", "float_to_text"]
 
@@ -152,7 +154,6 @@ def to_typed(value: Any) -> Dict[str, Any]:
     if t is tuple:
         return {"tuple": [to_typed(i) for i in value]}
     if t is set or t is frozenset:
-        from .codec import encode
         return {"set": [to_typed(i) for i in sorted(value, key=encode)]}
     if t is dict:
         return {"dict": [[to_typed(k), to_typed(v)] for k, v in value.items()]}
@@ -172,7 +173,6 @@ def to_typed(value: Any) -> Dict[str, Any]:
         return {"error": value.fields()}
     if t.__module__ == "numpy" and t.__name__ == "ndarray":
         import numpy as np
-        from .codec import NDARRAY_DTYPES
         descr = NDARRAY_DTYPES[(value.dtype.kind, value.dtype.itemsize)]
         arr = np.ascontiguousarray(value, dtype=np.dtype(descr))
         return {"ndarray": {"dtype": descr, "shape": list(value.shape), "data": arr.tobytes().hex()}}
