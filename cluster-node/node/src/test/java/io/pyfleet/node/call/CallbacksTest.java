@@ -43,7 +43,7 @@ class CallbacksTest {
     void continuationsRunOnTheCallbackThreadsNeverOnAReader() throws Exception {
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
             AtomicReference<String> where = new AtomicReference<>();
-            fleet.callAsync("callpath_testmods.sleep_then", 0.05, 1)
+            fleet.callAsync("pyfleet_testmods.sleep_then", 0.05, 1)
                     .whenComplete((v, e) -> where.set(Thread.currentThread().getName()))
                     .get(10, TimeUnit.SECONDS);
             assertTrue(where.get().startsWith("pyfleet-callback"), where.get());
@@ -78,7 +78,7 @@ class CallbacksTest {
                 }
             }).build();
             long start = System.nanoTime();
-            CompletableFuture<Object> slowCall = fleet.submit(Call.function("callpath_testmods.emit_then_sleep",
+            CompletableFuture<Object> slowCall = fleet.submit(Call.function("pyfleet_testmods.emit_then_sleep",
                     List.of(20, 60), Map.of()).with(slow));
             // Meanwhile another caller's continuation runs at once.
             Object other = fleet.callAsync("operator.add", 40, 2).thenApply(v -> v).get(5, TimeUnit.SECONDS);
@@ -95,15 +95,15 @@ class CallbacksTest {
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
             byte[] payload = new byte[1 << 20];
             payload[12345] = 7;
-            CompletableFuture<Object> chain = fleet.callAsync("callpath_testmods.echo", payload);
+            CompletableFuture<Object> chain = fleet.callAsync("pyfleet_testmods.echo", payload);
             for (int i = 0; i < 16; i++) {
-                chain = chain.thenCompose(v -> fleet.callAsync("callpath_testmods.echo", v));
+                chain = chain.thenCompose(v -> fleet.callAsync("pyfleet_testmods.echo", v));
             }
             // Many chains at once fill the worker's pipes both ways.
             List<CompletableFuture<Object>> more = new java.util.ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                more.add(fleet.callAsync("callpath_testmods.echo", payload)
-                        .thenCompose(v -> fleet.callAsync("callpath_testmods.echo", v)));
+                more.add(fleet.callAsync("pyfleet_testmods.echo", payload)
+                        .thenCompose(v -> fleet.callAsync("pyfleet_testmods.echo", v)));
             }
             CompletableFuture<Object> last = chain;
             byte[] back = (byte[]) assertTimeoutPreemptively(Duration.ofSeconds(60), () -> last.get());

@@ -245,7 +245,7 @@ class WorkerIsolationTest {
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
             long pid = fleet.stats().workers().get(0).pid();
             java.util.concurrent.CompletableFuture<Object> call = fleet.callAsync(
-                    "callpath_testmods.grandchild_then_sleep", 60);
+                    "pyfleet_testmods.grandchild_then_sleep", 60);
             Eventually.await(Duration.ofSeconds(10), () -> ProcessHandle.allProcesses()
                     .anyMatch(p -> p.pid() != pid && isInGroup(p.pid(), pid)
                             && ProcessHandle.of(pid).map(w -> w.children().noneMatch(c -> c.pid() == p.pid()))
