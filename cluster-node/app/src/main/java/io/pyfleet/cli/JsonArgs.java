@@ -2,11 +2,14 @@ package io.pyfleet.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import java.io.IOException;
 import java.util.AbstractMap;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,18 +19,21 @@ import java.util.Map;
  * value, anything else is taken as a plain string.
  *
  * <p>JSON objects become {@link LinkedHashMap}s (keys in order, the last of duplicate keys wins, as in
- * Python's {@code json}), arrays {@link ArrayList}s, integers {@link Long} or, beyond a long,
+ * Python's {@code json}), arrays {@link java.util.ArrayList}s, integers {@link Long} or, beyond a long,
  * {@link java.math.BigInteger} (exact, any size), numbers with a fraction or an exponent {@link Double},
- * {@code true}/{@code false} {@link Boolean}, {@code null} null. Parsing is strict RFC 8259: no
- * comments, single quotes, {@code NaN} or trailing text, so {@code NaN}, {@code 'x'} or {@code 1 2} are
- * strings.
+ * {@code true}/{@code false} {@link Boolean}, {@code null} null. Parsing is strict RFC 8259 (Jackson's
+ * defaults, plus {@link DeserializationFeature#FAIL_ON_TRAILING_TOKENS}): no comments, single quotes,
+ * {@code NaN} or trailing text, so {@code NaN}, {@code 'x'} or {@code 1 2} are strings.
  */
 public final class JsonArgs {
     /** Python's own limit for int/str conversions is 4300 digits; accept more than that. */
     private static final int MAX_NUMBER_LENGTH = 100_000;
 
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNumberLength(MAX_NUMBER_LENGTH).build())
+    private static final JsonMapper JSON = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNumberLength(MAX_NUMBER_LENGTH).build())
+                    .build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .addModule(new SimpleModule().addDeserializer(Number.class, new PythonNumbers()))
             .build();
 
     private JsonArgs() {
@@ -48,19 +54,7 @@ public final class JsonArgs {
      * @throws IOException when {@code text} is not exactly one valid JSON value
      */
     public static Object parseJson(String text) throws IOException {
-        try (JsonParser p = FACTORY.createParser(text)) {
-            JsonToken first = p.nextToken();
-            if (first == null) {
-                throw new NotJson();
-            }
-            Object value = read(p, first);
-            if (p.nextToken() != null) {
-                throw new NotJson();
-            }
-            return value;
-        } catch (NotJson e) {
-            throw new IOException("not a single JSON value: " + text);
-        }
+        return JSON.readValue(text, Object.class);
     }
 
     /**
@@ -103,42 +97,23 @@ public final class JsonArgs {
                 && !Character.isIdentifierIgnorable(c));
     }
 
-    private static Object read(JsonParser p, JsonToken t) throws IOException {
-        return switch (t) {
-            case START_OBJECT -> {
-                Map<String, Object> map = new LinkedHashMap<>();
-                for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
-                    String key = p.currentName();
-                    map.put(key, read(p, p.nextToken()));
-                }
-                yield map;
-            }
-            case START_ARRAY -> {
-                List<Object> list = new ArrayList<>();
-                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
-                    list.add(read(p, e));
-                }
-                yield list;
-            }
-            case VALUE_STRING -> p.getText();
-            case VALUE_NUMBER_INT -> switch (p.getNumberType()) {
-                case INT, LONG -> p.getLongValue();
-                default -> p.getBigIntegerValue();
-            };
-            case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
-            case VALUE_TRUE -> Boolean.TRUE;
-            case VALUE_FALSE -> Boolean.FALSE;
-            case VALUE_NULL -> null;
-            default -> throw new NotJson();
-        };
-    }
-
-    /** Thrown inside the parser for a token sequence that is not one JSON value. */
-    private static final class NotJson extends RuntimeException {
+    /**
+     * Every JSON number of an untyped value: an integer as a {@link Long} whenever it fits (Jackson's own
+     * choice would be an {@link Integer} for small ones), else its exact {@link java.math.BigInteger}; a
+     * float as a {@link Double}. (USE_LONG_FOR_INTS fails beyond a long; USE_BIG_INTEGER_FOR_INTS makes
+     * every int a BigInteger.)
+     */
+    private static final class PythonNumbers extends StdScalarDeserializer<Number> {
         private static final long serialVersionUID = 1L;
 
-        NotJson() {
-            super(null, null, false, false);
+        PythonNumbers() {
+            super(Number.class);
+        }
+
+        @Override
+        public Number deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            Number n = p.getNumberValue();
+            return n instanceof Integer i ? Long.valueOf(i.longValue()) : n;
         }
     }
 }
