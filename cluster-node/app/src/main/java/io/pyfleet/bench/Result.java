@@ -1,10 +1,14 @@
 package io.pyfleet.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.Objects;
 
 /**
@@ -28,7 +32,9 @@ import java.util.Objects;
  */
 public record Result(String name, double value, String unit, double min, double max, int runs, Double baseline,
         String baselineCase, Double ratio) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Figures are BigDecimals rounded by {@link #figure}: written plain, never with an exponent. */
+    private static final JsonMapper JSON = JsonMapper.builder().enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .build();
     private static final MathContext FIGURES = new MathContext(4);
 
     public Result {
@@ -51,19 +57,16 @@ public record Result(String name, double value, String unit, double min, double 
 
     /** The result as one line of JSON, numbers rounded to 4 significant figures (whole numbers from 1000 up). */
     public String toJsonLine() {
-        StringBuilder b = new StringBuilder(160);
-        b.append("{\"case\":").append(quote(name))
-                .append(",\"value\":").append(number(value))
-                .append(",\"unit\":").append(quote(unit))
-                .append(",\"min\":").append(number(min))
-                .append(",\"max\":").append(number(max))
-                .append(",\"runs\":").append(runs);
+        ObjectNode line = JSON.createObjectNode().put("case", name).put("value", figure(value)).put("unit", unit)
+                .put("min", figure(min)).put("max", figure(max)).put("runs", runs);
         if (baseline != null) {
-            b.append(",\"baseline\":").append(number(baseline))
-                    .append(",\"baseline_case\":").append(quote(baselineCase))
-                    .append(",\"ratio\":").append(number(ratio));
+            line.put("baseline", figure(baseline)).put("baseline_case", baselineCase).put("ratio", figure(ratio));
         }
-        return b.append('}').toString();
+        try {
+            return JSON.writeValueAsString(line);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
@@ -109,37 +112,17 @@ public record Result(String name, double value, String unit, double min, double 
 
     /** A figure as JSON: 4 significant figures, whole from 1000 up, no exponent; null when not finite. */
     static String number(double v) {
-        if (!Double.isFinite(v)) {
-            return "null";
-        }
-        BigDecimal d = new BigDecimal(v);
-        d = Math.abs(v) >= 1000 ? d.setScale(0, java.math.RoundingMode.HALF_EVEN) : d.round(FIGURES);
-        d = d.stripTrailingZeros();
-        if (d.scale() < 0) {
-            d = d.setScale(0);
-        }
-        return d.toPlainString();
+        BigDecimal d = figure(v);
+        return d == null ? "null" : d.toPlainString();
     }
 
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
+    /** {@code v} to 4 significant figures (whole from 1000 up), trailing zeros dropped; null when not finite. */
+    private static BigDecimal figure(Double v) {
+        if (v == null || !Double.isFinite(v)) {
+            return null;
         }
-        return b.append('"').toString();
+        BigDecimal d = new BigDecimal(v);
+        d = Math.abs(v) >= 1000 ? d.setScale(0, RoundingMode.HALF_EVEN) : d.round(FIGURES);
+        return d.stripTrailingZeros();
     }
 }

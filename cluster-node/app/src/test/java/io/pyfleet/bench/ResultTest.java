@@ -55,6 +55,8 @@ class ResultTest {
         assertEquals("0.000001", Result.number(1e-6));
         assertEquals("null", Result.number(Double.NaN));
         assertEquals("null", Result.number(Double.POSITIVE_INFINITY));
+        assertEquals("{\"case\":\"x\",\"value\":null,\"unit\":\"us\",\"min\":1000,\"max\":0.1235,\"runs\":0}",
+                Result.of("x", Double.NaN, "us", 999.99, 0.123456, 0).toJsonLine());
     }
 
     @Test
@@ -62,6 +64,7 @@ class ResultTest {
         Result r = new Result("odd \"name\"\\\n", 123456.789, "per_s", 1e-9, 9e12, 7, 2.5, "b", 49382.7156);
         String line = r.toJsonLine();
         assertTrue(!line.contains("\n"));
+        assertTrue(line.contains(",\"min\":0.000000001,\"max\":9000000000000,"), "figures are plain: " + line);
         JsonNode node = JSON.readTree(line);
         assertEquals("odd \"name\"\\\n", node.get("case").asText());
         Result back = Result.parse(line);
