@@ -50,6 +50,7 @@ import java.util.function.Function;
  * </ul>
  */
 public final class JsonRender {
+    // Hand-written: json.dumps' layout (repr floats, "NaN" strings, ", " and ": ", lowercase \\u escapes) is not Jackson's.
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final Function<PyObject, String> repr;
