@@ -7,7 +7,6 @@ import io.pyfleet.bench.BenchContext;
 import io.pyfleet.bench.BenchRunner;
 import io.pyfleet.bench.Comparison;
 import io.pyfleet.bench.Metric;
-import io.pyfleet.bench.Result;
 import io.pyfleet.node.config.PyfleetSettings;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -16,12 +15,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -77,10 +76,8 @@ public final class BenchCommand implements Callable<Integer> {
                     + "against it on stderr, e.g. 'call_sync_p50_us  41.2 -> 38.9 us  -5.6%%  (better)'.")
     Path compare;
 
-    @Option(names = "--workers", paramLabel = "N",
-            description = "Worker processes in the embedded node's pool (default: one per core, or the "
-                    + "configured pyfleet.pool.size).")
-    Integer workers;
+    @Mixin
+    PoolOptions pool;
 
     @Option(names = "--out", paramLabel = "FILE",
             description = "Also write the JSON lines to FILE (replaced). Nothing is written by default.")
@@ -90,12 +87,9 @@ public final class BenchCommand implements Callable<Integer> {
     boolean list;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (workers != null && workers < 1) {
-            throw usage("--workers must be at least 1, got " + workers);
-        }
         BenchCases.Plan plan;
         try {
             plan = BenchCases.plan(BenchCases.all(), cases);
@@ -108,10 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Comparison.Earlier earlier = readEarlier(err);
 
-        Map<String, Object> settings = new LinkedHashMap<>();
-        if (workers != null) {
-            settings.put("pyfleet.pool.size", workers);
-        }
+        Map<String, Object> settings = pool.settings();
         settings.put("pyfleet.supervision.max-restarts", MAX_RESTARTS);
         settings.put("pyfleet.supervision.within", RESTART_WINDOW);
         Config config = cli.config(settings);
@@ -156,11 +147,6 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                 }
             });
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return Failures.report(e, err);
-        } catch (RuntimeException e) {
-            out.flush();
-            return Failures.report(e, err);
         }
         err.printf(Locale.ROOT, "bench: %d figure%s in %.1f s%s%n", summary.results().size(),
                 summary.results().size() == 1 ? "" : "s", (System.nanoTime() - t0) / 1e9,

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -86,10 +87,8 @@ public final class CallCommand implements Callable<Integer> {
                     + "and the results print as one JSON array in input order.")
     boolean scatter;
 
-    @Option(names = "--workers", paramLabel = "N",
-            description = "Worker processes in the pool (default: one per core, or the configured "
-                    + "pyfleet.pool.size).")
-    Integer workers;
+    @Mixin
+    PoolOptions pool;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "How long the call (each call with --all/--scatter) may run: 500ms, 30s, 2m, PT1M "
@@ -99,9 +98,8 @@ public final class CallCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         Plan plan = plan();
-        try (Fleet fleet = cli.startFleet(workers)) {
+        try (Fleet fleet = cli.startFleet(pool)) {
             JsonRender render = new JsonRender(o -> String.valueOf(fleet.builtin("repr", o)));
             String json = switch (plan.mode()) {
                 case SINGLE -> render.render(Fleet.join(fleet.submit(plan.call())));
@@ -112,10 +110,6 @@ public final class CallCommand implements Callable<Integer> {
             out.println(json);
             out.flush();
             return 0;
-        } catch (ParameterException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            return Failures.report(e, err);
         }
     }
 
@@ -126,9 +120,6 @@ public final class CallCommand implements Callable<Integer> {
     }
 
     private Plan plan() {
-        if (workers != null && workers < 1) {
-            throw usage("--workers must be at least 1, got " + workers);
-        }
         if (all && scatter) {
             throw usage("--all and --scatter cannot be used together");
         }

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -41,7 +42,7 @@ public final class DemoCommand implements Callable<Integer> {
     static final double OMEGA_MIN = 0.2;
     static final double OMEGA_MAX = 2.0;
 
-    /** How progress shows on stderr. */
+    /** How progress shows on stderr ({@code --progress lines}: the CLI reads enum values in any case). */
     enum Progress { AUTO, BAR, LINES, OFF }
 
     @ParentCommand
@@ -50,9 +51,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--workers", paramLabel = "N",
-            description = "Worker processes (default: one per core, or the configured pyfleet.pool.size).")
-    Integer workers;
+    @Mixin
+    PoolOptions pool;
 
     @Option(names = "--tasks", paramLabel = "N", defaultValue = "48",
             description = "Driving frequencies to simulate, one task each (default: ${DEFAULT-VALUE}).")
@@ -62,18 +62,18 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Oscillators per task, integrated together as NumPy vectors (default: ${DEFAULT-VALUE}).")
     int ensemble;
 
-    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
+    @Option(names = "--progress", paramLabel = "MODE",
             description = "Progress on stderr: auto (a bar on a terminal, else lines), bar, lines, off "
-                    + "(default: ${DEFAULT-VALUE}).")
-    String progressMode;
+                    + "(default: auto).")
+    Progress progress = Progress.AUTO;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Progress progress = checkOptions();
+        checkOptions();
         long t0 = System.nanoTime();
-        try (Fleet fleet = cli.startFleet(workers)) {
+        try (Fleet fleet = cli.startFleet(pool)) {
             Map<String, Object> versions = fleet.versions();
             PoolStats before = fleet.stats();
             double startSeconds = seconds(System.nanoTime() - t0);
@@ -95,29 +95,15 @@ public final class DemoCommand implements Callable<Integer> {
             report(out, results, curveX, curveY, before, after, sweepSeconds);
             out.flush();
             return 0;
-        } catch (ParameterException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            out.flush();
-            return Failures.report(e, err);
         }
     }
 
-    private Progress checkOptions() {
-        if (workers != null && workers < 1) {
-            throw new ParameterException(spec.commandLine(), "--workers must be at least 1, got " + workers);
-        }
+    private void checkOptions() {
         if (tasks < 1 || tasks > 100_000) {
             throw new ParameterException(spec.commandLine(), "--tasks must be from 1 to 100000, got " + tasks);
         }
         if (ensemble < 1 || ensemble > 10_000_000) {
             throw new ParameterException(spec.commandLine(), "--ensemble must be from 1 to 10000000, got " + ensemble);
-        }
-        try {
-            return Progress.valueOf(progressMode.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(),
-                    "--progress must be one of auto, bar, lines, off; got '" + progressMode + "'");
         }
     }
 

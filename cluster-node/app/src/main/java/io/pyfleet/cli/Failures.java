@@ -6,7 +6,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
-/** How the commands report a failed run on stderr, and the exit status it ends with. */
+/** How a failed run is reported on stderr (by the CLI's execution exception handler), and its exit status. */
 final class Failures {
     /** Exit status of a run that failed: a Python exception, a pyfleet error, a node that did not start. */
     static final int FAILED = 1;
@@ -17,10 +17,8 @@ final class Failures {
     /**
      * Writes {@code failure} to {@code err}: a Python exception as its traceback (which ends with the
      * exception's type and message), any other failure as {@code pyfleet: <class>: <message>}.
-     *
-     * @return {@link #FAILED}
      */
-    static int report(Throwable failure, PrintWriter err) {
+    static void report(Throwable failure, PrintWriter err) {
         Throwable t = unwrap(failure);
         if (t instanceof PythonException p) {
             String tb = p.pythonTraceback().stripTrailing();
@@ -41,7 +39,6 @@ final class Failures {
             }
         }
         err.flush();
-        return FAILED;
     }
 
     static Throwable unwrap(Throwable t) {

@@ -12,6 +12,8 @@ import java.util.Map;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ExitCode;
+import picocli.CommandLine.IExitCodeExceptionMapper;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -23,7 +25,8 @@ import picocli.CommandLine.Spec;
  * {@link #startFleet}.
  *
  * <p>Exit status: 0 on success, 1 when the call failed (a Python exception, a pyfleet error, a node that
- * could not start), 2 for a usage error.
+ * could not start), 2 for a usage error. The commands let failures propagate; {@link #commandLine} reports
+ * them once for all.
  */
 @Command(name = "pyfleet", mixinStandardHelpOptions = true, versionProvider = PyfleetVersion.class,
         synopsisSubcommandLabel = "COMMAND",
@@ -38,6 +41,9 @@ import picocli.CommandLine.Spec;
             "  pyfleet bench --quick",
             "  pyfleet help call"})
 public final class PyfleetCli implements Runnable {
+    /** A usage error exits with status 2, any other failure with {@link Failures#FAILED}. */
+    static final IExitCodeExceptionMapper EXIT_STATUS =
+            e -> e instanceof ParameterException ? ExitCode.USAGE : Failures.FAILED;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "A HOCON file layered over the defaults of conf/application.conf, "
@@ -63,7 +69,23 @@ public final class PyfleetCli implements Runnable {
         // Initialise logging on this thread before the node's threads first log: otherwise SLF4J
         // replays their early calls with a warning on stderr.
         LoggerFactory.getILoggerFactory();
-        System.exit(new CommandLine(new PyfleetCli()).execute(args));
+        System.exit(commandLine(new PyfleetCli()).execute(args));
+    }
+
+    /**
+     * The command line of {@code cli}: a command that fails (it throws) has its failure reported on stderr
+     * by {@link Failures#report} after what it printed on stdout, and exits with the status
+     * {@link #EXIT_STATUS} gives; enum options take their values in any case.
+     */
+    static CommandLine commandLine(PyfleetCli cli) {
+        return new CommandLine(cli)
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExitCodeExceptionMapper(EXIT_STATUS)
+                .setExecutionExceptionHandler((failure, command, parseResult) -> {
+                    command.getOut().flush();
+                    Failures.report(failure, command.getErr());
+                    return EXIT_STATUS.getExitCode(failure);
+                });
     }
 
     @Override
@@ -102,13 +124,9 @@ public final class PyfleetCli implements Runnable {
     /**
      * Starts an embedded node; it returns once every worker serves.
      *
-     * @param workers the pool size, or null for the configured one (by default one per core)
+     * @param pool the command's pool options (without --workers, the configured size: by default one per core)
      */
-    public Fleet startFleet(Integer workers) {
-        Map<String, Object> settings = new LinkedHashMap<>();
-        if (workers != null) {
-            settings.put("pyfleet.pool.size", workers);
-        }
-        return EmbeddedFleet.start(config(settings));
+    public Fleet startFleet(PoolOptions pool) {
+        return EmbeddedFleet.start(config(pool.settings()));
     }
 }

@@ -41,7 +41,7 @@ class CliEndToEndTest {
     static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int status = new CommandLine(new PyfleetCli(Map.of("pyfleet.worker.interpreter", TestPython.interpreter())))
+        int status = PyfleetCli.commandLine(new PyfleetCli(Map.of("pyfleet.worker.interpreter", TestPython.interpreter())))
                 .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
         return new Run(status, out.toString(), err.toString());
     }
@@ -189,12 +189,33 @@ class CliEndToEndTest {
                 List.of("call", "f", "--bogus"),
                 List.of("--config", "/nonexistent/pyfleet.conf", "call", "f"),
                 List.of("demo", "--tasks", "0"),
+                List.of("demo", "--workers", "0"),
+                List.of("bench", "--workers", "-1"),
                 List.of("demo", "--progress", "loud"))) {
             Run r = run(args.toArray(String[]::new));
             assertEquals(2, r.status(), args + ": " + r.err());
             assertEquals("", r.out(), args.toString());
             assertTrue(!r.err().isBlank(), args.toString());
         }
+    }
+
+    @Test
+    void theCommandsShareThePoolOptionsAndReadEnumsInAnyCase() {
+        CommandLine.ParseResult parsed = PyfleetCli.commandLine(new PyfleetCli())
+                .parseArgs("demo", "--workers", "3", "--progress", "Lines");
+        DemoCommand demo = (DemoCommand) parsed.subcommand().commandSpec().userObject();
+        assertEquals(3, demo.pool.workers());
+        assertEquals(DemoCommand.Progress.LINES, demo.progress);
+        assertEquals(Map.of("pyfleet.pool.size", 3), demo.pool.settings());
+        for (String command : List.of("call", "demo", "bench")) {
+            assertTrue(PyfleetCli.commandLine(new PyfleetCli()).getSubcommands().get(command).getCommandSpec()
+                    .optionsMap().containsKey("--workers"), command);
+        }
+        DemoCommand byDefault = (DemoCommand) PyfleetCli.commandLine(new PyfleetCli()).parseArgs("demo").subcommand()
+                .commandSpec().userObject();
+        assertEquals(DemoCommand.Progress.AUTO, byDefault.progress);
+        assertEquals(null, byDefault.pool.workers());
+        assertEquals(Map.of(), byDefault.pool.settings());
     }
 
     @Test
