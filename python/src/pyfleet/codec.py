@@ -37,6 +37,7 @@ Resolver = Callable[[Handle], Any]
 _unpackb = msgpack.unpackb
 _INT_MIN = -(1 << 63)
 _INT_MAX = (1 << 64) - 1
+_INT64_MAX = (1 << 63) - 1  # handle generations and ids are Java longs
 
 _DATE = struct.Struct(">hBB")
 _TIME = struct.Struct(">BBBI")
@@ -436,6 +437,8 @@ class Decoder:
 
     def _timedelta(self, data: bytes, slow: bool) -> _dt.timedelta:
         days, seconds, micros = _TIMEDELTA.unpack(data)
+        if not (0 <= seconds < 86400 and 0 <= micros < 1000000):  # normalised, as Python writes it
+            raise DecodeError(f"timedelta not normalised: days={days}, seconds={seconds}, microseconds={micros}")
         return _dt.timedelta(days=days, seconds=seconds, microseconds=micros)
 
     def _complex(self, data: bytes, slow: bool) -> complex:
@@ -452,6 +455,8 @@ class Decoder:
         if not (type(node) is str and type(worker) is str and type(generation) is int
                 and type(hid) is int and type(tname) is str):
             raise DecodeError("handle payload must be [str, str, int, int, str]")
+        if not (_INT_MIN <= generation <= _INT64_MAX and _INT_MIN <= hid <= _INT64_MAX):
+            raise DecodeError("handle generation and id must fit in 64-bit signed ints")
         handle = Handle(node, worker, generation, hid, tname)
         resolver = self.resolver
         if resolver is None:
