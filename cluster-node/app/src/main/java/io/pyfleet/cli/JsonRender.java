@@ -4,6 +4,7 @@ import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PythonException;
+import io.pyfleet.client.DType;
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.PyComplex;
 import io.pyfleet.client.PyTuple;
@@ -226,14 +227,14 @@ public final class JsonRender {
         ByteBuffer data = a.buffer();
         long[] shape = a.shape();
         if (shape.length == 0) {
-            element(sb, a.dtype(), data, 0);
+            element(sb, a.type(), data, 0);
         } else {
-            nested(sb, a.dtype(), data, shape, 0, 0);
+            nested(sb, a.type(), data, shape, 0, 0);
         }
     }
 
     /** Writes the sub-array at dimension {@code dim} starting at flat element {@code offset}. */
-    private static void nested(StringBuilder sb, String dtype, ByteBuffer data, long[] shape, int dim, long offset) {
+    private static void nested(StringBuilder sb, DType dtype, ByteBuffer data, long[] shape, int dim, long offset) {
         long stride = 1;
         for (int i = dim + 1; i < shape.length; i++) {
             stride *= shape[i];
@@ -252,27 +253,27 @@ public final class JsonRender {
         sb.append(']');
     }
 
-    private static void element(StringBuilder sb, String dtype, ByteBuffer b, int i) {
+    private static void element(StringBuilder sb, DType dtype, ByteBuffer b, int i) {
         switch (dtype) {
-            case "|b1" -> sb.append(b.get(i) != 0 ? "true" : "false");
-            case "|i1" -> sb.append(b.get(i));
-            case "|u1" -> sb.append(b.get(i) & 0xff);
-            case "<i2" -> sb.append(b.getShort(i * 2));
-            case "<u2" -> sb.append(b.getShort(i * 2) & 0xffff);
-            case "<i4" -> sb.append(b.getInt(i * 4));
-            case "<u4" -> sb.append(b.getInt(i * 4) & 0xffffffffL);
-            case "<i8" -> sb.append(b.getLong(i * 8));
-            case "<u8" -> sb.append(Long.toUnsignedString(b.getLong(i * 8)));
-            case "<f4" -> floating32(sb, b.getFloat(i * 4));
-            case "<f8" -> floating(sb, b.getDouble(i * 8));
-            case "<c16" -> {
+            case BOOL -> sb.append(b.get(i) != 0 ? "true" : "false");
+            case INT8 -> sb.append(b.get(i));
+            case UINT8 -> sb.append(b.get(i) & 0xff);
+            case INT16 -> sb.append(b.getShort(i * 2));
+            case UINT16 -> sb.append(b.getShort(i * 2) & 0xffff);
+            case INT32 -> sb.append(b.getInt(i * 4));
+            case UINT32 -> sb.append(b.getInt(i * 4) & 0xffffffffL);
+            case INT64 -> sb.append(b.getLong(i * 8));
+            case UINT64 -> sb.append(Long.toUnsignedString(b.getLong(i * 8)));
+            case FLOAT32 -> floating32(sb, b.getFloat(i * 4));
+            case FLOAT64 -> floating(sb, b.getDouble(i * 8));
+            case COMPLEX128 -> {
                 sb.append('[');
                 floating(sb, b.getDouble(i * 16));
                 sb.append(", ");
                 floating(sb, b.getDouble(i * 16 + 8));
                 sb.append(']');
             }
-            default -> throw new IllegalArgumentException("unsupported ndarray dtype " + dtype);
+            default -> throw new IllegalArgumentException("unsupported ndarray dtype " + dtype); // none: DType is closed
         }
     }
 
