@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Generate spec/vectors.json: the shared codec test vectors (see spec/PROTOCOL.md).
 
-Each vector is {"name", "hex", "value"}: the value in typed JSON form and its
-canonical encoding, produced by this package's codec. Run from anywhere:
+"valid": each vector is {"name", "hex", "value"}: the value in typed JSON form
+and its canonical encoding, produced by this package's codec.
+"invalid": each is {"name", "hex", "error"}: bytes that every decoder must
+reject with a protocol error (checked here against this package's codec).
+Run from anywhere (--check: only compare with the file, as the test suite does):
 
-    python/.venv/bin/python python/tools/make_vectors.py
+    python/.venv/bin/python python/tools/make_vectors.py [--check]
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))  # typedjson: test support
 import numpy as np  # noqa: E402
 
 from pyfleet.codec import decode, encode  # noqa: E402
-from pyfleet.errors import RemoteError  # noqa: E402
+from pyfleet.errors import DecodeError, RemoteError  # noqa: E402
 from pyfleet.handles import Handle  # noqa: E402
 from typedjson import from_typed, to_typed  # noqa: E402
 
@@ -160,8 +163,75 @@ def vectors() -> List[Tuple[str, Any]]:
     return v
 
 
+def ext8(code: int, payload: str) -> str:
+    """An ext8 value (hex) whose declared length is the payload's."""
+    data = bytes.fromhex(payload)
+    return f"c7{len(data):02x}{code & 0xFF:02x}{data.hex()}"
+
+
+def invalid() -> List[Tuple[str, str]]:
+    """(name, hex) of malformed values: every decoder must reject each with a protocol error."""
+    return [
+        # msgpack itself
+        ("empty input", ""),
+        ("never used byte 0xc1", "c1"),
+        ("trailing data after a value", "0101"),
+        ("truncated array16 header", "dc00"),
+        # headers claiming far more than there is: fail fast, allocate nothing
+        ("array32 of 2^31-1 items, nothing after", "dd7fffffff"),
+        ("array32 of 2^31-1 items, one present", "dd7fffffff00"),
+        ("map32 of 2^32-1 entries", "dfffffffff"),
+        ("map32 of 2^31-1 entries, one present", "df7fffffff0000"),
+        ("bin32 of 2^31-1 bytes", "c67fffffff00"),
+        ("str32 of 2^32-1 bytes", "dbffffffff61"),
+        ("str32 of 2^31-1 bytes", "db7fffffff61"),
+        ("ext32 tuple of 2^31-1 bytes", "c97fffffff0200"),
+        ("ext32 big int of 2^31-1 bytes", "c97fffffff0100"),
+        ("ext32 of 2^32-1 bytes (over 2^31)", "c9fffffffff800"),
+        ("ext8 ndarray of 255 bytes, truncated in its dtype", "c7ff0893a33c6638"),
+        ("ext8 tuple of 7 bytes, 6 present", "c70702920102030405"),
+        # ext codes
+        ("ext code 0", "d40000"),
+        ("unknown ext code 12", "d40c00"),
+        ("unknown ext code 99", "d46300"),
+        ("ext code -1 of 1 byte", "d4ff00"),
+        # payloads
+        ("big int of 0 bytes", ext8(1, "")),
+        ("tuple payload ending inside an array16 header", ext8(2, "dc")),
+        ("tuple whose item runs past its payload into the next bytes", ext8(2, "92") + "010203"),
+        ("date of 2 bytes", "d5040001"),
+        ("date of 5 bytes", ext8(4, "0783040200")),
+        ("fixext 4 date with 2 of its bytes", "d6040000"),
+        ("date month 13", "d60407830d01"),
+        ("date year 0", "d60400000101"),
+        ("time of 3 bytes", ext8(5, "c0c0c0")),
+        ("time of 8 bytes", ext8(5, "0c1e050000000000")),
+        ("time hour 24", ext8(5, "181e0500000000")),
+        ("time microsecond 10^6", ext8(5, "0c1e05000f4240")),
+        ("time offset 86401 s", ext8(5, "0c1e050000000000015181")),
+        ("datetime of 12 bytes", ext8(6, "078304020c1e050000000000")),
+        ("timedelta of 11 bytes", ext8(7, "00" * 11)),
+        ("timedelta not normalised: seconds 86400", ext8(7, "00000000" "00015180" "00000000")),
+        ("timedelta not normalised: seconds -1", ext8(7, "00000000" "ffffffff" "00000000")),
+        ("timedelta not normalised: microseconds 10^6", ext8(7, "00000000" "00000000" "000f4240")),
+        ("complex of 8 bytes", "d70b" + "00" * 8),
+        ("ndarray big-endian dtype", ext8(8, "93" "a33e6638" "9101" "c408" + "00" * 8)),
+        ("ndarray data of 8 bytes for shape [2] of <f8", ext8(8, "93" "a33c6638" "9102" "c408" + "00" * 8)),
+        ("ndarray data of 6 bytes for shape [1] of <f8", ext8(8, "93" "a33c6638" "9101" "c406" + "00" * 6)),
+        ("ndarray of 2 fields", ext8(8, "92" "a33c6638" "9100")),
+        ("ndarray negative shape", ext8(8, "93" "a33c6638" "91ff" "c400")),
+        ("handle of 3 fields", ext8(9, "93" "a16e" "a177" "01")),
+        ("handle of 4 fields", ext8(9, "94" "a16e" "a177" "01" "a474797065")),
+        ("handle with a string id", ext8(9, "95" "a16e" "a177" "01" "a132" "a174")),
+        ("handle id 2^64-1", ext8(9, "95" "a16e" "a177" "01" "cfffffffffffffffff" "a174")),
+        ("handle generation 2^63", ext8(9, "95" "a16e" "a177" "cf8000000000000000" "01" "a174")),
+        ("error of 3 fields", ext8(10, "93" "a161" "a162" "a163")),
+        ("error with an int field", ext8(10, "94" "a161" "a162" "a163" "01")),
+    ]
+
+
 def main() -> None:
-    out = []
+    valid = []
     names = set()
     for name, value in vectors():
         assert name not in names, name
@@ -171,11 +241,32 @@ def main() -> None:
         # The typed form must describe the same value, with the same bytes.
         assert encode(from_typed(typed)) == data, name
         assert encode(decode(data)) == data, name
-        out.append({"name": name, "hex": data.hex(), "value": typed})
-    lines = ",\n".join("  " + json.dumps(vec, ensure_ascii=False) for vec in out)
+        valid.append({"name": name, "hex": data.hex(), "value": typed})
+    bad = []
+    for name, hexstr in invalid():
+        assert name not in names, name
+        names.add(name)
+        try:
+            decode(bytes.fromhex(hexstr))
+        except DecodeError:
+            pass
+        else:
+            raise AssertionError(f"invalid vector {name!r} decodes")
+        bad.append({"name": name, "hex": hexstr, "error": "protocol"})
+
+    def lines(section: list) -> str:
+        return ",\n".join("    " + json.dumps(vec, ensure_ascii=False) for vec in section)
+    text = '{\n  "valid": [\n' + lines(valid) + '\n  ],\n  "invalid": [\n' + lines(bad) + "\n  ]\n}\n"
+    if "--check" in sys.argv[1:]:
+        with open(OUT, encoding="utf-8") as f:
+            if f.read() != text:
+                raise SystemExit(f"{os.path.normpath(OUT)} is not what {os.path.basename(__file__)} makes: "
+                                 "edit the lists here and run it again")
+        print(f"{os.path.normpath(OUT)} is up to date")
+        return
     with open(OUT, "w", encoding="utf-8") as f:
-        f.write("[\n" + lines + "\n]\n")
-    print(f"wrote {len(out)} vectors to {os.path.normpath(OUT)}")
+        f.write(text)
+    print(f"wrote {len(valid)} valid and {len(bad)} invalid vectors to {os.path.normpath(OUT)}")
 
 
 if __name__ == "__main__":

@@ -15,14 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyfleet.client.ProtocolException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,7 +49,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
@@ -132,7 +129,6 @@ class ValueCodecTest {
         assertEquals(16, sixteen.toByteArray().length);
         assertTrue(enc(sixteen).startsWith("d801"));
         assertEquals(sixteen, ValueCodec.decode(ValueCodec.encode(sixteen)));
-        assertThrows(ProtocolException.class, () -> dec("c70001"), "empty big int payload");
     }
 
     @Test
@@ -253,10 +249,7 @@ class ValueCodecTest {
         assertThrows(ProtocolException.class, () -> ValueCodec.encode(Duration.ofDays(-1_000_000_000)));
         assertEquals(Duration.ofNanos(-1000), dec(timedelta(-1, 86399, 999999)));
         assertEquals(Duration.ofDays(1).plusSeconds(2).plusNanos(3_000), dec(timedelta(1, 2, 3)));
-        // not normalised: refused
-        assertThrows(ProtocolException.class, () -> dec(timedelta(0, 86400, 0)));
-        assertThrows(ProtocolException.class, () -> dec(timedelta(0, -1, 0)));
-        assertThrows(ProtocolException.class, () -> dec(timedelta(0, 0, 1_000_000)));
+        // not normalised: refused (spec/vectors.json, "invalid")
     }
 
     @Test
@@ -524,66 +517,13 @@ class ValueCodecTest {
         assertEquals(enc(m), enc(ValueCodec.decode(full)));
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {
-            "dd7fffffff", // array32 of 2^31-1 items, nothing after
-            "dd7fffffff00", // ... one item
-            "dfffffffff", // map32 of 2^32-1 entries
-            "df7fffffff0000",
-            "c67fffffff00", // bin32 of 2^31-1 bytes
-            "dbffffffff61", // str32 of 2^32-1 bytes
-            "db7fffffff61",
-            "c97fffffff0200", // ext32 tuple of 2^31-1 bytes
-            "c97fffffff0100", // ext32 big int
-            "c9fffffffff800", // ext32 with an unsigned length over 2^31
-            "c7ff08" + "93a33c6638", // ndarray truncated in its dtype
-    })
-    void bogusHugeHeadersFailFast(String hex) {
-        assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
-            assertThrows(ProtocolException.class, () -> dec(hex));
-            InputStream in = new ByteArrayInputStream(bytes(hex));
-            assertThrows(ProtocolException.class, () -> ValueCodec.decode(MessagePack.newDefaultUnpacker(in)));
-        });
-    }
-
     @Test
-    void malformedInput() {
-        assertMalformed("", "truncated");
-        assertMalformed("c1", "0xc1");
-        assertMalformed("0101", "trailing");
-        assertMalformed("d46300", "unknown ext code 99");
-        assertMalformed("d4ff00", "unknown ext code -1");
-        assertMalformed("d7ff0000000000000000", "unknown ext code -1"); // msgpack timestamp: not ours
-        assertMalformed("c70504" + "0783040200", "date"); // date with 5 bytes
-        assertMalformed("d50407d0", "date");
-        assertMalformed("d60407830d01", "date"); // month 13
-        assertMalformed("d60400000101", "year 0");
-        assertMalformed("c70805" + "0c1e0500000000" + "00", "time"); // time with 8 bytes
-        assertMalformed("c70705" + "181e0500000000", "time"); // hour 24
-        assertMalformed("c70705" + "0c1e05000f4240", "microseconds"); // 1,000,000 us
-        assertMalformed("c70b05" + "0c1e0500000000" + "00015181", "time"); // offset 86401 s
-        assertMalformed("c70c06" + "07830402" + "0c1e0500000000" + "00", "datetime");
-        assertMalformed("c70b07" + "00".repeat(11), "timedelta");
-        assertMalformed("d70b" + "00".repeat(8), "complex");
-        // ndarray: bad dtype, data length mismatch, too many dims, not an array
-        assertMalformed("c71108" + "93" + "a33e6638" + "9101" + "c408" + "0000000000000000", "dtype");
-        assertMalformed("c71108" + "93" + "a33c6638" + "9102" + "c408" + "0000000000000000", "needs 16");
-        assertMalformed("c70708" + "92" + "a33c6638" + "9100", "expected 3");
-        assertMalformed("c70708" + "93" + "a33c6638" + "91ff", "negative");
-        // handle with 4 fields, with a string id
-        assertMalformed("c70b09" + "94" + "a16e" + "a177" + "01" + "a474797065", "5");
-        assertMalformed("c70a09" + "95" + "a16e" + "a177" + "01" + "a132" + "a174", "");
-        // tuple whose item overruns its payload
-        assertMalformed("c7010292010203", "overrun");
-        // error with 3 fields
-        assertMalformed("c7070a" + "93" + "a161" + "a162" + "a163", "4");
-        // uint64 handle id over 2^63
-        assertMalformed("c71109" + "95" + "a16e" + "a177" + "01" + "cfffffffffffffffff" + "a174", "");
-    }
-
-    private static void assertMalformed(String hex, String fragment) {
-        ProtocolException e = assertThrows(ProtocolException.class, () -> dec(hex), hex);
-        assertTrue(e.getMessage().contains(fragment), hex + ": " + e.getMessage());
+    void msgpackTimestampIsNotAValue() {
+        // ext -1 is msgpack's timestamp, not one of ours. Java only: msgpack-python turns it into a Timestamp
+        // before any ext hook sees it, so the Python codec lets it through (malformed ones fail on both sides:
+        // spec/vectors.json, "invalid").
+        ProtocolException e = assertThrows(ProtocolException.class, () -> dec("d7ff0000000000000000"));
+        assertTrue(e.getMessage().contains("unknown ext code -1"), e.getMessage());
     }
 
     @Test

@@ -9,11 +9,15 @@ import static io.pyfleet.protocol.Hex.bytes;
 import static io.pyfleet.protocol.Hex.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pyfleet.client.ProtocolException;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -37,27 +41,52 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
 
-/** The shared vectors in spec/vectors.json: each built natively, encoded, decoded and re-encoded. */
+/**
+ * The shared vectors in spec/vectors.json: each valid one built natively, encoded, decoded and re-encoded;
+ * each invalid one rejected by the decoder.
+ */
 class VectorsTest {
     private static final int MIN_VECTORS = 60;
+    private static final int MIN_INVALID = 40;
 
     @TestFactory
     Stream<DynamicTest> vectors() throws IOException {
-        Path file = locate();
-        JsonNode root = new ObjectMapper().readTree(file.toFile());
-        assertTrue(root.isArray(), file + " must hold a JSON array");
-        if (root.size() < MIN_VECTORS) {
-            fail(file + " has " + root.size() + " vectors, expected at least " + MIN_VECTORS);
-        }
+        JsonNode valid = section("valid", MIN_VECTORS);
         Set<String> names = new HashSet<>();
         List<DynamicTest> tests = new ArrayList<>();
-        for (JsonNode v : root) {
+        for (JsonNode v : valid) {
             String name = v.path("name").asText();
             assertTrue(names.add(name), "duplicate vector name " + name);
             tests.add(DynamicTest.dynamicTest(name, () -> check(v)));
         }
         return tests.stream();
+    }
+
+    /** The "invalid" section: malformed values that must fail to decode with a protocol error. */
+    @TestFactory
+    Stream<DynamicTest> invalidVectors() throws IOException {
+        JsonNode invalid = section("invalid", MIN_INVALID);
+        Set<String> names = new HashSet<>();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (JsonNode v : invalid) {
+            String name = v.path("name").asText();
+            assertTrue(names.add(name), "duplicate invalid vector name " + name);
+            tests.add(DynamicTest.dynamicTest(name, () -> checkInvalid(v)));
+        }
+        return tests.stream();
+    }
+
+    private static JsonNode section(String name, int atLeast) throws IOException {
+        Path file = locate();
+        JsonNode section = new ObjectMapper().readTree(file.toFile()).path(name);
+        assertTrue(section.isArray(), file + " must hold a JSON array \"" + name + "\"");
+        if (section.size() < atLeast) {
+            fail(file + " has " + section.size() + " " + name + " vectors, expected at least " + atLeast);
+        }
+        return section;
     }
 
     @Test
@@ -85,6 +114,26 @@ class VectorsTest {
         Object decoded = ValueCodec.decode(bytes(hex));
         assertSame(value, decoded, "decoded");
         assertEquals(hex, hex(ValueCodec.encode(decoded)), "re-encode");
+    }
+
+    /**
+     * Decoding fails with a ProtocolException, fast (a huge declared length allocates nothing); through an
+     * unpacker of unknown length it fails too, or stops before the end (trailing bytes are the caller's).
+     */
+    private static void checkInvalid(JsonNode vector) {
+        assertEquals("protocol", vector.path("error").asText(), "error kind");
+        byte[] data = bytes(vector.get("hex").asText());
+        assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
+            ProtocolException e = assertThrows(ProtocolException.class, () -> ValueCodec.decode(data));
+            assertFalse(e.getMessage() == null || e.getMessage().isBlank(), "the error says why");
+            MessageUnpacker u = MessagePack.newDefaultUnpacker(new ByteArrayInputStream(data));
+            try {
+                ValueCodec.decode(u);
+                assertTrue(u.hasNext(), "decoded as one complete value from a stream");
+            } catch (ProtocolException expected) {
+                // as from bytes
+            }
+        });
     }
 
     /** spec/vectors.json: from -Dpyfleet.repo, else the first ancestor of the working directory holding it. */
