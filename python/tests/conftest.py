@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -29,6 +29,16 @@ VECTORS = ROOT.parent / "spec" / "vectors.json"
 # sys.path, the worker package and the configured paths come first.
 BOOTSTRAP = ("import sys; sys.path[:1 if sys.path[:1] == [''] else 0] = sys.argv[1:]; del sys.argv[1:]; "
              "from pyfleet.worker import main; main()")
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 10.0, interval: float = 0.01) -> Any:
+    """Poll `condition` until it returns a true value, which is returned; past `timeout`, its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
 
 
 def worker_argv(python: str = sys.executable, paths: Optional[List[str]] = None) -> List[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SRC, WORKERLIB, RemoteFailure, WorkerExited, worker_argv
+from conftest import SRC, WORKERLIB, RemoteFailure, WorkerExited, wait_until, worker_argv
 from pyfleet.codec import encode
 from pyfleet.messages import MSG_REPLY, MSG_REQUEST
 
@@ -33,12 +33,7 @@ def dead(pid: int) -> bool:
 
 
 def wait_dead(pid: int, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if dead(pid):
-            return True
-        time.sleep(0.01)
-    return dead(pid)
+    return wait_until(lambda: dead(pid), timeout)
 
 
 def wait_eof(fd: int, timeout: float) -> bool:
@@ -248,10 +243,8 @@ def test_memory_limit_names_itself_and_counts_no_idle_thread_stacks(make_worker)
     assert w.call("call", "fleettest.start_threads", [200], timeout=60) == 200  # released at their end
     # Once their OS threads are gone, the limit comes back down (the worker recounts).
     data = int(__import__("resource").RLIMIT_DATA)
-    deadline = time.monotonic() + 10
-    while w.call("call", "resource.getrlimit", [data])[0] > 512 * MiB:
-        assert time.monotonic() < deadline, "the memory limit stayed raised after the threads ended"
-        time.sleep(0.01)
+    assert wait_until(lambda: w.call("call", "resource.getrlimit", [data])[0] <= 512 * MiB), \
+        "the memory limit stayed raised after the threads ended"
     with pytest.raises(RemoteFailure):
         w.call("call", "fleettest.allocate", [1024 * MiB])
     assert w.call("operator", "add", [1, 2]) == 3

@@ -11,26 +11,35 @@ import subprocess
 import sys
 import textwrap
 import time
+from typing import Dict
 
 import numpy as np
 import pytest
 
-from conftest import RemoteFailure, WorkerExited, worker_env
+from conftest import RemoteFailure, WorkerExited, wait_until, worker_env
 from pyfleet import messages
 from pyfleet.codec import encode
-from pyfleet.messages import MSG_ERROR, MSG_HELLO, MSG_LOG, MSG_REPLY, MSG_REQUEST
+from pyfleet.messages import MSG_ERROR, MSG_EVENT, MSG_HELLO, MSG_LOG, MSG_REPLY, MSG_REQUEST
 from pyfleet.handles import Handle
 
 
-def wait_gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.02)
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
     return False
+
+
+def signal_masks(pid: int) -> Dict[str, int]:
+    """SigPnd, ShdPnd (pending) and SigIgn (ignored) of a process: bit n-1 is signal n."""
+    masks = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("SigPnd", "ShdPnd", "SigIgn"):
+                masks[key] = int(value, 16)
+    return masks
 
 
 # -- hello and versions ------------------------------------------------------------------
@@ -438,8 +447,8 @@ def test_stdin_eof_exits(worker):
 
 
 def test_stdin_eof_during_a_long_call_exits(worker):
-    worker.send([0, 1, "call", "time.sleep", [60], None, None])
-    time.sleep(0.3)
+    worker.send([0, 1, "call", "fleettest.started_then_sleep", [60], None, None])
+    assert worker.read_message() == [MSG_EVENT, 1, "started"]  # the call is running
     worker.proc.stdin.close()
     started = time.monotonic()
     assert worker.wait(10) == 0
@@ -452,24 +461,27 @@ def test_worker_dies_with_its_killed_parent(tmp_path):
     script.write_text(textwrap.dedent("""
         import struct, subprocess, sys, time
         sys.path.insert(0, sys.argv[1])
-        from pyfleet.codec import encode
+        from pyfleet.codec import decode, encode
         child = subprocess.Popen([sys.executable, "-m", "pyfleet.worker"],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        payload = encode([0, 1, "call", "time.sleep", [120], None, None])
+        payload = encode([0, 1, "call", "fleettest.started_then_sleep", [120], None, None])
         child.stdin.write(struct.pack(">I", len(payload)) + payload)
         child.stdin.flush()
+        while True:  # the hello, maybe logs, then the call's event: it is running
+            (n,) = struct.unpack(">I", child.stdout.read(4))
+            if decode(child.stdout.read(n))[0] == 3:
+                break
         print(child.pid, flush=True)
-        time.sleep(120)
+        time.sleep(120)  # until the test kills this process
     """))
     env = worker_env()
     parent = subprocess.Popen([sys.executable, str(script), env["PYTHONPATH"].split(os.pathsep)[0]],
                               stdout=subprocess.PIPE, env=env)
     try:
-        child_pid = int(parent.stdout.readline())
-        time.sleep(0.5)
+        child_pid = int(parent.stdout.readline())  # once the worker runs the call
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait(10)
-        assert wait_gone(child_pid, 10), "worker outlived its killed parent"
+        assert wait_until(lambda: gone(child_pid), 10), "worker outlived its killed parent"
     finally:
         if parent.poll() is None:
             parent.kill()
@@ -489,8 +501,14 @@ def test_user_code_exiting_the_process(worker):
 
 
 def test_sigint_does_not_kill_the_worker(worker):
+    sigint = 1 << (signal.SIGINT - 1)
+    assert signal_masks(worker.proc.pid)["SigIgn"] & sigint, "SIGINT is not ignored"
     os.kill(worker.proc.pid, signal.SIGINT)
-    time.sleep(0.2)
+
+    def delivered() -> bool:
+        masks = signal_masks(worker.proc.pid)
+        return not (masks["SigPnd"] | masks["ShdPnd"]) & sigint
+    assert wait_until(delivered), "SIGINT still pending"
     assert worker.call("operator", "add", [1, 2]) == 3
 
 

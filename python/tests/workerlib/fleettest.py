@@ -143,6 +143,13 @@ def sleep(seconds):
     return seconds
 
 
+def started_then_sleep(seconds):
+    """Emit "started" (a test waits on it instead of guessing when the call runs), then sleep."""
+    pyfleet.emit("started")
+    time.sleep(seconds)
+    return seconds
+
+
 def echo(*args, **kwargs):
     return [list(args), kwargs]
 
