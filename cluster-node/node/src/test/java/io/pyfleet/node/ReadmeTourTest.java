@@ -66,11 +66,8 @@ class ReadmeTourTest {
             assertEquals("builtins.ValueError: math domain error", domain.getMessage());
 
             fleet.resize(3);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (fleet.stats().workers().stream().filter(w -> w.ready()).count() < 3
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Eventually.await(Duration.ofSeconds(15), () -> fleet.stats().workers().stream().filter(w -> w.ready())
+                    .count() >= 3, () -> "three serving workers: " + fleet.stats());
             assertEquals(3, fleet.identical("os.getpid").size());
             assertTrue(fleet.stats().totalCalls() > 0);
         }

@@ -21,6 +21,7 @@ import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PythonException;
 import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.WorkerLostException;
+import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
 import io.pyfleet.node.embedded.EmbeddedFleet;
 import java.time.Duration;
@@ -38,29 +39,23 @@ import org.junit.jupiter.api.Test;
 /** The supervised pool through the embedded Fleet: real actors, real CPython workers. */
 class PoolTest {
 
-    private static void awaitFullPool(Fleet fleet, int size) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
+    private static void awaitFullPool(Fleet fleet, int size) {
+        Eventually.await(Duration.ofSeconds(15), () -> {
             PoolStats stats = fleet.stats();
-            if (stats.workers().size() == size && stats.workers().stream().allMatch(PoolStats.WorkerStats::ready)) {
-                return;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("pool did not return to " + size + " serving workers: " + fleet.stats());
+            return stats.workers().size() == size && stats.workers().stream().allMatch(PoolStats.WorkerStats::ready);
+        }, () -> "the pool back to " + size + " serving workers: " + fleet.stats());
     }
 
     /** Waits until the worker slot serves again after its n-th restart. */
-    private static PoolStats.WorkerStats awaitRestarts(Fleet fleet, String id, int restarts) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < deadline) {
+    private static PoolStats.WorkerStats awaitRestarts(Fleet fleet, String id, int restarts) {
+        return Eventually.awaitValue(Duration.ofSeconds(15), () -> {
             PoolStats.WorkerStats w = worker(fleet, id);
-            if (w.ready() && w.restarts() >= restarts) {
-                return w;
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("worker " + id + " did not restart: " + fleet.stats());
+            return w.ready() && w.restarts() >= restarts ? w : null;
+        }, () -> "worker " + id + " serving after restart " + restarts + ": " + fleet.stats());
+    }
+
+    private static long handles(Fleet fleet) {
+        return ((Number) fleet.versions().get("handles")).longValue();
     }
 
     private static PoolStats.WorkerStats worker(Fleet fleet, String id) {
@@ -75,17 +70,14 @@ class PoolTest {
             long pid = (Long) fleet.method(victim, "where");
             CompletableFuture<Object> sleeping = fleet.submit(Call.method(victim, "where", List.of(), Map.of()));
             sleeping.get(5, TimeUnit.SECONDS);
-            CompletableFuture<Object> stuck = fleet.submit(Call.function("time.sleep", List.of(30), Map.of()));
-            // Route the sleeper to the victim's worker by waiting until that worker is busy with it.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            String busy = null;
-            while (busy == null && System.nanoTime() < deadline) {
-                busy = fleet.stats().workers().stream().filter(w -> w.inFlight() > 0).map(PoolStats.WorkerStats::id)
-                        .findFirst().orElse(null);
-            }
-            assertTrue(busy != null, "the sleeping call reached a worker");
-            long busyPid = worker(fleet, busy).pid();
-            Thread.sleep(100);
+            // The sleeper says "started" with its pid once it runs in Python: kill that worker mid-call.
+            CompletableFuture<Object> started = new CompletableFuture<>();
+            CompletableFuture<Object> stuck = fleet.submit(Call.function("pyfleet_testmods.started_then_sleep",
+                    List.of(30), Map.of()).with(CallOptions.builder().onEvent(started::complete).build()));
+            long busyPid = ((Number) ((Map<?, ?>) started.get(5, TimeUnit.SECONDS)).get("started")).longValue();
+            String busy = fleet.stats().workers().stream().filter(w -> w.pid() == busyPid)
+                    .map(PoolStats.WorkerStats::id).findFirst().orElseThrow();
+            assertEquals(1, worker(fleet, busy).inFlight(), "the sleeping call is in its worker");
             long killedAt = System.nanoTime();
             new ProcessBuilder("kill", "-9", Long.toString(busyPid)).start().waitFor();
             ExecutionException e = assertThrows(ExecutionException.class, () -> stuck.get(1, TimeUnit.SECONDS));
@@ -141,18 +133,17 @@ class PoolTest {
         try (EmbeddedFleet fleet = TestFleets.start(1, strict)) {
             for (int kill = 0; kill < 3; kill++) {
                 awaitFullPool(fleet, 1);
+                long killed = fleet.stats().workers().get(0).pid();
                 fleet.killWorker("w1");
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (fleet.stats().workers().get(0).ready() && System.nanoTime() < deadline) {
-                    Thread.sleep(5);
-                }
+                Eventually.await(Duration.ofSeconds(5), () -> {
+                    PoolStats stats = fleet.stats();
+                    return stats.failed() != null || stats.workers().isEmpty() || !stats.workers().get(0).ready()
+                            || stats.workers().get(0).pid() != killed;
+                }, () -> "the kill of pid " + killed + " took effect: " + fleet.stats());
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (fleet.stats().failed() == null && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            String failure = fleet.stats().failed();
-            assertTrue(failure != null && failure.contains("restart intensity"), String.valueOf(failure));
+            String failure = Eventually.awaitValue(Duration.ofSeconds(5), () -> fleet.stats().failed(),
+                    () -> "the pool fails: " + fleet.stats());
+            assertTrue(failure.contains("restart intensity"), failure);
             PoolFailedException e = assertThrows(PoolFailedException.class, () -> fleet.operator("add", 1, 2));
             assertTrue(e.getMessage().contains("w1"), e.getMessage());
         }
@@ -205,7 +196,8 @@ class PoolTest {
                 }
             }
             assertEquals(n, ok + failed);
-            Thread.sleep(100);
+            Eventually.await(Duration.ofSeconds(5), () -> completions.get() >= n,
+                    () -> completions.get() + " of " + n + " completion callbacks ran");
             assertEquals(n, completions.get(), "every future completed once");
             assertTrue(failed >= n / 4, "every boom failed");
             assertTrue(failed <= n / 4 + n / 28 + 2 + 40, "only the killed worker's call in service was lost: " + failed);
@@ -324,7 +316,10 @@ class PoolTest {
             for (int i = 0; i < 6; i++) {
                 slow.add(fleet.callAsync("pyfleet_testmods.sleep_then", 0.3, i));
             }
-            Thread.sleep(50);
+            // Shrink once the six calls are in the workers (or done): the removed workers must drain theirs.
+            Eventually.await(Duration.ofSeconds(5), () -> fleet.stats().workers().stream()
+                    .mapToInt(PoolStats.WorkerStats::inFlight).sum() + slow.stream().filter(CompletableFuture::isDone)
+                    .count() >= 6, () -> "the six calls reached the workers: " + fleet.stats());
             fleet.resize(1);
             for (int i = 0; i < 6; i++) {
                 assertEquals((long) i, slow.get(i).get(10, TimeUnit.SECONDS), "drained, not dropped");
@@ -340,17 +335,15 @@ class PoolTest {
             PyObject kept = (PyObject) fleet.builtin("object");
             kept.close();
             assertThrows(StaleHandleException.class, () -> fleet.builtin("repr", kept));
-            long before = ((Number) fleet.versions().get("handles")).longValue();
+            long before = handles(fleet);
             for (int i = 0; i < 50; i++) {
                 assertInstanceOf(PyObject.class, fleet.builtin("object"));
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            long held = before + 50;
-            while (held > before && System.nanoTime() < deadline) {
+            long held = Eventually.awaitValue(Duration.ofSeconds(10), () -> {
                 System.gc();
-                Thread.sleep(20);
-                held = ((Number) fleet.versions().get("handles")).longValue();
-            }
+                long now = handles(fleet);
+                return now <= before ? Long.valueOf(now) : null;
+            }, () -> "unreachable PyObjects released: " + handles(fleet) + " handles held, " + before + " before");
             assertEquals(before, held, "unreachable PyObjects were released");
             assertNull(fleet.stats().failed());
             assertFalse(fleet.stats().workers().isEmpty());

@@ -1,8 +1,8 @@
 package io.pyfleet.node.worker;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestPython;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -34,11 +35,8 @@ class NoOrphanTest {
             assertTrue(worker.isPresent() && worker.get().isAlive(), "worker is running before the kill");
             new ProcessBuilder("kill", "-9", Long.toString(jvm.pid())).start().waitFor();
             jvm.waitFor();
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (running(workerPid) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertFalse(running(workerPid), "worker " + workerPid + " outlived its JVM");
+            long orphan = workerPid;
+            Eventually.await(Duration.ofSeconds(5), () -> !running(orphan), () -> "worker " + orphan + " outlived its JVM");
         } finally {
             jvm.destroyForcibly();
             if (workerPid > 0) {

@@ -201,9 +201,11 @@ class WorkerProcessTest {
 
     @Test
     void killDashNineMidCallFailsTheCallerWithinASecond() throws Exception {
-        CompletableFuture<Object> sleeping = worker.submit("call", "time.sleep", List.of(30), null, null);
+        CompletableFuture<Object> started = new CompletableFuture<>();
+        CompletableFuture<Object> sleeping = worker.submit("call", "pyfleet_testmods.started_then_sleep", List.of(30),
+                null, null, started::complete, null);
         CompletableFuture<Object> queued = worker.submit("operator", "add", List.of(1, 2), null, null);
-        Thread.sleep(200);
+        assertEquals(Map.of("started", worker.pid()), started.get(5, TimeUnit.SECONDS), "the call runs");
         long killedAt = System.nanoTime();
         new ProcessBuilder("kill", "-9", Long.toString(worker.pid())).start().waitFor();
         ExecutionException e = assertThrows(ExecutionException.class, () -> sleeping.get(1, TimeUnit.SECONDS));
