@@ -4,6 +4,7 @@ Every fixture that starts a worker kills it at teardown, whatever the test did.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import struct
@@ -12,7 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable
 
 import pytest
 
@@ -41,7 +42,7 @@ def wait_until(condition: Callable[[], Any], timeout: float = 10.0, interval: fl
         time.sleep(interval)
 
 
-def worker_argv(python: str = sys.executable, paths: Optional[List[str]] = None) -> List[str]:
+def worker_argv(python: str = sys.executable, paths: list[str] | None = None) -> list[str]:
     return [python, "-c", BOOTSTRAP] + (paths if paths is not None else [str(SRC), str(WORKERLIB)])
 
 
@@ -54,12 +55,12 @@ class RemoteFailure(Exception):
 
 
 class WorkerExited(Exception):
-    def __init__(self, status: Optional[int]) -> None:
+    def __init__(self, status: int | None) -> None:
         super().__init__(f"worker exited with status {status}")
         self.status = status
 
 
-def worker_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def worker_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     path = [str(SRC), str(WORKERLIB)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
     env["PYTHONPATH"] = os.pathsep.join(path)
@@ -73,9 +74,9 @@ def worker_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
 class WorkerClient:
     """Speaks the frame protocol to a worker subprocess through its stdin/stdout."""
 
-    def __init__(self, env: Optional[Dict[str, str]] = None, python: str = sys.executable,
-                 wait_hello: bool = True, argv: Optional[List[str]] = None, cwd: Optional[str] = None,
-                 raw_env: Optional[Dict[str, str]] = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, python: str = sys.executable,
+                 wait_hello: bool = True, argv: list[str] | None = None, cwd: str | None = None,
+                 raw_env: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(
             argv or worker_argv(python), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, env=raw_env if raw_env is not None else worker_env(env),
@@ -88,7 +89,7 @@ class WorkerClient:
         self._err_thread = threading.Thread(target=self._drain_stderr, daemon=True)
         self._err_thread.start()
         self.buf = b""
-        self.logs: List[Tuple[str, str]] = []
+        self.logs: list[tuple[str, str]] = []
         self.next_id = 1
         self.hello: Any = None
         if wait_hello:
@@ -143,7 +144,7 @@ class WorkerClient:
     # -- requests -------------------------------------------------------------
 
     def request(self, op: str, target: Any = None, args: Any = None, kwargs: Any = None,
-                opts: Any = None, timeout: float = 10.0) -> Tuple[List[Any], Any]:
+                opts: Any = None, timeout: float = 10.0) -> tuple[list[Any], Any]:
         """Send a request; return (events, final message) for its id."""
         rid = self.next_id
         self.next_id += 1
@@ -166,7 +167,7 @@ class WorkerClient:
             raise RemoteFailure(*msg[2])
         return msg[2]
 
-    def wait_logs(self, predicate: Any, timeout: float = 10.0) -> List[Tuple[str, str]]:
+    def wait_logs(self, predicate: Any, timeout: float = 10.0) -> list[tuple[str, str]]:
         """Read until the collected logs satisfy `predicate` (logs arrive asynchronously)."""
         deadline = time.monotonic() + timeout
         while not predicate(self.logs):
@@ -178,7 +179,7 @@ class WorkerClient:
 
     # -- lifetime -------------------------------------------------------------
 
-    def wait(self, timeout: float = 10.0) -> Optional[int]:
+    def wait(self, timeout: float = 10.0) -> int | None:
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -234,10 +235,8 @@ class WorkerClient:
             self.proc.wait(10)
         finally:
             for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-                try:
+                with contextlib.suppress(Exception):  # a test's teardown: close what can be closed
                     stream.close()  # type: ignore[union-attr]
-                except Exception:
-                    pass
 
 
 @pytest.fixture
@@ -262,7 +261,7 @@ def shared_worker():
 @pytest.fixture
 def make_worker():
     """Factory for workers with custom settings; all are killed at teardown."""
-    started: List[WorkerClient] = []
+    started: list[WorkerClient] = []
 
     def make(**kwargs: Any) -> WorkerClient:
         client = WorkerClient(**kwargs)

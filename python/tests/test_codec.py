@@ -22,7 +22,6 @@ from pyfleet.errors import DecodeError, EncodeError, RemoteError, StaleHandleErr
 from pyfleet.handles import Handle, HandleTable, Identity
 from typedjson import from_typed
 
-
 # -- equality that tells types apart ------------------------------------------------
 
 def _float_same(a: float, b: float) -> bool:
@@ -132,33 +131,33 @@ def test_invalid_vector(vec):
 # -- bytes assembled by hand from the spec -----------------------------------------------
 
 @pytest.mark.parametrize("value, hexstr", [
-    ((1, 2), "d5" "02" "01" "02"),                       # fixext 2, tuple
-    ((), "c7" "00" "02"),                                # ext8 of length 0
-    ((1,), "d4" "02" "01"),                              # fixext 1
-    ({2, 1}, "d5" "03" "01" "02"),                       # set sorted by encoded bytes
-    ({-1, 1}, "d5" "03" "01" "ff"),                      # 0x01 < 0xff: bytes order, not numeric
-    (frozenset({"b", "a"}), "d6" "03" "a161" "a162"),
-    (dt.date(1923, 4, 2), "d6" "04" "0783" "04" "02"),
-    (dt.time(1, 2, 3, 4), "c7" "07" "05" "01" "02" "03" "00000004"),
+    ((1, 2), "d5 02 01 02"),                         # fixext 2, tuple
+    ((), "c7 00 02"),                                # ext8 of length 0
+    ((1,), "d4 02 01"),                              # fixext 1
+    ({2, 1}, "d5 03 01 02"),                         # set sorted by encoded bytes
+    ({-1, 1}, "d5 03 01 ff"),                        # 0x01 < 0xff: bytes order, not numeric
+    (frozenset({"b", "a"}), "d6 03 a161 a162"),
+    (dt.date(1923, 4, 2), "d6 04 0783 04 02"),
+    (dt.time(1, 2, 3, 4), "c7 07 05 01 02 03 00000004"),
     (dt.time(1, 2, 3, tzinfo=dt.timezone(dt.timedelta(hours=-1))),
-     "c7" "0b" "05" "010203" "00000000" "fffff1f0"),
-    (dt.datetime(2000, 1, 2, 3, 4, 5, 6), "c7" "0b" "06" "07d0" "01" "02" "03" "04" "05" "00000006"),
-    (dt.timedelta(seconds=-1), "c7" "0c" "07" "ffffffff" "0001517f" "00000000"),
-    (2 ** 64, "c7" "09" "01" "01" + "00" * 8),
-    (-(2 ** 63) - 1, "c7" "09" "01" "ff" "7f" + "ff" * 7),
-    (2 ** 63, "cf" "8000000000000000"),
-    (-(2 ** 63), "d3" "8000000000000000"),
-    (complex(1.0, -1.0), "d8" "0b" "3ff0000000000000" "bff0000000000000"),
-    (1.0, "cb" "3ff0000000000000"),
+     "c7 0b 05 010203 00000000 fffff1f0"),
+    (dt.datetime(2000, 1, 2, 3, 4, 5, 6), "c7 0b 06 07d0 01 02 03 04 05 00000006"),
+    (dt.timedelta(seconds=-1), "c7 0c 07 ffffffff 0001517f 00000000"),
+    (2 ** 64, "c7 09 01 01" + "00" * 8),
+    (-(2 ** 63) - 1, "c7 09 01 ff 7f" + "ff" * 7),
+    (2 ** 63, "cf 8000000000000000"),
+    (-(2 ** 63), "d3 8000000000000000"),
+    (complex(1.0, -1.0), "d8 0b 3ff0000000000000 bff0000000000000"),
+    (1.0, "cb 3ff0000000000000"),
     (True, "c3"),
-    (b"\x01", "c4" "01" "01"),
-    ("é", "a2" "c3a9"),
-    (Handle("n", "w", 1, 2, "t"), "c7" "09" "09" "95" "a16e" "a177" "01" "02" "a174"),
-    (RemoteError("python", "T", "m", ""), "c7" "0d" "0a" "94" "a6707974686f6e" "a154" "a16d" "a0"),
-    (np.array([1, 2], dtype="<i2"), "c7" "0d" "08" "93" "a33c6932" "9102" "c404" "01000200"),
+    (b"\x01", "c4 01 01"),
+    ("é", "a2 c3a9"),
+    (Handle("n", "w", 1, 2, "t"), "c7 09 09 95 a16e a177 01 02 a174"),
+    (RemoteError("python", "T", "m", ""), "c7 0d 0a 94 a6707974686f6e a154 a16d a0"),
+    (np.array([1, 2], dtype="<i2"), "c7 0d 08 93 a33c6932 9102 c404 01000200"),
 ])
 def test_hand_assembled(value, hexstr):
-    assert encode(value).hex() == hexstr
+    assert encode(value).hex() == hexstr.replace(" ", "")
     assert deep_equal(decode(bytes.fromhex(hexstr)), value)
 
 
@@ -170,7 +169,7 @@ def test_float32_is_sent_as_float64():
 # -- decoding rules ------------------------------------------------------------------------
 
 def test_set_as_dict_key_becomes_frozenset():
-    data = bytes.fromhex("81" "d5030102" "a178")   # {ext3 {1,2}: "x"}
+    data = bytes.fromhex("81 d5030102 a178")   # {ext3 {1,2}: "x"}
     value = decode(data)
     assert value == {frozenset({1, 2}): "x"}
     assert type(next(iter(value))) is frozenset
@@ -197,9 +196,9 @@ def test_set_inside_set_and_dict_key_inside_tuple():
 # Python only: a Java Map or Set takes a List key as it is (spec/vectors.json, "invalid", holds
 # what both sides reject).
 @pytest.mark.parametrize("hexstr", [
-    "81" "9101" "01",          # list as a map key
-    "81" "8101" "01" "01",     # map as a map key
-    "d5" "03" "9100",          # set holding a list
+    "81 9101 01",      # list as a map key
+    "81 8101 01 01",   # map as a map key
+    "d5 03 9100",      # set holding a list
 ])
 def test_unhashable_keys_are_decode_errors(hexstr):
     with pytest.raises(DecodeError):
@@ -235,7 +234,7 @@ def test_zoneinfo_datetime_sends_its_current_offset():
     zoneinfo = pytest.importorskip("zoneinfo")
     try:
         paris = zoneinfo.ZoneInfo("Europe/Paris")
-    except Exception:
+    except zoneinfo.ZoneInfoNotFoundError:
         pytest.skip("no tz database")
     summer = dt.datetime(2021, 7, 1, 12, 0, tzinfo=paris)
     back = decode(encode(summer))
@@ -323,7 +322,7 @@ def test_encode_errors_are_typed_and_leave_the_encoder_usable():
     loop.append(loop)
     with pytest.raises(EncodeError):
         enc.encode(loop)
-    assert enc.encode([1, (2, {3})]) == bytes.fromhex("92" "01" "d602" "02" "d40303")
+    assert enc.encode([1, (2, {3})]) == bytes.fromhex("92 01 d602 02 d40303")
 
 
 def test_resolver_failures_are_recorded_not_raised():
@@ -343,7 +342,7 @@ def test_resolver_failures_are_recorded_not_raised():
 def test_peek_header_recovers_ids_of_broken_frames():
     good = encode([0, 42, "call"])
     assert peek_header(good + b"") == (0, 42)
-    broken = bytes.fromhex("97" "00" "2a" "c1")  # array of 7: type 0, id 42, then garbage
+    broken = bytes.fromhex("97 00 2a c1")  # array of 7: type 0, id 42, then garbage
     assert peek_header(broken) == (0, 42)
     assert peek_header(b"\xc1") == (None, None)
     assert peek_header(b"\x91\x00") == (None, None)
@@ -373,7 +372,7 @@ def test_codec_works_without_numpy():
         "print('ok')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={"PYTHONPATH": str(SRC)}, timeout=60)
+                         env={"PYTHONPATH": str(SRC)}, timeout=60, check=False)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 
@@ -506,4 +505,5 @@ def test_random_bytes_never_crash_the_decoder():
 
 def test_ext_codes_are_the_spec_numbers():
     assert (extcodes.BIGINT, extcodes.TUPLE, extcodes.SET, extcodes.DATE, extcodes.TIME, extcodes.DATETIME,
-            extcodes.TIMEDELTA, extcodes.NDARRAY, extcodes.HANDLE, extcodes.ERROR, extcodes.COMPLEX) == tuple(range(1, 12))
+            extcodes.TIMEDELTA, extcodes.NDARRAY, extcodes.HANDLE, extcodes.ERROR,
+            extcodes.COMPLEX) == tuple(range(1, 12))

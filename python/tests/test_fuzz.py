@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import math
 import os
 import random
 import struct
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ ERROR_KINDS = {"python", "protocol", "stale_handle", "encode"}
 
 # Valid requests to mutate. Nothing here can allocate without bound or sleep
 # when one of its numbers is flipped (no pow, lshift, mul, range, repeat).
-SEEDS: List[List[Any]] = [
+SEEDS: list[list[Any]] = [
     [0, 7, "operator", "add", [1, 2], None, None],
     [0, 8, "operator", "sub", [-108, -150], None, None],
     [0, 9, "operator", "eq", [42, 42], None, None],
@@ -110,10 +111,10 @@ def _hashable(v: Any) -> bool:
         hash(v)
     except TypeError:
         return False
-    return not (isinstance(v, float) and v != v)
+    return not (isinstance(v, float) and math.isnan(v))
 
 
-def random_request(rng: random.Random) -> List[Any]:
+def random_request(rng: random.Random) -> list[Any]:
     opts = rng.choice([None, None, {}, {"ret": "handle"}, {"coerce": "str"}, {"stream": True},
                        {"ret": rng.choice(["value", "x"])}, {"nope": 1}, [1]])
     args = rng.choice([None, [], [random_value(rng)], [random_value(rng), random_value(rng)], "x"])
@@ -127,7 +128,7 @@ def random_request(rng: random.Random) -> List[Any]:
     return msg
 
 
-def make_frame(rng: random.Random) -> Tuple[str, bytes, bytes]:
+def make_frame(rng: random.Random) -> tuple[str, bytes, bytes]:
     """(kind, frame bytes including the length, payload as declared)."""
     roll = rng.random()
     base = encode(rng.choice(SEEDS))
@@ -172,7 +173,7 @@ def make_frame(rng: random.Random) -> Tuple[str, bytes, bytes]:
     return kind, struct.pack(">I", len(payload)) + payload, payload
 
 
-def expected_ids(payload: bytes) -> Tuple[set, Optional[int]]:
+def expected_ids(payload: bytes) -> tuple[set, int | None]:
     """Ids an answer to this frame may carry, and the one it must carry if well-formed."""
     _mtype, rid = peek_header(payload)
     allowed = {0}
@@ -190,10 +191,10 @@ def expected_ids(payload: bytes) -> Tuple[set, Optional[int]]:
 
 class Fuzzer:
     def __init__(self) -> None:
-        self.client: Optional[WorkerClient] = None
-        self.exits: Dict[str, int] = collections.Counter()
-        self.kinds: Dict[str, int] = collections.Counter()
-        self.answers: Dict[str, int] = collections.Counter()
+        self.client: WorkerClient | None = None
+        self.exits: dict[str, int] = collections.Counter()
+        self.kinds: dict[str, int] = collections.Counter()
+        self.answers: dict[str, int] = collections.Counter()
         self.restarts = 0
 
     def start(self) -> WorkerClient:
@@ -287,7 +288,7 @@ def test_fuzz_pipelined_batches():
                 if kind != "oversize":
                     frames.append((frame, payload))
             client.send_raw(b"".join(f for f, _p in frames))
-            for frame, payload in frames:
+            for _frame, payload in frames:
                 allowed, must = expected_ids(payload)
                 msg = client.read_message(DEADLINE)
                 while msg[0] == MSG_EVENT:

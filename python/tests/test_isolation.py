@@ -6,9 +6,7 @@ import os
 import select
 import signal
 import struct
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -282,9 +280,9 @@ def test_no_limits_without_settings(worker):
 
 def _own_pids_cgroup(w) -> str:
     for line in w.call("call", "fleettest.read_file", ["/proc/self/cgroup"]).splitlines():
-        if "pids" in line.split(":")[1].split(",") or line.startswith("0::"):
-            if f"pyfleet-{w.proc.pid}" in line:
-                return line.split(":", 2)[2]
+        is_pids = "pids" in line.split(":")[1].split(",") or line.startswith("0::")
+        if is_pids and f"pyfleet-{w.proc.pid}" in line:
+            return line.split(":", 2)[2]
     return ""
 
 
@@ -302,7 +300,8 @@ def test_workers_started_together_each_get_a_cgroup_and_remove_it(make_worker):
     stopped, killed = workers[0], workers[1]
     stopped.proc.stdin.close()
     assert stopped.wait(10) == 0
-    assert not os.path.exists(os.path.join(parent, f"pyfleet-{stopped.proc.pid}")), "a stopped worker removes its cgroup"
+    assert not os.path.exists(os.path.join(parent, f"pyfleet-{stopped.proc.pid}")), \
+        "a stopped worker removes its cgroup"
     killed.kill_group()
     killed.wait(10)
     make_worker(env={"PYFLEET_PROCESS_LIMIT": "64"})  # the next start sweeps what a killed worker left

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from typing import Dict
 
 import numpy as np
 import pytest
@@ -19,8 +18,8 @@ import pytest
 from conftest import RemoteFailure, WorkerExited, wait_until, worker_env
 from pyfleet import messages
 from pyfleet.codec import encode
-from pyfleet.messages import MSG_ERROR, MSG_EVENT, MSG_HELLO, MSG_LOG, MSG_REPLY, MSG_REQUEST
 from pyfleet.handles import Handle
+from pyfleet.messages import MSG_ERROR, MSG_EVENT, MSG_HELLO, MSG_LOG, MSG_REPLY, MSG_REQUEST
 
 
 def gone(pid: int) -> bool:
@@ -31,7 +30,7 @@ def gone(pid: int) -> bool:
     return False
 
 
-def signal_masks(pid: int) -> Dict[str, int]:
+def signal_masks(pid: int) -> dict[str, int]:
     """SigPnd, ShdPnd (pending) and SigIgn (ignored) of a process: bit n-1 is signal n."""
     masks = {}
     with open(f"/proc/{pid}/status") as f:
@@ -263,7 +262,7 @@ def test_python_exceptions_come_back_typed(shared_worker):
 def test_protocol_errors_for_bad_requests(shared_worker, request_, fragment):
     _events, msg = shared_worker.request(*request_)
     assert msg[0] == MSG_ERROR
-    kind, typ, message, tb = msg[2]
+    kind, typ, message, _tb = msg[2]
     assert kind == "protocol" and typ == "pyfleet.errors.ProtocolError" and fragment in message, msg
     assert shared_worker.call("operator", "add", [2, 2]) == 4
 

@@ -10,18 +10,18 @@ import datetime as _dt
 import math
 import re
 import struct
-from typing import Any, Dict
+from typing import Any
 
 from pyfleet.codec import NDARRAY_DTYPES, encode
 from pyfleet.errors import RemoteError
 from pyfleet.handles import Handle
 
-__all__ = ["from_typed", "to_typed", "float_from_text", "float_to_text"]
+__all__ = ["float_from_text", "float_to_text", "from_typed", "to_typed"]
 
 _CANONICAL_NAN = 0x7FF8000000000000
 
 
-def float_to_text(x: float) -> Dict[str, str]:
+def float_to_text(x: float) -> dict[str, str]:
     """{"float": text} or, for a NaN that is not Python's own, {"float_bits": hex}."""
     if math.isnan(x):
         bits = struct.unpack(">Q", struct.pack(">d", x))[0]
@@ -35,7 +35,7 @@ def float_from_text(text: str) -> float:
     return float(text)  # float() reads "nan", "inf", "-inf", "-0.0", "1e+308"
 
 
-def _float_from(form: Dict[str, str]) -> float:
+def _float_from(form: dict[str, str]) -> float:
     if "float_bits" in form:
         return struct.unpack(">d", bytes.fromhex(form["float_bits"]))[0]
     return float_from_text(form["float"])
@@ -77,7 +77,7 @@ def _parse_datetime(text: str) -> _dt.datetime:
     return _dt.datetime.combine(d, t, tzinfo=t.tzinfo)
 
 
-def from_typed(v: Dict[str, Any]) -> Any:
+def from_typed(v: dict[str, Any]) -> Any:
     """The Python value of a typed JSON form."""
     if not isinstance(v, dict) or len(v) != 1:
         raise ValueError(f"a typed value is a one-key object, not {v!r}")
@@ -134,7 +134,7 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def to_typed(value: Any) -> Dict[str, Any]:
+def to_typed(value: Any) -> dict[str, Any]:
     """The typed JSON form of a value (set items in the encoder's canonical order)."""
     t = type(value)
     if value is None:

@@ -72,7 +72,7 @@ def round_trips(argv: list, calls: int, skip_hello: bool) -> float:
 CLIENT = r"""
 import os, struct, sys
 sys.path.insert(0, sys.argv[1])
-from pyfleet.codec import encode
+from pyfleet.codec import encode  # noqa: E402
 calls, wfd, rfd = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 def read_exact(n):
     out = b""

@@ -17,7 +17,7 @@ import math
 import os
 import struct
 import sys
-from typing import Any, List, Tuple
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "src"))
@@ -38,8 +38,8 @@ def tz(hours: int = 0, minutes: int = 0, seconds: int = 0) -> dt.timezone:
     return dt.timezone(dt.timedelta(seconds=sign * (abs(hours) * 3600 + minutes * 60 + seconds)))
 
 
-def vectors() -> List[Tuple[str, Any]]:
-    v: List[Tuple[str, Any]] = [
+def vectors() -> list[tuple[str, Any]]:
+    v: list[tuple[str, Any]] = [
         ("nil", None),
         ("true", True),
         ("false", False),
@@ -169,7 +169,7 @@ def ext8(code: int, payload: str) -> str:
     return f"c7{len(data):02x}{code & 0xFF:02x}{data.hex()}"
 
 
-def invalid() -> List[Tuple[str, str]]:
+def invalid() -> list[tuple[str, str]]:
     """(name, hex) of malformed values: every decoder must reject each with a protocol error."""
     return [
         # msgpack itself
@@ -211,22 +211,22 @@ def invalid() -> List[Tuple[str, str]]:
         ("time offset 86401 s", ext8(5, "0c1e050000000000015181")),
         ("datetime of 12 bytes", ext8(6, "078304020c1e050000000000")),
         ("timedelta of 11 bytes", ext8(7, "00" * 11)),
-        ("timedelta not normalised: seconds 86400", ext8(7, "00000000" "00015180" "00000000")),
-        ("timedelta not normalised: seconds -1", ext8(7, "00000000" "ffffffff" "00000000")),
-        ("timedelta not normalised: microseconds 10^6", ext8(7, "00000000" "00000000" "000f4240")),
+        ("timedelta not normalised: seconds 86400", ext8(7, "00000000 00015180 00000000")),
+        ("timedelta not normalised: seconds -1", ext8(7, "00000000 ffffffff 00000000")),
+        ("timedelta not normalised: microseconds 10^6", ext8(7, "00000000 00000000 000f4240")),
         ("complex of 8 bytes", "d70b" + "00" * 8),
-        ("ndarray big-endian dtype", ext8(8, "93" "a33e6638" "9101" "c408" + "00" * 8)),
-        ("ndarray data of 8 bytes for shape [2] of <f8", ext8(8, "93" "a33c6638" "9102" "c408" + "00" * 8)),
-        ("ndarray data of 6 bytes for shape [1] of <f8", ext8(8, "93" "a33c6638" "9101" "c406" + "00" * 6)),
-        ("ndarray of 2 fields", ext8(8, "92" "a33c6638" "9100")),
-        ("ndarray negative shape", ext8(8, "93" "a33c6638" "91ff" "c400")),
-        ("handle of 3 fields", ext8(9, "93" "a16e" "a177" "01")),
-        ("handle of 4 fields", ext8(9, "94" "a16e" "a177" "01" "a474797065")),
-        ("handle with a string id", ext8(9, "95" "a16e" "a177" "01" "a132" "a174")),
-        ("handle id 2^64-1", ext8(9, "95" "a16e" "a177" "01" "cfffffffffffffffff" "a174")),
-        ("handle generation 2^63", ext8(9, "95" "a16e" "a177" "cf8000000000000000" "01" "a174")),
-        ("error of 3 fields", ext8(10, "93" "a161" "a162" "a163")),
-        ("error with an int field", ext8(10, "94" "a161" "a162" "a163" "01")),
+        ("ndarray big-endian dtype", ext8(8, "93 a33e6638 9101 c408" + "00" * 8)),
+        ("ndarray data of 8 bytes for shape [2] of <f8", ext8(8, "93 a33c6638 9102 c408" + "00" * 8)),
+        ("ndarray data of 6 bytes for shape [1] of <f8", ext8(8, "93 a33c6638 9101 c406" + "00" * 6)),
+        ("ndarray of 2 fields", ext8(8, "92 a33c6638 9100")),
+        ("ndarray negative shape", ext8(8, "93 a33c6638 91ff c400")),
+        ("handle of 3 fields", ext8(9, "93 a16e a177 01")),
+        ("handle of 4 fields", ext8(9, "94 a16e a177 01 a474797065")),
+        ("handle with a string id", ext8(9, "95 a16e a177 01 a132 a174")),
+        ("handle id 2^64-1", ext8(9, "95 a16e a177 01 cfffffffffffffffff a174")),
+        ("handle generation 2^63", ext8(9, "95 a16e a177 cf8000000000000000 01 a174")),
+        ("error of 3 fields", ext8(10, "93 a161 a162 a163")),
+        ("error with an int field", ext8(10, "94 a161 a162 a163 01")),
     ]
 
 

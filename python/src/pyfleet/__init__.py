@@ -7,6 +7,6 @@ with `pyfleet.emit` (or a function from `pyfleet.emitter`).
 """
 __version__ = "0.1.0"
 
-from .context import emit, emitter  # noqa: E402  (no msgpack import: see worker's check)
+from .context import emit, emitter  # (imports no msgpack: see worker's check)
 
-__all__ = ["emit", "emitter", "__version__"]
+__all__ = ["__version__", "emit", "emitter"]

@@ -17,18 +17,24 @@ import datetime as _dt
 import struct
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable
 
 import msgpack
 from msgpack import ExtType
 
 from . import extcodes as X
-from .errors import DecodeError, EncodeError, RemoteError, StaleHandleError, qualified_name
+from .errors import DecodeError, EncodeError, RemoteError, StaleHandleError, qualified_name, safe_str
 from .handles import Handle
 
 __all__ = [
-    "Encoder", "Decoder", "encode", "decode", "peek_header",
-    "HandleHook", "Resolver", "NDARRAY_DTYPES",
+    "NDARRAY_DTYPES",
+    "Decoder",
+    "Encoder",
+    "HandleHook",
+    "Resolver",
+    "decode",
+    "encode",
+    "peek_header",
 ]
 
 HandleHook = Callable[[Any], Handle]
@@ -48,7 +54,7 @@ _TIMEDELTA = struct.Struct(">iii")
 _COMPLEX = struct.Struct(">dd")
 
 # dtype kind and item size -> NumPy descr sent on the wire (little-endian only).
-NDARRAY_DTYPES: Dict[Tuple[str, int], str] = {
+NDARRAY_DTYPES: dict[tuple[str, int], str] = {
     ("b", 1): "|b1",
     ("i", 1): "|i1", ("i", 2): "<i2", ("i", 4): "<i4", ("i", 8): "<i8",
     ("u", 1): "|u1", ("u", 2): "<u2", ("u", 4): "<u4", ("u", 8): "<u8",
@@ -91,12 +97,12 @@ class Encoder:
     stack indexed by nesting depth and reused across calls.
     """
 
-    def __init__(self, handle_hook: Optional[HandleHook] = None) -> None:
+    def __init__(self, handle_hook: HandleHook | None = None) -> None:
         self.handle_hook = handle_hook
         self._default_cb = self._default  # one bound method, shared by all packers
-        self._packers: List[msgpack.Packer] = [_new_packer(self._default_cb)]
+        self._packers: list[msgpack.Packer] = [_new_packer(self._default_cb)]
         self._depth = 0
-        self._by_type: Dict[type, Callable[[Any], Any]] = {
+        self._by_type: dict[type, Callable[[Any], Any]] = {
             int: self._bigint,
             tuple: self._tuple,
             set: self._set,
@@ -250,10 +256,10 @@ class Encoder:
         if isinstance(exc, RemoteError):
             fields = exc.fields()
         else:
-            fields = ["python", qualified_name(type(exc)), _safe_str(exc), ""]
+            fields = ["python", qualified_name(type(exc)), safe_str(exc), ""]
         return ExtType(X.ERROR, self._pack(fields))
 
-    def _ndarray(self, np: Any, arr: Any) -> Optional[ExtType]:
+    def _ndarray(self, np: Any, arr: Any) -> ExtType | None:
         dtype = arr.dtype
         descr = NDARRAY_DTYPES.get((dtype.kind, dtype.itemsize))
         if descr is None or dtype.fields is not None:
@@ -267,13 +273,6 @@ class Encoder:
         return ExtType(X.NDARRAY, self._pack([descr, list(arr.shape), data]))
 
 
-def _safe_str(obj: Any) -> str:
-    try:
-        return str(obj)
-    except Exception:  # a broken __str__ must not turn one error into two
-        return f"<unprintable {qualified_name(type(obj))}>"
-
-
 def _hashable(value: Any) -> Any:
     """A decoded value made usable as a dict key or set item: sets become frozensets."""
     t = type(value)
@@ -285,7 +284,7 @@ def _hashable(value: Any) -> Any:
 
 
 # Offset -> timezone. Bounded: valid offsets are within one day of seconds.
-_TZ_CACHE: Dict[int, _dt.timezone] = {}
+_TZ_CACHE: dict[int, _dt.timezone] = {}
 
 
 def _tz(seconds: int) -> _dt.timezone:
@@ -304,14 +303,14 @@ class Decoder:
     that turns such keys into frozensets.
     """
 
-    def __init__(self, resolver: Optional[Resolver] = None) -> None:
+    def __init__(self, resolver: Resolver | None = None) -> None:
         self.resolver = resolver
         #: first StaleHandleError met by the resolver during the last decode
-        self.stale: Optional[StaleHandleError] = None
+        self.stale: StaleHandleError | None = None
         self._hook_fast = self._ext_fast
         self._hook_slow = self._ext_slow
         self._pairs_cb = self._pairs
-        self._ext_table: Dict[int, Callable[[bytes, bool], Any]] = {
+        self._ext_table: dict[int, Callable[[bytes, bool], Any]] = {
             X.BIGINT: self._bigint, X.TUPLE: self._tuple, X.SET: self._set, X.DATE: self._date,
             X.TIME: self._time, X.DATETIME: self._datetime, X.TIMEDELTA: self._timedelta,
             X.NDARRAY: self._ndarray, X.HANDLE: self._handle, X.ERROR: self._error,
@@ -329,7 +328,7 @@ class Decoder:
             raise
         except RecursionError:
             raise DecodeError("value nested too deeply") from None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (whatever msgpack raises on bad input is a DecodeError)
             raise DecodeError(f"malformed msgpack: {exc}") from None
         self.stale = None
         try:
@@ -339,12 +338,12 @@ class Decoder:
             raise
         except RecursionError:
             raise DecodeError("value nested too deeply") from None
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (as above)
             raise DecodeError(f"malformed msgpack: {exc}") from None
 
     # -- helpers --------------------------------------------------------------
 
-    def _pairs(self, pairs: List[Tuple[Any, Any]]) -> dict:
+    def _pairs(self, pairs: list[tuple[Any, Any]]) -> dict:
         try:
             return dict(pairs)
         except TypeError:
@@ -371,7 +370,7 @@ class Decoder:
         except (ValueError, OverflowError, struct.error) as exc:
             raise DecodeError(f"invalid {X.NAMES[code]} payload: {exc}") from None
 
-    def _items(self, data: bytes, slow: bool) -> List[Any]:
+    def _items(self, data: bytes, slow: bool) -> list[Any]:
         if not data:
             return []
         # A fresh Unpacker bounded by the payload: a bogus array header inside
@@ -494,7 +493,7 @@ class Decoder:
         return np.frombuffer(bytearray(raw), dtype=dtype).reshape(shape)
 
 
-def peek_header(data: bytes) -> Tuple[Optional[Any], Optional[Any]]:
+def peek_header(data: bytes) -> tuple[Any | None, Any | None]:
     """(message type, request id) of a frame that failed to decode, as far as they can be read.
 
     Streams just the array header and the first two items, so a frame that is
@@ -508,14 +507,14 @@ def peek_header(data: bytes) -> Tuple[Optional[Any], Optional[Any]]:
             return None, None
         mtype = unpacker.unpack()
         return mtype, unpacker.unpack()
-    except Exception:
+    except Exception:  # noqa: BLE001 (best effort: a broken header has no ids)
         return None, None
 
 
 _local = threading.local()
 
 
-def encode(value: Any, handle_hook: Optional[HandleHook] = None) -> bytes:
+def encode(value: Any, handle_hook: HandleHook | None = None) -> bytes:
     """msgpack bytes of `value`. Without a hook, an object with no encoding raises EncodeError."""
     if handle_hook is not None:
         return Encoder(handle_hook).encode(value)
@@ -525,7 +524,7 @@ def encode(value: Any, handle_hook: Optional[HandleHook] = None) -> bytes:
     return enc.encode(value)
 
 
-def decode(data: bytes, resolver: Optional[Resolver] = None) -> Any:
+def decode(data: bytes, resolver: Resolver | None = None) -> Any:
     """The value in `data`. Without a resolver, handles decode as `Handle` objects."""
     if resolver is not None:
         return Decoder(resolver).decode(data)

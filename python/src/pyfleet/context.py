@@ -16,23 +16,29 @@ passed to them explicitly.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
-__all__ = ["emit", "emitter", "set_emitter", "current_call", "set_call_source"]
+__all__ = ["current_call", "emit", "emitter", "set_call_source", "set_emitter"]
 
 # (value, call number) -> True when sent, False when dropped
-_emitter: Optional[Callable[[Any, int], bool]] = None
-_serving_call: Callable[[], int] = lambda: 0
-_serving_thread: Optional[threading.Thread] = None
+_emitter: Callable[[Any, int], bool] | None = None
 
 
-def set_emitter(emitter: Optional[Callable[[Any, int], bool]]) -> None:
+def _no_call() -> int:
+    return 0
+
+
+_serving_call: Callable[[], int] = _no_call
+_serving_thread: threading.Thread | None = None
+
+
+def set_emitter(emitter: Callable[[Any, int], bool] | None) -> None:
     """Install (or remove, with None) the function that sends events."""
     global _emitter
     _emitter = emitter
 
 
-def set_call_source(serving_thread: Optional[threading.Thread], serving_call: Callable[[], int]) -> None:
+def set_call_source(serving_thread: threading.Thread | None, serving_call: Callable[[], int]) -> None:
     """Tell which thread serves requests and how to read the number of the call it serves."""
     global _serving_thread, _serving_call
     _serving_thread = serving_thread

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Dict
+from typing import Any
 
 __all__ = ["resonance_point", "resonance_theory", "theory_amplitude"]
 
@@ -35,7 +35,7 @@ def theory_amplitude(omega: float, zeta: float = 0.1, omega0: float = 1.0, force
 
 
 def resonance_point(omega: float, zeta: float = 0.1, ensemble: int = 4096, seed: int = 1,
-                    omega0: float = 1.0, force: float = 1.0) -> Dict[str, Any]:
+                    omega0: float = 1.0, force: float = 1.0) -> dict[str, Any]:
     """Simulates the oscillator driven at ``omega``; returns the measured steady state.
 
     The result maps ``omega``, ``amplitude`` (mean over the ensemble), ``spread``
@@ -103,7 +103,7 @@ def resonance_point(omega: float, zeta: float = 0.1, ensemble: int = 4096, seed:
 
 
 def resonance_theory(omega_min: float, omega_max: float, points: int = 400, zeta: float = 0.1,
-                     omega0: float = 1.0, force: float = 1.0) -> Dict[str, Any]:
+                     omega0: float = 1.0, force: float = 1.0) -> dict[str, Any]:
     """The exact resonance curve on ``points`` frequencies: ``{"omega": array, "amplitude": array}``."""
     import numpy as np
 

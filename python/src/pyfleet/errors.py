@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import os
 import traceback
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable
 
 __all__ = [
-    "python_error", "safe_str", "set_error_note",
-    "KIND_PYTHON", "KIND_PROTOCOL", "KIND_STALE_HANDLE", "KIND_ENCODE",
-    "PyfleetError", "ProtocolError", "DecodeError", "FrameTooLargeError",
-    "StaleHandleError", "EncodeError", "RemoteError", "qualified_name",
+    "KIND_ENCODE",
+    "KIND_PROTOCOL",
+    "KIND_PYTHON",
+    "KIND_STALE_HANDLE",
+    "DecodeError",
+    "EncodeError",
+    "FrameTooLargeError",
+    "ProtocolError",
+    "PyfleetError",
+    "RemoteError",
+    "StaleHandleError",
+    "python_error",
+    "qualified_name",
+    "safe_str",
+    "set_error_note",
 ]
 
 KIND_PYTHON = "python"
@@ -80,7 +91,7 @@ class RemoteError(Exception):
         self.message = message
         self.traceback = traceback
 
-    def fields(self) -> List[str]:
+    def fields(self) -> list[str]:
         return [self.kind, self.type, self.message, self.traceback]
 
     def __eq__(self, other: object) -> bool:
@@ -103,20 +114,20 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 def safe_str(obj: Any) -> str:
     try:
         return str(obj)
-    except Exception:
+    except Exception:  # noqa: BLE001 (a broken __str__ must not turn one error into two)
         return f"<unprintable {qualified_name(type(obj))}>"
 
 
-_error_note: Optional[Callable[[BaseException], Optional[str]]] = None
+_error_note: Callable[[BaseException], str | None] | None = None
 
 
-def set_error_note(note: Optional[Callable[[BaseException], Optional[str]]]) -> None:
+def set_error_note(note: Callable[[BaseException], str | None] | None) -> None:
     """Install a function that may add a note to the message of an error (which limit it hit)."""
     global _error_note
     _error_note = note
 
 
-def python_error(exc: BaseException) -> List[str]:
+def python_error(exc: BaseException) -> list[str]:
     """``[kind, type, message, traceback]`` of an exception raised by user code."""
     tb = exc.__traceback__
     # Leading frames are the worker's own dispatch: of no use to the caller.
@@ -124,13 +135,13 @@ def python_error(exc: BaseException) -> List[str]:
         tb = tb.tb_next
     try:
         text = "".join(traceback.format_exception(type(exc), exc, tb))
-    except Exception:
+    except Exception:  # noqa: BLE001 (user objects in the trace may fail to format)
         text = ""
     message = safe_str(exc)
     if _error_note is not None:
         try:
             note = _error_note(exc)
-        except Exception:
+        except Exception:  # noqa: BLE001 (a note is optional)
             note = None
         if note:
             message = f"{message} [{note}]" if message else note

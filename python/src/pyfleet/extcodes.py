@@ -4,8 +4,18 @@ These numbers are part of the contract with the Java codec: never renumber.
 """
 
 __all__ = [
-    "BIGINT", "TUPLE", "SET", "DATE", "TIME", "DATETIME", "TIMEDELTA",
-    "NDARRAY", "HANDLE", "ERROR", "COMPLEX", "NAMES",
+    "BIGINT",
+    "COMPLEX",
+    "DATE",
+    "DATETIME",
+    "ERROR",
+    "HANDLE",
+    "NAMES",
+    "NDARRAY",
+    "SET",
+    "TIME",
+    "TIMEDELTA",
+    "TUPLE",
 ]
 
 BIGINT = 1      # int outside [-2^63, 2^64-1]: minimal two's-complement big-endian

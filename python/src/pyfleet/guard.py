@@ -18,13 +18,21 @@
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
-from typing import Callable, List, Optional
+from typing import Callable
 
-__all__ = ["own_process_group", "install_fork_guard", "in_child", "child_exit", "exit_code", "track_threads",
-           "forked"]
+__all__ = [
+    "child_exit",
+    "exit_code",
+    "forked",
+    "in_child",
+    "install_fork_guard",
+    "own_process_group",
+    "track_threads",
+]
 
 #: True in a child forked from the worker (set by the fork hook): the worker loop's
 #: per-call check, a plain attribute read; `in_child` also compares pids.
@@ -44,7 +52,7 @@ def own_process_group() -> int:
     return os.getpgrp()
 
 
-def install_fork_guard(protocol_fds: List[int], in_child_hooks: List[Callable[[], None]]) -> None:
+def install_fork_guard(protocol_fds: list[int], in_child_hooks: list[Callable[[], None]]) -> None:
     """In any child forked from this process: close `protocol_fds`, run the hooks."""
     global _worker_pid
     _worker_pid = os.getpid()
@@ -58,10 +66,8 @@ def install_fork_guard(protocol_fds: List[int], in_child_hooks: List[Callable[[]
             except OSError:
                 pass
         for hook in in_child_hooks:
-            try:
+            with contextlib.suppress(Exception):  # one failing hook must not spare the others
                 hook()
-            except Exception:
-                pass
 
     os.register_at_fork(after_in_child=after_in_child)
 
@@ -71,7 +77,7 @@ def in_child() -> bool:
     return forked or (_worker_pid != 0 and os.getpid() != _worker_pid)
 
 
-def exit_code(exc: Optional[BaseException]) -> int:
+def exit_code(exc: BaseException | None) -> int:
     """The status a child leaves with: SystemExit's code as Python would, 1 for other errors."""
     if exc is None:
         return 0
@@ -86,10 +92,8 @@ def exit_code(exc: Optional[BaseException]) -> int:
 def child_exit(code: int = 0) -> None:
     """Leave a forked child without a word to the node: flush what user code printed, _exit."""
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(Exception):  # user code may have replaced or broken them
             stream.flush()
-        except Exception:
-            pass
     os._exit(code & 0xFF)
 
 

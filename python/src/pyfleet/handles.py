@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Dict, Iterable, Optional, Tuple
+from collections.abc import Iterable
+from typing import Any
 
 from .errors import StaleHandleError, qualified_name
 
@@ -18,7 +19,7 @@ __all__ = ["Handle", "HandleTable", "Identity", "identity_from_env"]
 class Handle:
     """An immutable reference ``[node, worker, generation, id, type]``."""
 
-    __slots__ = ("node", "worker", "generation", "id", "type")
+    __slots__ = ("generation", "id", "node", "type", "worker")
 
     def __init__(self, node: str, worker: str, generation: int, id: int, type: str) -> None:
         object.__setattr__(self, "node", node)
@@ -30,7 +31,7 @@ class Handle:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Handle is immutable")
 
-    def fields(self) -> Tuple[str, str, int, int, str]:
+    def fields(self) -> tuple[str, str, int, int, str]:
         return (self.node, self.worker, self.generation, self.id, self.type)  # type: ignore[attr-defined]
 
     def __eq__(self, other: object) -> bool:
@@ -40,13 +41,13 @@ class Handle:
         return hash(self.fields())
 
     def __repr__(self) -> str:
-        return "Handle(%r, %r, %r, %r, %r)" % self.fields()
+        return "Handle({!r}, {!r}, {!r}, {!r}, {!r})".format(*self.fields())
 
 
 class Identity:
     """Who owns handles: node name, worker id, worker generation."""
 
-    __slots__ = ("node", "worker", "generation")
+    __slots__ = ("generation", "node", "worker")
 
     def __init__(self, node: str = "local", worker: str = "w0", generation: int = 0) -> None:
         self.node = node
@@ -54,7 +55,7 @@ class Identity:
         self.generation = generation
 
 
-def identity_from_env(environ: Optional[Dict[str, str]] = None) -> Identity:
+def identity_from_env(environ: dict[str, str] | None = None) -> Identity:
     """Read PYFLEET_NODE, PYFLEET_WORKER_ID, PYFLEET_GENERATION (defaults local, w0, 0)."""
     env = os.environ if environ is None else environ
     generation = env.get("PYFLEET_GENERATION", "0") or "0"
@@ -68,9 +69,9 @@ def identity_from_env(environ: Optional[Dict[str, str]] = None) -> Identity:
 class HandleTable:
     """id -> object. Thread-safe: events encoded on user threads may add handles."""
 
-    def __init__(self, identity: Optional[Identity] = None) -> None:
+    def __init__(self, identity: Identity | None = None) -> None:
         self.identity = identity or Identity()
-        self._objects: Dict[int, Any] = {}
+        self._objects: dict[int, Any] = {}
         self._next_id = 1
         self._lock = threading.Lock()
 

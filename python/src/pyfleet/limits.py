@@ -30,10 +30,17 @@ from __future__ import annotations
 import errno
 import os
 import threading
-from typing import List, Optional
 
-__all__ = ["Limits", "C_THREAD_ALLOWANCE", "MEMORY_KEY", "PROCESS_KEY", "apply", "current", "explain",
-           "format_bytes"]
+__all__ = [
+    "C_THREAD_ALLOWANCE",
+    "MEMORY_KEY",
+    "PROCESS_KEY",
+    "Limits",
+    "apply",
+    "current",
+    "explain",
+    "format_bytes",
+]
 
 MEMORY_KEY = "pyfleet.worker.memory-limit"
 PROCESS_KEY = "pyfleet.worker.process-limit"
@@ -49,7 +56,7 @@ def format_bytes(n: int) -> str:
     return f"{n} bytes"
 
 
-def _int_env(environ: "os._Environ[str] | dict", name: str, default: int = 0) -> int:
+def _int_env(environ: os._Environ[str] | dict, name: str, default: int = 0) -> int:
     raw = environ.get(name, "")
     if not raw:
         return default
@@ -67,11 +74,11 @@ class Limits:
         self.processes = 0
         self.process_mechanism = "none"
         #: cgroup directories this worker made for itself (removed at exit)
-        self.cgroups: List[str] = []
+        self.cgroups: list[str] = []
         self.pids_events_base = -1
-        self.oom_score_adj: Optional[int] = None
+        self.oom_score_adj: int | None = None
         #: lines for the node's log, sent once the hello is out
-        self.notices: List[str] = []
+        self.notices: list[str] = []
         self._stack = 0
         self._threads = 0
         self._settle = False
@@ -186,7 +193,7 @@ class Limits:
 
     # -- errors that name the limit --------------------------------------------------
 
-    def explain(self, exc: BaseException) -> Optional[str]:
+    def explain(self, exc: BaseException) -> str | None:
         """A note naming the limit `exc` most likely hit, or None."""
         if isinstance(exc, MemoryError):
             if self.memory:
@@ -231,14 +238,14 @@ class Limits:
                 pass
 
 
-_current: Optional[Limits] = None
+_current: Limits | None = None
 
 
-def current() -> Optional[Limits]:
+def current() -> Limits | None:
     return _current
 
 
-def apply(environ: "os._Environ[str] | dict | None" = None) -> Limits:
+def apply(environ: os._Environ[str] | dict | None = None) -> Limits:
     """Read the limits from the environment and put them in force (ValueError if malformed)."""
     global _current
     env = os.environ if environ is None else environ
@@ -254,7 +261,7 @@ def apply(environ: "os._Environ[str] | dict | None" = None) -> Limits:
     return limits
 
 
-def explain(exc: BaseException) -> Optional[str]:
+def explain(exc: BaseException) -> str | None:
     limits = _current
     return None if limits is None else limits.explain(exc)
 
@@ -274,7 +281,7 @@ def _read(path: str) -> str:
         return f.read()
 
 
-def _controller_dirs(controller: str) -> List[tuple]:
+def _controller_dirs(controller: str) -> list[tuple]:
     """(directory of this process's cgroup, version) for `controller`, v1 first."""
     try:
         own = _read("/proc/self/cgroup").splitlines()
@@ -316,7 +323,7 @@ def _controller_dirs(controller: str) -> List[tuple]:
     return found
 
 
-def _own_cgroup(controller: str, settings: dict) -> Optional[tuple]:
+def _own_cgroup(controller: str, settings: dict) -> tuple | None:
     """Make a cgroup for this process under its current one, apply `settings`, move in."""
     me = os.getpid()
     for parent, version in _controller_dirs(controller):
@@ -370,14 +377,14 @@ def _pids_max_events(path: str) -> int:
     return -1
 
 
-def _cgroup_members(path: str) -> List[int]:
+def _cgroup_members(path: str) -> list[int]:
     try:
         return [int(p) for p in _read(os.path.join(path, "cgroup.procs")).split()]
     except (OSError, ValueError):
         return []
 
 
-def _group_members(pgid: int) -> List[int]:
+def _group_members(pgid: int) -> list[int]:
     """Processes whose process group is `pgid` (Linux /proc; empty elsewhere)."""
     members = []
     try:

@@ -14,15 +14,22 @@ import operator
 import os
 import platform
 import sys
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable
 
 from . import __version__
 from .errors import ProtocolError, python_error
 from .handles import HandleTable
 
 __all__ = [
-    "PROTOCOL_VERSION", "OPS", "Options", "Runner", "prepare", "parse_options",
-    "resolve_name", "numpy_version", "versions",
+    "OPS",
+    "PROTOCOL_VERSION",
+    "Options",
+    "Runner",
+    "numpy_version",
+    "parse_options",
+    "prepare",
+    "resolve_name",
+    "versions",
 ]
 
 PROTOCOL_VERSION = 1
@@ -37,10 +44,10 @@ _OPTION_KEYS = frozenset({"ret", "stream", "coerce"})
 class Options:
     """Parsed `opts` of a request."""
 
-    __slots__ = ("handle", "stream", "coerce")
+    __slots__ = ("coerce", "handle", "stream")
 
     def __init__(self, handle: bool = False, stream: bool = False,
-                 coerce: Optional[Callable[[Any], Any]] = None) -> None:
+                 coerce: Callable[[Any], Any] | None = None) -> None:
         self.handle = handle
         self.stream = stream
         self.coerce = coerce
@@ -77,7 +84,7 @@ def _tname(value: Any) -> str:
 
 # -- argument checks -----------------------------------------------------------
 
-def _check_args(args: Any) -> List[Any]:
+def _check_args(args: Any) -> list[Any]:
     if args is None:
         return []
     if type(args) is not list:
@@ -85,7 +92,7 @@ def _check_args(args: Any) -> List[Any]:
     return args
 
 
-def _check_kwargs(kwargs: Any) -> Optional[Dict[str, Any]]:
+def _check_kwargs(kwargs: Any) -> dict[str, Any] | None:
     if kwargs is None:
         return None
     if type(kwargs) is not dict:
@@ -126,7 +133,7 @@ def _check_nil_target(op: str, target: Any) -> None:
 
 # dotted name -> (module name, attribute path): where the importable prefix
 # ends, so repeated calls do not retry failing imports of longer prefixes.
-_split_cache: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
+_split_cache: dict[str, tuple[str, tuple[str, ...]]] = {}
 _SPLIT_CACHE_MAX = 4096
 
 
@@ -147,7 +154,7 @@ def resolve_name(name: str) -> Any:
     return obj
 
 
-def _find_split(name: str) -> Tuple[str, Tuple[str, ...]]:
+def _find_split(name: str) -> tuple[str, tuple[str, ...]]:
     parts = name.split(".")
     for i in range(len(parts), 0, -1):
         modname = ".".join(parts[:i])
@@ -174,7 +181,7 @@ def forget_names() -> None:
 _numpy_version: Any = False  # False: not looked up yet
 
 
-def numpy_version() -> Optional[str]:
+def numpy_version() -> str | None:
     """NumPy's version, or None if it is not installed; does not import NumPy."""
     global _numpy_version
     if _numpy_version is not False:
@@ -183,7 +190,7 @@ def numpy_version() -> Optional[str]:
     if np is not None:
         _numpy_version = str(np.__version__)
         return _numpy_version
-    version: Optional[str] = None
+    version: str | None = None
     try:
         spec = importlib.util.find_spec("numpy")
     except (ImportError, ValueError):
@@ -194,13 +201,13 @@ def numpy_version() -> Optional[str]:
             try:
                 from importlib import metadata
                 version = metadata.version("numpy")
-            except Exception:
+            except Exception:  # noqa: BLE001 (broken metadata must not fail the versions op)
                 version = "unknown"
     _numpy_version = version
     return version
 
 
-def _dist_version_near(origin: Optional[str]) -> Optional[str]:
+def _dist_version_near(origin: str | None) -> str | None:
     # Importing NumPy (~0.1 s) or importlib.metadata (~0.03 s) at every worker
     # start is wasteful: the wheel's dist-info directory name carries the version.
     if not origin:
@@ -216,7 +223,7 @@ def _dist_version_near(origin: Optional[str]) -> Optional[str]:
     return None
 
 
-def versions(table: HandleTable) -> Dict[str, Any]:
+def versions(table: HandleTable) -> dict[str, Any]:
     return {
         "protocol": PROTOCOL_VERSION,
         "python": platform.python_version(),
@@ -255,14 +262,14 @@ def _prep_map(table: HandleTable, target: Any, args: Any, kwargs: Any) -> Runner
             raise ProtocolError(f"op 'map': every item must be an argument list, not {_tname(item)}")
     kw = _check_kwargs(kwargs) or {}
 
-    def run() -> List[Any]:
+    def run() -> list[Any]:
         fn = resolve_name(name)
-        out: List[Any] = []
+        out: list[Any] = []
         append = out.append
         for item in items:
             try:
                 append([0, fn(*item, **kw)])
-            except Exception as exc:  # BaseException (SystemExit...) still ends the whole request
+            except Exception as exc:  # noqa: BLE001 (BaseException, SystemExit..., still ends the whole request)
                 append([1, python_error(exc)])
         return out
     return run
@@ -287,7 +294,7 @@ def _prep_imap(table: HandleTable, target: Any, args: Any, kwargs: Any) -> Runne
             for item in items:
                 try:
                     value = fn(*item, **kw)
-                except Exception as exc:  # BaseException still ends the whole request
+                except Exception as exc:  # noqa: BLE001 (BaseException still ends the whole request)
                     yield [1, python_error(exc)]
                     continue
                 yield [0, value]
@@ -375,7 +382,7 @@ def _prep_versions(table: HandleTable, target: Any, args: Any, kwargs: Any) -> R
     return lambda: versions(table)
 
 
-OPS: Dict[str, Callable[[HandleTable, Any, Any, Any], Runner]] = {
+OPS: dict[str, Callable[[HandleTable, Any, Any, Any], Runner]] = {
     "call": _prep_call,
     "map": _prep_map,
     "imap": _prep_imap,

@@ -16,11 +16,12 @@ cannot break the prints of later calls.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
 import time
-from typing import Callable, List, Optional, Tuple
+from typing import Callable
 
 __all__ = ["LOG_LINE_MAX", "LogPump", "Stdio"]
 
@@ -79,7 +80,7 @@ def _utf8_cut(data: bytes, limit: int) -> int:
     return limit  # not UTF-8 anyway
 
 
-def _identity(fd: int) -> Optional[Tuple[int, int]]:
+def _identity(fd: int) -> tuple[int, int] | None:
     try:
         st = os.fstat(fd)
     except OSError:
@@ -96,10 +97,10 @@ class Stdio:
 
     def __init__(self, send: Callable[[str, str], None]) -> None:
         self.send = send
-        self.pump: Optional[LogPump] = None
+        self.pump: LogPump | None = None
         #: private (non-inheritable) duplicates that fds 0, 1, 2 are restored from
-        self.keep: List[int] = []
-        self._expected: List[Optional[Tuple[int, int]]] = []
+        self.keep: list[int] = []
+        self._expected: list[tuple[int, int] | None] = []
         self._stdout = None
         self._stderr = None
 
@@ -111,10 +112,8 @@ class Stdio:
     def capture(self) -> None:
         """fd 0 to /dev/null, fd 1 into the log pump; fd 2 stays the node's."""
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(Exception):  # user code may have replaced or broken them
                 stream.flush()
-            except Exception:
-                pass
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.close(null)
@@ -188,10 +187,8 @@ class Stdio:
     def drain(self, timeout: float = 1.0) -> None:
         """Flush and close the capture pipe so the pump sends the last lines, then wait for it."""
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(Exception):  # user code may have replaced or broken them
                 stream.flush()
-            except Exception:
-                pass
         if self.pump is None:
             return
         null = os.open(os.devnull, os.O_WRONLY)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import struct
 import threading
-from typing import Callable, Iterator, List, Optional, Union
+from collections.abc import Iterator
+from typing import Callable
 
 from .errors import FrameTooLargeError
 
@@ -29,7 +30,7 @@ _pack_header = _HEADER.pack
 _WRITEV_ABOVE = 64 * 1024
 
 
-def max_frame_from_env(environ: "os._Environ[str] | dict | None" = None) -> int:
+def max_frame_from_env(environ: os._Environ[str] | dict | None = None) -> int:
     """PYFLEET_MAX_FRAME as a positive int (default 64 MiB); ValueError if invalid."""
     env = os.environ if environ is None else environ
     raw = env.get("PYFLEET_MAX_FRAME", "")
@@ -54,7 +55,7 @@ class FrameReader:
         #: True when EOF came in the middle of a frame
         self.truncated = False
         #: called before each read(2): once per batch of pipelined frames, not per frame
-        self.before_read: Optional[Callable[[], None]] = None
+        self.before_read: Callable[[], None] | None = None
 
     def frames(self) -> Iterator[bytes]:
         """Every complete frame, in order. Raises FrameTooLargeError on an oversize
@@ -99,8 +100,8 @@ class FrameReader:
                     continue
             buf = rest
 
-    def _read_exactly(self, head: bytes, missing: int) -> Union[bytes, None]:
-        parts: List[bytes] = [head]
+    def _read_exactly(self, head: bytes, missing: int) -> bytes | None:
+        parts: list[bytes] = [head]
         while missing > 0:
             data = os.read(self.fd, min(missing, 16 * 1024 * 1024))
             if not data:

@@ -35,33 +35,60 @@ import select
 import signal
 import threading
 import traceback
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable
 
 from . import __version__, context, guard, limits
 from .codec import Decoder, Encoder, peek_header
 from .errors import (
-    KIND_ENCODE, KIND_PROTOCOL, DecodeError, EncodeError, FrameTooLargeError,
-    ProtocolError, python_error, qualified_name, safe_str, set_error_note,
+    KIND_ENCODE,
+    KIND_PROTOCOL,
+    DecodeError,
+    EncodeError,
+    FrameTooLargeError,
+    ProtocolError,
+    python_error,
+    qualified_name,
+    safe_str,
+    set_error_note,
 )
 from .handles import Handle, HandleTable, Identity, identity_from_env
 from .messages import (
-    EXIT_CONFIG, EXIT_INTERNAL, EXIT_OK, EXIT_OVERSIZE, ID_MAX, MSG_ERROR, MSG_EVENT, MSG_HELLO, MSG_LOG,
-    MSG_REPLY, MSG_REQUEST,
+    EXIT_CONFIG,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_OVERSIZE,
+    ID_MAX,
+    MSG_ERROR,
+    MSG_EVENT,
+    MSG_HELLO,
+    MSG_LOG,
+    MSG_REPLY,
+    MSG_REQUEST,
 )
 from .ops import DEFAULT_OPTIONS, PROTOCOL_VERSION, numpy_version, parse_options, prepare
 from .stdio import LOG_LINE_MAX, LogPump, Stdio
 from .wire import FrameReader, FrameWriter, max_frame_from_env
 
 __all__ = [
-    "Worker", "main", "python_error", "LogPump", "Stdio", "start_watchdog",
-    "EXIT_OK", "EXIT_INTERNAL", "EXIT_CONFIG", "EXIT_OVERSIZE", "EXIT_NO_MSGPACK",
-    "LOG_LINE_MAX", "NOTICE_STREAM",
+    "EXIT_CONFIG",
+    "EXIT_INTERNAL",
+    "EXIT_NO_MSGPACK",
+    "EXIT_OK",
+    "EXIT_OVERSIZE",
+    "LOG_LINE_MAX",
+    "NOTICE_STREAM",
+    "LogPump",
+    "Stdio",
+    "Worker",
+    "main",
+    "python_error",
+    "start_watchdog",
 ]
 
 #: log frames of the worker's own notices (a dropped event, a limit not enforced)
 NOTICE_STREAM = "pyfleet"
 
-def _own_error(exc: Exception) -> List[str]:
+def _own_error(exc: Exception) -> list[str]:
     return [getattr(exc, "kind", KIND_PROTOCOL), qualified_name(type(exc)), safe_str(exc), ""]
 
 
@@ -74,26 +101,26 @@ def _scrub(text: str, limit: int) -> str:
 class Worker:
     """Serves requests read from `in_fd`, writes replies to `out_fd`."""
 
-    def __init__(self, in_fd: int, out_fd: int, max_frame: int, identity: Optional[Identity] = None) -> None:
+    def __init__(self, in_fd: int, out_fd: int, max_frame: int, identity: Identity | None = None) -> None:
         self.identity = identity or Identity()
         self.max_frame = max_frame
         self.table = HandleTable(self.identity)
         self.reader = FrameReader(in_fd, max_frame)
         self.writer = FrameWriter(out_fd, max_frame)
         # Handles made while encoding one reply, released if that reply fails.
-        self._fresh: List[int] = []
+        self._fresh: list[int] = []
         self._encoder = Encoder(self._handle_for_reply)
         self._decoder = Decoder(self.table.resolve)
         self._encode = self._encoder.encode  # bound once: used for every reply
         self._decode = self._decoder.decode
         self._local = threading.local()
-        self._current: Optional[int] = None  # id of the request being served
+        self._current: int | None = None  # id of the request being served
         self._call = 0   # number of the call being served (0: none); events check it
         self._calls = 0  # calls served so far: numbers are never reused, unlike ids
         #: set once the hello is out: nothing (not even a log line) may precede it
         self.started = threading.Event()
         #: lines for the node's log, sent right after the hello
-        self.notices: List[str] = []
+        self.notices: list[str] = []
 
     # -- handle hooks ----------------------------------------------------------
 
@@ -137,7 +164,7 @@ class Worker:
                     if guard.in_child():
                         guard.child_exit(1)
                     raise  # the channel itself failed
-                except Exception as exc:  # a bug of ours: still answer, keep serving
+                except Exception as exc:  # noqa: BLE001 (a bug of ours: still answer, keep serving)
                     self._internal_error(frame, exc)
         except FrameTooLargeError as exc:
             # The rest of the stream cannot be trusted: report and leave.
@@ -237,7 +264,7 @@ class Worker:
                     result = options.coerce(result)
                 if options.handle:
                     result = self.table.add(result)
-        except BaseException as exc:  # SystemExit & co. from user code are errors too
+        except BaseException as exc:  # noqa: BLE001 (SystemExit & co. from user code are errors too)
             if guard.forked:  # user code forked and its child came back here: leave
                 guard.child_exit(guard.exit_code(exc))
             self._send_error(rid, python_error(exc))
@@ -270,7 +297,7 @@ class Worker:
         coerce = options.coerce
         try:
             iterator = iter(result)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 (user code, as in _handle)
             self._send_error(rid, python_error(exc))
             return
         del result
@@ -283,7 +310,7 @@ class Worker:
                     item = self.table.add(item)
             except StopIteration:
                 break
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 (user code, as in _handle)
                 if guard.forked:
                     guard.child_exit(guard.exit_code(exc))
                 self._send_error(rid, python_error(exc))
@@ -310,7 +337,7 @@ class Worker:
 
     # -- errors ----------------------------------------------------------------
 
-    def _send_error(self, rid: int, fields: List[str]) -> None:
+    def _send_error(self, rid: int, fields: list[str]) -> None:
         """Answer `rid` with an error frame; `fields` is [kind, type, message, traceback]."""
         try:
             payload = self._encoder.encode([MSG_ERROR, rid, fields])
@@ -332,7 +359,7 @@ class Worker:
 
     def _reject(self, frame: bytes, message: str) -> None:
         """A frame that is not a valid message: protocol error with its id if it can be read."""
-        mtype, rid = peek_header(frame)
+        _mtype, rid = peek_header(frame)
         self._send_error(self._reply_id(rid), _own_error(ProtocolError(message)))
 
     @staticmethod
@@ -373,7 +400,7 @@ class Worker:
 # -- the process ---------------------------------------------------------------------
 
 def start_watchdog(in_fd: int, out_fd: int, leave: Callable[[int], None],
-                   interval: float = 0.5, tick: Optional[Callable[[], None]] = None) -> threading.Thread:
+                   interval: float = 0.5, tick: Callable[[], None] | None = None) -> threading.Thread:
     """Leave (`leave(EXIT_OK)`) when the node is gone, even in the middle of a long call;
     call `tick` at every interval.
 
@@ -411,7 +438,7 @@ def main() -> None:
     except ValueError as exc:
         sys.stderr.write(f"pyfleet-worker: {exc}\n")
         sys.stderr.flush()
-        raise SystemExit(EXIT_CONFIG)
+        raise SystemExit(EXIT_CONFIG) from None
     # The node shuts its workers down itself: a worker must not die on SIGINT.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -475,7 +502,7 @@ def main() -> None:
         status = worker.serve()
     except OSError:
         status = EXIT_OK  # the node closed our output: it is gone
-    except BaseException:
+    except BaseException:  # noqa: BLE001 (reported on stderr, then leave with EXIT_INTERNAL)
         traceback.print_exc()
     finally:
         leave(status, drain=True)
