@@ -452,6 +452,18 @@ def main() -> None:
     # thread to the node's stderr, which the node reads itself.
     faulthandler.enable(file=stdio.err_fd, all_threads=True)
 
+    # SIGTERM is blocked across a fork: one sent to the new child at once (multiprocessing's
+    # terminate() right after start()) waits until the child has the default action back;
+    # caught by the worker's handler there, CPython's fork clean-up could lose it.
+    fork_masks: list[set[int]] = []
+
+    def before_fork() -> None:
+        fork_masks.append(signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}))
+
+    def restore_mask() -> None:
+        if fork_masks:
+            signal.pthread_sigmask(signal.SIG_SETMASK, fork_masks.pop())
+
     def in_child() -> None:
         worker.reader.fd = -1  # closed numbers may be reused by the child: never touch them
         worker.writer.fd = -1
@@ -460,8 +472,10 @@ def main() -> None:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
         except (ValueError, OSError):
             pass
+        restore_mask()
 
     # Forked children (os.fork, multiprocessing's fork) close the protocol at once.
+    os.register_at_fork(before=before_fork, after_in_parent=restore_mask)
     guard.install_fork_guard([in_fd, out_fd], [in_child])
 
     def leave(status: int, drain: bool = False) -> None:
