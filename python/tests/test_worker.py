@@ -447,7 +447,8 @@ def test_stdin_eof_exits(worker):
 
 def test_stdin_eof_during_a_long_call_exits(worker):
     worker.send([0, 1, "call", "fleettest.started_then_sleep", [60], None, None])
-    assert worker.read_message() == [MSG_EVENT, 1, "started"]  # the call is running
+    mtype, rid, body = worker.read_message()
+    assert (mtype, rid, list(body)) == (MSG_EVENT, 1, ["started"])  # the call is running
     worker.proc.stdin.close()
     started = time.monotonic()
     assert worker.wait(10) == 0

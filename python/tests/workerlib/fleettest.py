@@ -1,4 +1,9 @@
-"""User code the worker tests call inside a real worker (on its PYTHONPATH)."""
+"""The one library of test user code: what the Python tests (python/tests) and the Java
+tests (cluster-node/node/src/test) call inside real workers, which find it on their
+python-path. Crashes, floods and hangs; side effects counted on disk; replies the node
+cannot decode; events (some that say "started" so a test waits on them, not on a clock);
+objects that stay in their worker; forks and subprocesses for worker isolation."""
+import datetime
 import os
 import sys
 import threading
@@ -143,7 +148,7 @@ def sleep(seconds):
 
 def started_then_sleep(seconds):
     """Emit "started" (a test waits on it instead of guessing when the call runs), then sleep."""
-    pyfleet.emit("started")
+    pyfleet.emit({"started": os.getpid()})
     time.sleep(seconds)
     return seconds
 
@@ -338,3 +343,208 @@ def fork_and_terminate():
     p.terminate()
     p.join(10)
     return p.exitcode
+
+
+# -- used by the Java tests (cluster-node/node/src/test) ------------------------------------
+
+
+# -- plain calls: values, errors, timing -----------------------------------------------------
+
+def pid() -> int:
+    return os.getpid()
+
+
+def sleep_then(seconds: float, value):
+    time.sleep(seconds)
+    return value
+
+
+def boom(message: str):
+    raise ValueError(message)
+
+
+class Owner:
+    """An object with no value encoding: it stays in the worker that made it."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def where(self) -> int:
+        return os.getpid()
+
+    def read(self) -> str:
+        return self.label
+
+
+# -- a worker under stress: output floods, runaway memory -----------------------------------
+
+def flood_stdout(nbytes: int) -> int:
+    """Writes nbytes to stdout through Python and through fd 1 directly, as a C extension would."""
+    half = nbytes // 2
+    line = "x" * 1023 + "\n"
+    for _ in range(half // 1024):
+        sys.stdout.write(line)
+    sys.stdout.flush()
+    chunk = (b"y" * 1023 + b"\n") * 64
+    for _ in range(half // len(chunk)):
+        os.write(1, chunk)
+    print("unterminated line without newline", end="")
+    return nbytes
+
+
+def eat_memory():
+    """Allocates without bound until the worker's memory limit stops it."""
+    hoard = []
+    while True:
+        hoard.append(bytearray(64 << 20))
+
+
+# -- events and streams ------------------------------------------------------------------------
+
+def countdown(n: int):
+    """A generator: streamed item by item when the call asks for it."""
+    yield from range(n, 0, -1)
+
+
+def progress(n: int) -> str:
+    for i in range(n):
+        pyfleet.emit({"step": i, "of": n})
+    return "done"
+
+
+def emit_object(label):
+    """Emits an object that stays in the worker (a handle), then returns."""
+    pyfleet.emit(Owner(label))
+    return "sent"
+
+
+def emit_then_sleep(events: int, seconds: float):
+    for i in range(events):
+        pyfleet.emit(i)
+    time.sleep(seconds)
+    return "slept"
+
+
+_late = {}
+
+
+# -- scatter items -----------------------------------------------------------------------------
+
+def square_or_fail(x: int) -> int:
+    """Multiples of 7 raise, the rest square."""
+    if x % 7 == 0:
+        raise ArithmeticError(f"{x} is a multiple of 7")
+    return x * x
+
+
+def die_on_13(x: int) -> int:
+    """13 kills its own worker with SIGKILL, as a segfault in C code would."""
+    if x == 13:
+        os.kill(os.getpid(), 9)
+    return x
+
+
+# -- at most once: side effects counted on disk ---------------------------------------------
+
+def mark(directory: str, key, value=None):
+    """Records that the call with this key ran (one byte per run), then returns value."""
+    with open(os.path.join(directory, str(key)), "ab") as f:
+        f.write(b"x")
+    return key if value is None else value
+
+
+def mark_or_die(directory: str, key, culprit):
+    """Like mark, but the culprit kills its own worker with SIGKILL mid-call."""
+    mark(directory, key)
+    if key == culprit:
+        os.kill(os.getpid(), 9)
+    return key
+
+
+def mark_or_hang(directory: str, key, culprit):
+    """Like mark, but the culprit never returns."""
+    mark(directory, key)
+    if key == culprit:
+        time.sleep(3600)
+    return key
+
+
+def mark_line(path: str, key, seconds: float = 0.0):
+    """Appends the key as one line (an O_APPEND write is atomic), sleeps a little, returns the key."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, f"{key}\n".encode())
+    finally:
+        os.close(fd)
+    if seconds:
+        time.sleep(seconds)
+    return key
+
+
+def runs(directory: str) -> dict:
+    """How many times each key ran."""
+    return {name: os.path.getsize(os.path.join(directory, name)) for name in os.listdir(directory)}
+
+
+# -- replies the node cannot decode -----------------------------------------------------------
+
+def far_offset():
+    """A datetime Python allows and java.time cannot hold: UTC offset +20 h."""
+    return datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=20)))
+
+
+def deep(n: int):
+    """A list nested n deep."""
+    value = []
+    for _ in range(n):
+        value = [value]
+    return value
+
+
+def fork_and_exit(code: int) -> int:
+    """A forked child that raises SystemExit into the worker loop: it must leave, not serve."""
+    child = os.fork()
+    if child == 0:
+        raise SystemExit(code)
+    return child
+
+
+def grandchild_then_sleep(seconds: float) -> int:
+    """Forks a child that forks a grandchild (both sleep, holding whatever fds they inherited), then sleeps."""
+    child = os.fork()
+    if child == 0:
+        if os.fork() == 0:
+            time.sleep(seconds)
+        os._exit(0)
+    os.waitpid(child, 0)
+    time.sleep(seconds)
+    return child
+
+
+def multiprocessing_squares(method: str, n: int) -> list:
+    import multiprocessing
+
+    with multiprocessing.get_context(method).Pool(2) as pool:
+        return pool.map(_square, range(n))
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def process_group() -> list:
+    return [os.getpid(), os.getpgid(0), os.getsid(0)]
+
+
+def env(name: str):
+    return os.environ.get(name)
+
+
+def say(text: str) -> str:
+    print(text, flush=True)
+    return text
+
+
+def read_text(path: str) -> str:
+    with open(path) as f:
+        return f.read()

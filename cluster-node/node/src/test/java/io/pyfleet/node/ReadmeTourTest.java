@@ -53,7 +53,7 @@ class ReadmeTourTest {
             assertEquals(List.of(PyTuple.of("a", 5L), PyTuple.of("b", 2L)), fleet.method(counter, "most_common", 2));
 
             List<Object> events = Collections.synchronizedList(new ArrayList<>());
-            CompletableFuture<Object> f = fleet.submit(Call.function("pyfleet_testmods.progress", List.of(3), Map.of())
+            CompletableFuture<Object> f = fleet.submit(Call.function("fleettest.progress", List.of(3), Map.of())
                     .with(CallOptions.builder().timeout(Duration.ofMinutes(5)).onEvent(events::add).build()));
             assertEquals("done", f.get(10, TimeUnit.SECONDS));
             assertEquals(3, events.size());

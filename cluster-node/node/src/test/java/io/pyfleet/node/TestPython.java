@@ -15,9 +15,9 @@ public final class TestPython {
         return System.getProperty("pyfleet.python", "python3");
     }
 
-    /** The directory of Python modules written for the Java tests (cluster-node/node/src/test/python). */
+    /** The one library of test user code, shared with the Python tests (python/tests/workerlib). */
     public static Path testModules() {
-        return Path.of(System.getProperty("pyfleet.repo", "../.."), "cluster-node/node/src/test/python")
+        return Path.of(System.getProperty("pyfleet.repo", "../.."), "python/tests/workerlib")
                 .toAbsolutePath().normalize();
     }
 

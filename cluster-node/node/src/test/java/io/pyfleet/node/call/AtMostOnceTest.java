@@ -34,22 +34,22 @@ class AtMostOnceTest {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Long> runs(EmbeddedFleet fleet, Path dir) {
-        return (Map<String, Long>) fleet.call("pyfleet_testmods.runs", dir.toString());
+        return (Map<String, Long>) fleet.call("fleettest.runs", dir.toString());
     }
 
     @Test
     void aReplyTheNodeCannotDecodeFailsThatCallAloneAndTheWorkerKeepsServing() throws Exception {
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
-            long pid = (Long) fleet.call("pyfleet_testmods.pid");
-            CompletableFuture<Object> offset = fleet.callAsync("pyfleet_testmods.far_offset");
-            CompletableFuture<Object> deep = fleet.callAsync("pyfleet_testmods.deep", 600);
-            CompletableFuture<Object> behind = fleet.callAsync("pyfleet_testmods.mark", dir.toString(), "behind");
+            long pid = (Long) fleet.call("fleettest.pid");
+            CompletableFuture<Object> offset = fleet.callAsync("fleettest.far_offset");
+            CompletableFuture<Object> deep = fleet.callAsync("fleettest.deep", 600);
+            CompletableFuture<Object> behind = fleet.callAsync("fleettest.mark", dir.toString(), "behind");
             ExecutionException e1 = assertThrows(ExecutionException.class, () -> offset.get(10, TimeUnit.SECONDS));
             assertInstanceOf(ProtocolException.class, e1.getCause());
             ExecutionException e2 = assertThrows(ExecutionException.class, () -> deep.get(10, TimeUnit.SECONDS));
             assertInstanceOf(ProtocolException.class, e2.getCause());
             assertEquals("behind", behind.get(10, TimeUnit.SECONDS));
-            assertEquals(pid, fleet.call("pyfleet_testmods.pid"), "the same worker serves on");
+            assertEquals(pid, fleet.call("fleettest.pid"), "the same worker serves on");
             assertEquals(Map.of("behind", 1L), runs(fleet, dir), "the call behind ran once");
         }
     }
@@ -61,7 +61,7 @@ class AtMostOnceTest {
             for (int i = 0; i < 200; i++) {
                 items.add(List.of(dir.toString(), i, 57));
             }
-            List<Outcome> outcomes = fleet.scatter("pyfleet_testmods.mark_or_die", items);
+            List<Outcome> outcomes = fleet.scatter("fleettest.mark_or_die", items);
             for (int i = 0; i < 200; i++) {
                 if (i == 57) {
                     WorkerLostException lost = assertInstanceOf(WorkerLostException.class, outcomes.get(i).error());
@@ -84,7 +84,7 @@ class AtMostOnceTest {
                 items.add(List.of(dir.toString(), i, 20));
             }
             long start = System.nanoTime();
-            List<Outcome> outcomes = fleet.scatter("pyfleet_testmods.mark_or_hang", items);
+            List<Outcome> outcomes = fleet.scatter("fleettest.mark_or_hang", items);
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(millis < 6_000, "the 3 s job ended after " + millis + " ms");
             assertInstanceOf(CallTimeoutException.class, outcomes.get(20).error());
@@ -108,10 +108,10 @@ class AtMostOnceTest {
             int innocentFailures = 0;
             int timeouts = 0;
             for (int i = 0; i < 150; i++) {
-                CompletableFuture<Object> edge = fleet.submit(Call.function("pyfleet_testmods.sleep_then",
+                CompletableFuture<Object> edge = fleet.submit(Call.function("fleettest.sleep_then",
                         List.of(0.02, "edge"), Map.of()).with(CallOptions.builder()
                         .timeout(Duration.ofMillis(20)).build()));
-                CompletableFuture<Object> innocent = fleet.callAsync("pyfleet_testmods.mark", dir.toString(), i);
+                CompletableFuture<Object> innocent = fleet.callAsync("fleettest.mark", dir.toString(), i);
                 try {
                     edge.get(10, TimeUnit.SECONDS);
                 } catch (ExecutionException e) {
@@ -134,7 +134,7 @@ class AtMostOnceTest {
     void aReleaseQueuedBehindADeadWorkersCallNeverRunsElsewhere() throws Exception {
         try (EmbeddedFleet fleet = TestFleets.start(2)) {
             // One object on each worker, made by an identical call: their ids are equal, each worker numbers its own.
-            List<Outcome> made = fleet.identical("pyfleet_testmods.Owner", "box");
+            List<Outcome> made = fleet.identical("fleettest.Owner", "box");
             PyObject first = (PyObject) made.get(0).get();
             PyObject other = (PyObject) made.get(1).get();
             CompletableFuture<Object> busy = fleet.submit(Call.method(first, "read", List.of(), Map.of()));

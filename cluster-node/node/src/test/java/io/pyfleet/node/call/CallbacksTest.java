@@ -43,7 +43,7 @@ class CallbacksTest {
     void continuationsRunOnTheCallbackThreadsNeverOnAReader() throws Exception {
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
             AtomicReference<String> where = new AtomicReference<>();
-            fleet.callAsync("pyfleet_testmods.sleep_then", 0.05, 1)
+            fleet.callAsync("fleettest.sleep_then", 0.05, 1)
                     .whenComplete((v, e) -> where.set(Thread.currentThread().getName()))
                     .get(10, TimeUnit.SECONDS);
             assertTrue(where.get().startsWith("pyfleet-callback"), where.get());
@@ -56,11 +56,11 @@ class CallbacksTest {
             CallOptions throwing = CallOptions.builder().onEvent(e -> {
                 throw new IllegalStateException("consumer bug");
             }).build();
-            Object done = fleet.submit(Call.function("pyfleet_testmods.progress", List.of(5), Map.of()).with(throwing))
+            Object done = fleet.submit(Call.function("fleettest.progress", List.of(5), Map.of()).with(throwing))
                     .get(10, TimeUnit.SECONDS);
             assertEquals("done", done);
             List<Object> events = new CopyOnWriteArrayList<>();
-            fleet.submit(Call.function("pyfleet_testmods.progress", List.of(3), Map.of())
+            fleet.submit(Call.function("fleettest.progress", List.of(3), Map.of())
                     .with(CallOptions.builder().onEvent(events::add).build())).get(10, TimeUnit.SECONDS);
             assertEquals(3, events.size(), "the next call's events arrive, in full: " + events);
             assertEquals(0, fleet.stats().workers().get(0).restarts());
@@ -78,7 +78,7 @@ class CallbacksTest {
                 }
             }).build();
             long start = System.nanoTime();
-            CompletableFuture<Object> slowCall = fleet.submit(Call.function("pyfleet_testmods.emit_then_sleep",
+            CompletableFuture<Object> slowCall = fleet.submit(Call.function("fleettest.emit_then_sleep",
                     List.of(20, 60), Map.of()).with(slow));
             // Meanwhile another caller's continuation runs at once.
             Object other = fleet.callAsync("operator.add", 40, 2).thenApply(v -> v).get(5, TimeUnit.SECONDS);
@@ -95,15 +95,15 @@ class CallbacksTest {
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
             byte[] payload = new byte[1 << 20];
             payload[12345] = 7;
-            CompletableFuture<Object> chain = fleet.callAsync("pyfleet_testmods.echo", payload);
+            CompletableFuture<Object> chain = fleet.callAsync("builtins.bytes", payload);
             for (int i = 0; i < 16; i++) {
-                chain = chain.thenCompose(v -> fleet.callAsync("pyfleet_testmods.echo", v));
+                chain = chain.thenCompose(v -> fleet.callAsync("builtins.bytes", v));
             }
             // Many chains at once fill the worker's pipes both ways.
             List<CompletableFuture<Object>> more = new java.util.ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                more.add(fleet.callAsync("pyfleet_testmods.echo", payload)
-                        .thenCompose(v -> fleet.callAsync("pyfleet_testmods.echo", v)));
+                more.add(fleet.callAsync("builtins.bytes", payload)
+                        .thenCompose(v -> fleet.callAsync("builtins.bytes", v)));
             }
             CompletableFuture<Object> last = chain;
             byte[] back = (byte[]) assertTimeoutPreemptively(Duration.ofSeconds(60), () -> last.get());
@@ -142,7 +142,7 @@ class CallbacksTest {
     void fleetJoinKeepsTheTypedFailure() {
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
             assertThrows(io.pyfleet.client.PythonException.class,
-                    () -> Fleet.join(fleet.callAsync("pyfleet_testmods.boom", "x")));
+                    () -> Fleet.join(fleet.callAsync("fleettest.boom", "x")));
         }
     }
 }

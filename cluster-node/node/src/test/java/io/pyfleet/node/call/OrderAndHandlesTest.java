@@ -35,7 +35,7 @@ class OrderAndHandlesTest {
             // Keep the pool busy so that calls would have to queue if they could.
             List<CompletableFuture<Object>> load = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
-                load.add(fleet.callAsync("pyfleet_testmods.sleep_then", 0.001, i));
+                load.add(fleet.callAsync("fleettest.sleep_then", 0.001, i));
             }
             List<CompletableFuture<Object>> appends = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
@@ -59,7 +59,7 @@ class OrderAndHandlesTest {
     @Test
     void handlesInsideSetsAndMapKeysRouteToTheirOwner() throws Exception {
         try (EmbeddedFleet fleet = TestFleets.start(2)) {
-            List<Outcome> made = fleet.identical("pyfleet_testmods.Owner", "k");
+            List<Outcome> made = fleet.identical("fleettest.Owner", "k");
             PyObject onW2 = (PyObject) made.get(1).get();
             for (int i = 0; i < 40; i++) {
                 Set<Object> set = new LinkedHashSet<>(List.of(onW2));
@@ -75,7 +75,7 @@ class OrderAndHandlesTest {
     void handlesInEventsArriveAsUsableObjects() throws Exception {
         try (EmbeddedFleet fleet = TestFleets.start(2)) {
             List<Object> events = new CopyOnWriteArrayList<>();
-            fleet.submit(Call.function("pyfleet_testmods.emit_object", List.of("inside"), Map.of())
+            fleet.submit(Call.function("fleettest.emit_object", List.of("inside"), Map.of())
                     .with(CallOptions.builder().onEvent(events::add).build())).get(10, TimeUnit.SECONDS);
             PyObject box = assertInstanceOf(PyObject.class, events.get(0));
             assertEquals("inside", fleet.method(box, "read"));
@@ -95,7 +95,7 @@ class OrderAndHandlesTest {
         }
         try (EmbeddedFleet fleet = TestFleets.start(1, Map.of("pyfleet.pool.pipeline-depth", 1))) {
             // Fill the pipeline so that the next calls are queued.
-            CompletableFuture<Object> busy = fleet.callAsync("pyfleet_testmods.sleep_then", 0.5, "busy");
+            CompletableFuture<Object> busy = fleet.callAsync("fleettest.sleep_then", 0.5, "busy");
             for (Object bad : List.of(cyclic, cyclicMap, deep)) {
                 ExecutionException direct = assertThrows(ExecutionException.class,
                         () -> fleet.callAsync("builtins.len", bad).get(5, TimeUnit.SECONDS));

@@ -169,12 +169,12 @@ class SoakTest {
             int choice = random.nextInt(10);
             try {
                 if (choice < 4) {
-                    CompletableFuture<Object> f = fleet.callAsync("pyfleet_testmods.mark_line", file, key,
+                    CompletableFuture<Object> f = fleet.callAsync("fleettest.mark_line", file, key,
                             random.nextInt(3) == 0 ? 0.002 : 0.0);
                     all.add(f.whenComplete((v, e) -> fates.put(key, fateOf(e))));
                 } else if (choice < 6) {
                     try {
-                        fleet.call("pyfleet_testmods.mark_line", file, key);
+                        fleet.call("fleettest.mark_line", file, key);
                         fates.put(key, Fate.RAN);
                     } catch (PyFleetException e) {
                         fates.put(key, fateOf(e));
@@ -187,7 +187,7 @@ class SoakTest {
                         keys.add(k);
                         items.add(List.of(file, k));
                     }
-                    CompletableFuture<List<Outcome>> f = fleet.scatterAsync("pyfleet_testmods.mark_line", items,
+                    CompletableFuture<List<Outcome>> f = fleet.scatterAsync("fleettest.mark_line", items,
                             CallOptions.DEFAULT);
                     all.add(f.whenComplete((outcomes, e) -> {
                         for (int i = 0; i < keys.size(); i++) {

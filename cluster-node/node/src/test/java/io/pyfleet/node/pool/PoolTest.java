@@ -65,14 +65,14 @@ class PoolTest {
     @Test
     void killDashNineMidCallFailsThatCallerAndThePoolHeals() throws Exception {
         try (EmbeddedFleet fleet = TestFleets.start(2)) {
-            Object handle = fleet.init("pyfleet_testmods.Owner", List.of("victim"), Map.of());
+            Object handle = fleet.init("fleettest.Owner", List.of("victim"), Map.of());
             PyObject victim = assertInstanceOf(PyObject.class, handle);
             long pid = (Long) fleet.method(victim, "where");
             CompletableFuture<Object> sleeping = fleet.submit(Call.method(victim, "where", List.of(), Map.of()));
             sleeping.get(5, TimeUnit.SECONDS);
             // The sleeper says "started" with its pid once it runs in Python: kill that worker mid-call.
             CompletableFuture<Object> started = new CompletableFuture<>();
-            CompletableFuture<Object> stuck = fleet.submit(Call.function("pyfleet_testmods.started_then_sleep",
+            CompletableFuture<Object> stuck = fleet.submit(Call.function("fleettest.started_then_sleep",
                     List.of(30), Map.of()).with(CallOptions.builder().onEvent(started::complete).build()));
             long busyPid = ((Number) ((Map<?, ?>) started.get(5, TimeUnit.SECONDS)).get("started")).longValue();
             String busy = fleet.stats().workers().stream().filter(w -> w.pid() == busyPid)
@@ -106,7 +106,7 @@ class PoolTest {
             assertNotEquals(before, after.pid());
             assertEquals(1, after.restarts());
             assertEquals(42L, fleet.operator("mul", 6, 7));
-            Call quick = Call.function("pyfleet_testmods.sleep_then", List.of(0.05, "ok"), Map.of())
+            Call quick = Call.function("fleettest.sleep_then", List.of(0.05, "ok"), Map.of())
                     .with(CallOptions.builder().timeout(Duration.ofSeconds(5)).build());
             assertEquals("ok", Fleet.join(fleet.submit(quick)), "a per-call timeout overrides the default");
         }
@@ -115,9 +115,9 @@ class PoolTest {
     @Test
     void aCallAllocatingWithoutBoundDiesAlone() throws Exception {
         try (EmbeddedFleet fleet = TestFleets.start(2, Map.of("pyfleet.worker.memory-limit", "1GiB"))) {
-            CompletableFuture<Object> steady = fleet.submit(Call.function("pyfleet_testmods.sleep_then",
+            CompletableFuture<Object> steady = fleet.submit(Call.function("fleettest.sleep_then",
                     List.of(1.0, "steady"), Map.of()));
-            PyFleetException e = assertThrows(PyFleetException.class, () -> fleet.call("pyfleet_testmods.eat_memory"));
+            PyFleetException e = assertThrows(PyFleetException.class, () -> fleet.call("fleettest.eat_memory"));
             assertTrue(e instanceof WorkerLostException
                     || e instanceof PythonException p && p.pythonType().equals("builtins.MemoryError"), e.toString());
             assertEquals("steady", steady.get(10, TimeUnit.SECONDS), "the other worker's call was untouched");
@@ -165,9 +165,9 @@ class PoolTest {
             for (int i = 0; i < n; i++) {
                 CompletableFuture<Object> f = switch (i % 4) {
                     case 0 -> fleet.callAsync("operator.add", i, 1);
-                    case 1 -> fleet.callAsync("pyfleet_testmods.square_or_fail", i);
-                    case 2 -> fleet.callAsync("pyfleet_testmods.boom", "item " + i);
-                    default -> fleet.callAsync("pyfleet_testmods.sleep_then", 0.0005, i);
+                    case 1 -> fleet.callAsync("fleettest.square_or_fail", i);
+                    case 2 -> fleet.callAsync("fleettest.boom", "item " + i);
+                    default -> fleet.callAsync("fleettest.sleep_then", 0.0005, i);
                 };
                 f.whenComplete((v, t) -> completions.incrementAndGet());
                 futures.add(f);
@@ -207,7 +207,7 @@ class PoolTest {
     @Test
     void handleCallsGoToTheirOwnerEvenWithOtherWorkersIdle() throws Exception {
         try (EmbeddedFleet fleet = TestFleets.start(3)) {
-            PyObject owner = (PyObject) fleet.init("pyfleet_testmods.Owner", List.of("mine"), Map.of());
+            PyObject owner = (PyObject) fleet.init("fleettest.Owner", List.of("mine"), Map.of());
             long ownerPid = worker(fleet, owner.handle().worker()).pid();
             List<CompletableFuture<Object>> calls = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -228,7 +228,7 @@ class PoolTest {
     @Test
     void objectsOfDifferentWorkersCannotMeetInOneCall() {
         try (EmbeddedFleet fleet = TestFleets.start(2)) {
-            Call make = Call.init("pyfleet_testmods.Owner", List.of("one of two"), Map.of())
+            Call make = Call.init("fleettest.Owner", List.of("one of two"), Map.of())
                     .with(CallOptions.builder().asHandle().build());
             List<Outcome> owners = Fleet.join(fleet.identicalAsync(make));
             PyObject first = (PyObject) owners.get(0).get();
@@ -248,7 +248,7 @@ class PoolTest {
             for (int i = 1; i <= 1000; i++) {
                 items.add(List.of(i));
             }
-            List<Outcome> outcomes = fleet.scatter("pyfleet_testmods.square_or_fail", items);
+            List<Outcome> outcomes = fleet.scatter("fleettest.square_or_fail", items);
             assertEquals(1000, outcomes.size());
             for (int i = 1; i <= 1000; i++) {
                 Outcome o = outcomes.get(i - 1);
@@ -272,7 +272,7 @@ class PoolTest {
             for (int i = 0; i < 40; i++) {
                 items.add(List.of(i));
             }
-            List<Outcome> outcomes = fleet.scatter("pyfleet_testmods.die_on_13", items);
+            List<Outcome> outcomes = fleet.scatter("fleettest.die_on_13", items);
             for (int i = 0; i < outcomes.size(); i++) {
                 if (i == 13) {
                     assertInstanceOf(WorkerLostException.class, outcomes.get(i).error());
@@ -289,7 +289,7 @@ class PoolTest {
         try (EmbeddedFleet fleet = TestFleets.start(1, tiny)) {
             List<CompletableFuture<Object>> calls = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
-                calls.add(fleet.callAsync("pyfleet_testmods.sleep_then", 0.2, i));
+                calls.add(fleet.callAsync("fleettest.sleep_then", 0.2, i));
             }
             int overloaded = 0;
             int done = 0;
@@ -314,7 +314,7 @@ class PoolTest {
             awaitFullPool(fleet, 3);
             List<CompletableFuture<Object>> slow = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                slow.add(fleet.callAsync("pyfleet_testmods.sleep_then", 0.3, i));
+                slow.add(fleet.callAsync("fleettest.sleep_then", 0.3, i));
             }
             // Shrink once the six calls are in the workers (or done): the removed workers must drain theirs.
             Eventually.await(Duration.ofSeconds(5), () -> fleet.stats().workers().stream()

@@ -101,20 +101,20 @@ class WorkerIsolationTest {
                 .sorted().findFirst();
         try (WorkerProcess worker = WorkerProcess.start(options("wenv2")
                 .withEnvironment(Map.of("CONFIGURED", "yes")))) {
-            assertEquals("yes", call(worker, "pyfleet_testmods.env", "CONFIGURED"));
-            assertEquals(System.getenv("PATH"), call(worker, "pyfleet_testmods.env", "PATH"));
+            assertEquals("yes", call(worker, "fleettest.env", "CONFIGURED"));
+            assertEquals(System.getenv("PATH"), call(worker, "fleettest.env", "PATH"));
             assumeTrue(secret.isPresent(), "the node's environment has no variable outside the allow-list");
-            assertNull(call(worker, "pyfleet_testmods.env", secret.get()), secret.get() + " reached the worker");
+            assertNull(call(worker, "fleettest.env", secret.get()), secret.get() + " reached the worker");
         }
     }
 
     @Test
     void closingStdoutBreaksNeitherLaterPrintsNorCalls() {
         try (WorkerProcess worker = WorkerProcess.start(options("wfd"))) {
-            assertEquals(1L, call(worker, "pyfleet_testmods.close_fd", 1));
-            assertEquals("after", call(worker, "pyfleet_testmods.say", "after"));
-            assertEquals(2L, call(worker, "pyfleet_testmods.close_fd", 2));
-            assertEquals("again", call(worker, "pyfleet_testmods.say", "again"));
+            assertEquals(1L, call(worker, "fleettest.close_fd", 1));
+            assertEquals("after", call(worker, "fleettest.say", "after"));
+            assertEquals(2L, call(worker, "fleettest.close_fd", 2));
+            assertEquals("again", call(worker, "fleettest.say", "again"));
             assertEquals(42L, worker.call("operator", "mul", List.of(6, 7), null, null));
         }
     }
@@ -125,7 +125,7 @@ class WorkerIsolationTest {
     void aWorkerLeadsItsOwnProcessGroup() {
         try (WorkerProcess worker = WorkerProcess.start(options("wpg"))) {
             long pid = worker.pid();
-            assertEquals(List.of(pid, pid, pid), call(worker, "pyfleet_testmods.process_group"));
+            assertEquals(List.of(pid, pid, pid), call(worker, "fleettest.process_group"));
         }
     }
 
@@ -138,15 +138,15 @@ class WorkerIsolationTest {
             long child = (Long) outcomes.get(0).value();
             assertTrue(child > 0, "the parent's answer is the child's pid, not the child's 0: " + outcomes);
             assertEquals(List.of(1L, 2L, 3L), outcomes.subList(1, 4).stream().map(Outcome::value).toList());
-            assertEquals(0L, fleet.call("pyfleet_testmods.wait_child", child));
+            assertEquals(0L, fleet.call("fleettest.wait_child", child));
         }
     }
 
     @Test
     void aForkedChildRaisingSystemExitDoesNotServe() {
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
-            long child = (Long) fleet.call("pyfleet_testmods.fork_and_exit", 3);
-            assertEquals(3L, fleet.call("pyfleet_testmods.wait_child", child));
+            long child = (Long) fleet.call("fleettest.fork_and_exit", 3);
+            assertEquals(3L, fleet.call("fleettest.wait_child", child));
             long pid = fleet.stats().workers().get(0).pid();
             for (int i = 0; i < 50; i++) {
                 assertEquals(pid, fleet.call("os.getpid"), "every call is answered by the worker itself");
@@ -157,7 +157,7 @@ class WorkerIsolationTest {
     @Test
     void aLongLivedForkedChildDoesNotDelayATimeout() {
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
-            long child = (Long) fleet.call("pyfleet_testmods.fork_sleeper", 30.0);
+            long child = (Long) fleet.call("fleettest.fork_sleeper", 30.0);
             assertTrue(child > 0);
             Call slow = Call.function("time.sleep", List.of(30), Map.of())
                     .with(CallOptions.builder().timeout(Duration.ofSeconds(1)).build());
@@ -172,7 +172,7 @@ class WorkerIsolationTest {
     @Test
     void aSubprocessEndsWithItsKilledWorker() {
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
-            long sleeper = (Long) fleet.call("pyfleet_testmods.start_sleeper", 120.0);
+            long sleeper = (Long) fleet.call("fleettest.start_sleeper", 120.0);
             assertTrue(alive(sleeper));
             fleet.killWorker("w1");
             Eventually.await(Duration.ofSeconds(5), () -> !alive(sleeper),
@@ -184,7 +184,7 @@ class WorkerIsolationTest {
     void aSubprocessEndsWhenTheNodeStops() {
         long sleeper;
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
-            sleeper = (Long) fleet.call("pyfleet_testmods.start_sleeper", 120.0);
+            sleeper = (Long) fleet.call("fleettest.start_sleeper", 120.0);
             assertTrue(alive(sleeper));
         }
         Eventually.await(Duration.ofSeconds(5), () -> !alive(sleeper),
@@ -206,7 +206,7 @@ class WorkerIsolationTest {
     void multiprocessingWorksInAWorker() {
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
             for (String method : List.of("fork", "spawn", "forkserver")) {
-                assertEquals(List.of(0L, 1L, 4L, 9L), fleet.call("pyfleet_testmods.multiprocessing_squares", method, 4),
+                assertEquals(List.of(0L, 1L, 4L, 9L), fleet.call("fleettest.multiprocessing_squares", method, 4),
                         method);
             }
         }
@@ -217,9 +217,9 @@ class WorkerIsolationTest {
     @Test
     void anEventFromAThreadOfAnEndedCallNeverReachesAnotherCall() {
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
-            assertEquals("started", fleet.call("pyfleet_testmods.start_late_emitter"));
+            assertEquals("started", fleet.call("fleettest.start_late_emitter"));
             List<Object> events = Collections.synchronizedList(new ArrayList<>());
-            Call b = Call.function("pyfleet_testmods.release_late_emitter", List.of(), Map.of())
+            Call b = Call.function("fleettest.release_late_emitter", List.of(), Map.of())
                     .with(CallOptions.builder().onEvent(events::add).build());
             assertEquals(false, Fleet.join(fleet.submit(b)), "emit() reports the event as dropped");
             assertEquals(List.of("mine"), events);
@@ -232,7 +232,7 @@ class WorkerIsolationTest {
     void aSegfaultReportsItsPythonTrace() {
         try (WorkerProcess worker = WorkerProcess.start(options("wsegv"))) {
             PyFleetException e = assertThrows(PyFleetException.class,
-                    () -> call(worker, "pyfleet_testmods.segfault"));
+                    () -> call(worker, "fleettest.segfault"));
             assertInstanceOf(WorkerLostException.class, e);
             assertTrue(e.getMessage().contains("in segfault"), "no fault trace in: " + e.getMessage());
             assertTrue(e.getMessage().contains("killed by signal 11 (SIGSEGV) in ctypes/__init__.py line "),
@@ -245,7 +245,7 @@ class WorkerIsolationTest {
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
             long pid = fleet.stats().workers().get(0).pid();
             java.util.concurrent.CompletableFuture<Object> call = fleet.callAsync(
-                    "pyfleet_testmods.grandchild_then_sleep", 60);
+                    "fleettest.grandchild_then_sleep", 60);
             Eventually.await(Duration.ofSeconds(10), () -> ProcessHandle.allProcesses()
                     .anyMatch(p -> p.pid() != pid && isInGroup(p.pid(), pid)
                             && ProcessHandle.of(pid).map(w -> w.children().noneMatch(c -> c.pid() == p.pid()))
@@ -287,7 +287,7 @@ class WorkerIsolationTest {
         assertEquals(500, defaults.oomScoreAdj());
         assertTrue(defaults.inheritEnvironment().containsAll(List.of("PATH", "HOME", "LC_*", "OPENBLAS_*")));
         try (EmbeddedFleet fleet = TestFleets.start(1)) {
-            assertEquals("500", ((String) fleet.call("pyfleet_testmods.read_text", "/proc/self/oom_score_adj")).strip());
+            assertEquals("500", ((String) fleet.call("fleettest.read_text", "/proc/self/oom_score_adj")).strip());
         }
     }
 
@@ -295,7 +295,7 @@ class WorkerIsolationTest {
     void aCallOverTheMemoryLimitFailsNamingIt() {
         try (EmbeddedFleet fleet = TestFleets.start(1, Map.of("pyfleet.worker.memory-limit", "256MiB"))) {
             PythonException e = assertThrows(PythonException.class,
-                    () -> fleet.call("pyfleet_testmods.allocate", 1L << 30));
+                    () -> fleet.call("fleettest.allocate", 1L << 30));
             assertEquals("builtins.MemoryError", e.pythonType());
             assertTrue(e.getMessage().contains("pyfleet.worker.memory-limit = 256 MiB reached"), e.getMessage());
             assertEquals(5L, fleet.operator("add", 2, 3), "the worker lives on");
@@ -305,10 +305,10 @@ class WorkerIsolationTest {
     @Test
     void aForkPastTheProcessLimitFailsNamingIt() {
         try (EmbeddedFleet fleet = TestFleets.start(1, Map.of("pyfleet.worker.process-limit", 24))) {
-            assertEquals(8L, fleet.call("pyfleet_testmods.fork_many", 8));
+            assertEquals(8L, fleet.call("fleettest.fork_many", 8));
             PythonException e;
             try {
-                fleet.call("pyfleet_testmods.fork_many", 40);
+                fleet.call("fleettest.fork_many", 40);
                 assumeTrue(false, "the process limit is not enforced here (root without a writable pids cgroup)");
                 return;
             } catch (PythonException failed) {
@@ -316,7 +316,7 @@ class WorkerIsolationTest {
             }
             assertEquals("builtins.BlockingIOError", e.pythonType());
             assertTrue(e.getMessage().contains("pyfleet.worker.process-limit = 24 reached"), e.getMessage());
-            assertEquals(8L, fleet.call("pyfleet_testmods.fork_many", 8));
+            assertEquals(8L, fleet.call("fleettest.fork_many", 8));
         }
     }
 

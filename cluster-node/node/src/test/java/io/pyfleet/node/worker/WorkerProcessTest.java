@@ -147,7 +147,7 @@ class WorkerProcessTest {
 
     @Test
     void pythonExceptionsAreTypedAndTheWorkerGoesOn() throws Exception {
-        PythonException e = assertThrows(PythonException.class, () -> call("pyfleet_testmods.boom", "bad input"));
+        PythonException e = assertThrows(PythonException.class, () -> call("fleettest.boom", "bad input"));
         assertEquals("builtins.ValueError", e.pythonType());
         assertEquals("bad input", e.pythonMessage());
         assertTrue(e.pythonTraceback().contains("in boom"), e.pythonTraceback());
@@ -166,13 +166,13 @@ class WorkerProcessTest {
     @Test
     void eventsAndStreamedGeneratorsArriveBeforeTheReply() throws Exception {
         List<Object> events = Collections.synchronizedList(new ArrayList<>());
-        Object reply = worker.submit("call", "pyfleet_testmods.progress", List.of(3), null, null, events::add, null)
+        Object reply = worker.submit("call", "fleettest.progress", List.of(3), null, null, events::add, null)
                 .get(10, TimeUnit.SECONDS);
         assertEquals("done", reply);
         assertEquals(3, events.size());
         assertEquals(Map.of("step", 2L, "of", 3L), events.get(2));
         events.clear();
-        Object count = worker.submit("call", "pyfleet_testmods.countdown", List.of(4), null, Map.of("stream", true),
+        Object count = worker.submit("call", "fleettest.countdown", List.of(4), null, Map.of("stream", true),
                 events::add, null).get(10, TimeUnit.SECONDS);
         assertEquals(4L, count);
         assertEquals(List.of(4L, 3L, 2L, 1L), events);
@@ -180,7 +180,7 @@ class WorkerProcessTest {
 
     @Test
     void aMegabyteOnStdoutDoesNotDisturbTheProtocol() throws Exception {
-        CompletableFuture<Object> flood = worker.submit("call", "pyfleet_testmods.flood_stdout", List.of(1 << 20),
+        CompletableFuture<Object> flood = worker.submit("call", "fleettest.flood_stdout", List.of(1 << 20),
                 null, null);
         CompletableFuture<Object> after = worker.submit("operator", "add", List.of(40, 2), null, null);
         assertEquals((long) (1 << 20), flood.get(20, TimeUnit.SECONDS));
@@ -202,7 +202,7 @@ class WorkerProcessTest {
     @Test
     void killDashNineMidCallFailsTheCallerWithinASecond() throws Exception {
         CompletableFuture<Object> started = new CompletableFuture<>();
-        CompletableFuture<Object> sleeping = worker.submit("call", "pyfleet_testmods.started_then_sleep", List.of(30),
+        CompletableFuture<Object> sleeping = worker.submit("call", "fleettest.started_then_sleep", List.of(30),
                 null, null, started::complete, null);
         CompletableFuture<Object> queued = worker.submit("operator", "add", List.of(1, 2), null, null);
         assertEquals(Map.of("started", worker.pid()), started.get(5, TimeUnit.SECONDS), "the call runs");
@@ -232,9 +232,9 @@ class WorkerProcessTest {
 
     @Test
     void aTimeoutCountsFromWhenTheCallStarts() throws Exception {
-        CompletableFuture<Object> first = worker.submit("call", "pyfleet_testmods.sleep_then", List.of(0.4, "a"),
+        CompletableFuture<Object> first = worker.submit("call", "fleettest.sleep_then", List.of(0.4, "a"),
                 null, null, null, Duration.ofSeconds(5));
-        CompletableFuture<Object> second = worker.submit("call", "pyfleet_testmods.sleep_then", List.of(0.2, "b"),
+        CompletableFuture<Object> second = worker.submit("call", "fleettest.sleep_then", List.of(0.2, "b"),
                 null, null, null, Duration.ofMillis(500));
         assertEquals("a", first.get(5, TimeUnit.SECONDS));
         assertEquals("b", second.get(5, TimeUnit.SECONDS), "the wait behind the first call is not counted");
