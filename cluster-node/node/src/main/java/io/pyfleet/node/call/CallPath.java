@@ -96,7 +96,7 @@ public final class CallPath implements AutoCloseable {
         timers.setRemoveOnCancelPolicy(true);
         this.jobTimers = timers;
         this.queue = new NodeQueue(depth, queueBound, callbacks, () -> open);
-        queue.onRejected(this::requeue);
+        queue.onLaneClosed(this::closeLane);
         PyObject.Releaser releaser = this::release;
         this.adopt = handle -> new PyObject(handle, releaser);
     }
@@ -385,6 +385,14 @@ public final class CallPath implements AutoCloseable {
         }
     }
 
+    /** A lane whose channel refuses calls (closing after a timeout or kill) leaves the routing at once. */
+    private void closeLane(Lane lane) {
+        synchronized (lock) {
+            lane.open = false;
+            open = java.util.Arrays.stream(open).filter(l -> l != lane).toArray(Lane[]::new);
+        }
+    }
+
     /** A shrink removes this worker: it takes no new calls and reports when its calls have ended. */
     public void drain(String workerId) {
         Lane lane;
@@ -509,6 +517,7 @@ public final class CallPath implements AutoCloseable {
 
         @Override
         public void rejected(WorkerProcess worker, List<PendingCall> calls) {
+            closeLane(lane); // a channel that refused once never takes calls again
             lane.inFlight.addAndGet(-calls.size());
             for (PendingCall call : calls) {
                 notStarted(call, "worker " + lane.workerId + " stopped taking calls");

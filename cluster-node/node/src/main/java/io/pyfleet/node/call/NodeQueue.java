@@ -155,20 +155,24 @@ final class NodeQueue {
         if (written == batch.size()) {
             return;
         }
+        // Not written (the lock was busy, the pipe had no sure room, or the channel closed):
+        // they never started. Back to the front of the queue; a callback thread, which may
+        // block, writes them, or another lane takes them if this one closed.
         List<PendingCall> back = new ArrayList<>(batch.subList(Math.max(0, written), batch.size()));
         lane.inFlight.addAndGet(-back.size());
-        if (written < 0) {
-            putBack(back); // a sender holds the write lock: a callback thread writes them
+        if (!lane.process.accepting()) {
+            closed.accept(lane);
+        }
+        putBack(back);
+        if (lane.open) {
             scheduleFill(lane);
-        } else {
-            rejected.accept(back); // the channel closed under us: they never started
         }
     }
 
-    /** Where calls go that a closing channel did not take; set by the call path. */
-    private java.util.function.Consumer<List<PendingCall>> rejected = this::putBack;
+    /** Told when a lane's channel refused calls: it takes no more unbound calls. */
+    private java.util.function.Consumer<Lane> closed = lane -> lane.open = false;
 
-    void onRejected(java.util.function.Consumer<List<PendingCall>> handler) {
-        this.rejected = handler;
+    void onLaneClosed(java.util.function.Consumer<Lane> handler) {
+        this.closed = handler;
     }
 }

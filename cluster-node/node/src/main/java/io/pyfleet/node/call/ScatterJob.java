@@ -125,8 +125,10 @@ final class ScatterJob {
                 ? failure.getCause() : failure;
         PyFleetException error = cause instanceof PyFleetException p ? p
                 : new PyFleetException("scatter chunk failed: " + cause, cause);
-        boolean attributable = error instanceof WorkerLostException || error instanceof CallTimeoutException
-                || error instanceof PythonException;
+        // After a death the reader has read every event before the failure, so the count is
+        // exact and the items behind the one in service never started. A timeout is decided
+        // while events may still be in the pipe: then nothing is sent again.
+        boolean attributable = error instanceof WorkerLostException || error instanceof PythonException;
         if (!attributable || next >= to) {
             for (int i = next; i < to; i++) {
                 gather.set(i, Outcome.failed(error));

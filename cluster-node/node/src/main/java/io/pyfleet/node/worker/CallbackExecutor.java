@@ -72,6 +72,10 @@ public final class CallbackExecutor implements Executor {
             return;
         }
         tasks.offer(task);
+        if (shutdown && tasks.remove(task)) {
+            runSafely(task); // closed meanwhile: its threads may be gone
+            return;
+        }
         Thread idle = parked.pollFirst();
         if (idle != null) {
             LockSupport.unpark(idle);
@@ -94,6 +98,7 @@ public final class CallbackExecutor implements Executor {
     private void work() {
         Thread me = Thread.currentThread();
         long idleSince = System.nanoTime();
+        boolean countedOut = false;
         try {
             while (true) {
                 Runnable task = tasks.poll();
@@ -128,13 +133,32 @@ public final class CallbackExecutor implements Executor {
                 }
                 LockSupport.parkNanos(this, IDLE_NANOS);
                 parked.remove(me);
-                if (tasks.isEmpty() && System.nanoTime() - idleSince >= IDLE_NANOS && threads.get() > base) {
+                if (tasks.isEmpty() && System.nanoTime() - idleSince >= IDLE_NANOS && leave()) {
+                    countedOut = true;
                     return;
                 }
             }
         } finally {
-            threads.decrementAndGet();
+            if (!countedOut) {
+                threads.decrementAndGet();
+            }
         }
+    }
+
+    /**
+     * An idle thread above the base number ends: counted out first, then a last look at the
+     * queue, so a task offered meanwhile (whose sender saw this thread) is not stranded.
+     */
+    private boolean leave() {
+        int n = threads.get();
+        if (n <= base || !threads.compareAndSet(n, n - 1)) {
+            return false;
+        }
+        if (!tasks.isEmpty()) {
+            threads.incrementAndGet();
+            return false;
+        }
+        return true;
     }
 
     private void runSafely(Runnable task) {

@@ -101,21 +101,26 @@ final class RequestWriter {
     }
 
     /**
-     * For a thread that must never block (a reader): writes these calls only if the write
-     * lock is free at once; the caller keeps them within the never-blocking room. Returns -1
-     * when the lock was busy (nothing written), else how many were written: fewer than
-     * given only when the channel closed first, and the rest never started.
+     * For a thread that must never block (a reader): writes these calls, in order, only if the
+     * write lock is free at once and only as many as surely fit in the pipe ({@code room},
+     * read under the lock). Returns -1 when the lock was busy (nothing written), else how many
+     * were written; the rest never started (no room, or the channel closed).
      */
-    int tryWriteNow(List<PendingCall> calls) {
+    int tryWriteNow(List<PendingCall> calls, java.util.function.LongSupplier room) {
         if (!writeLock.tryLock()) {
             return -1;
         }
         try {
+            // The room is read only now, under the lock every write takes: a sender that wrote
+            // between the reader's first look and here cannot make this write block.
+            long left = room.getAsLong();
             int written = 0;
             for (PendingCall call : calls) {
-                if (!writeOne(call)) {
+                int bytes = WorkerProcess.frameBytes(call);
+                if (bytes > left || !writeOne(call)) {
                     break;
                 }
+                left -= bytes;
                 written++;
             }
             flushQuietly();

@@ -68,6 +68,8 @@ public final class WorkerProcess implements AutoCloseable {
     private final CompletableFuture<Hello> hello = new CompletableFuture<>();
     private final CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
     private volatile String deathReason;
+    /** The watchdog saw the process gone while its output was still open (a child held it). */
+    private boolean exitNoticed;
 
     private WorkerProcess(WorkerOptions options, Process process, Function<Handle, Object> adopt) {
         this.options = options;
@@ -125,6 +127,9 @@ public final class WorkerProcess implements AutoCloseable {
             throw new WorkerStartException("interrupted while starting worker " + options.workerId());
         }
         Watchdog.shared().watch(worker);
+        if (!worker.isAlive()) {
+            Watchdog.shared().forget(worker); // it died before it was watched: its reader forgot it first
+        }
         return worker;
     }
 
@@ -151,7 +156,14 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** For a reader thread; see {@link RequestWriter#tryWriteNow}. */
     public int tryWriteNow(List<PendingCall> calls) {
-        return writer.tryWriteNow(calls);
+        return writer.tryWriteNow(calls, this::nonBlockingRoom);
+    }
+
+    /** False once the channel takes no more calls (closing after a timeout or kill, or dead). */
+    public boolean accepting() {
+        synchronized (lock) {
+            return state == State.OPEN;
+        }
     }
 
     /** Writes what waits in the outbox; for a thread that may block (after {@link ChannelListener#outboxWaiting}). */
@@ -395,12 +407,18 @@ public final class WorkerProcess implements AutoCloseable {
                     + "; it may have run in part. The worker was killed and will be replaced"));
             listener.callEnded(this, overran, now - overran.startedNanos, true);
             killTree();
-        } else if (!process.isAlive()) {
-            killTree(); // a child that inherited the pipe must not keep the death from being seen
+        } else if (!process.isAlive() && !exitNoticed) {
+            exitNoticed = true; // once: a child that inherited the pipe must not keep the death from being seen
+            killTree();
         }
     }
 
     private void onDeath() {
+        synchronized (lock) {
+            if (state == State.OPEN) {
+                state = State.CLOSING; // its output ended: a call written now would only look as if it ran
+            }
+        }
         int code;
         try {
             if (!process.waitFor(options.stopTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
