@@ -208,10 +208,6 @@ public final class CallPath implements AutoCloseable {
         return options.timeout() != null ? options.timeout() : defaultTimeout;
     }
 
-    Duration defaultTimeout() {
-        return defaultTimeout;
-    }
-
     CallbackExecutor callbacks() {
         return callbacks;
     }
@@ -425,10 +421,6 @@ public final class CallPath implements AutoCloseable {
     /** After the cool-down the pool tries again: calls queue for the workers it starts. */
     public void poolRecovering() {
         failed = null;
-    }
-
-    public String failure() {
-        return failed;
     }
 
     public int queued() {

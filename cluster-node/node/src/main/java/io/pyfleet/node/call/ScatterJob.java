@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -121,10 +120,7 @@ final class ScatterJob {
             }
             return;
         }
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        PyFleetException error = cause instanceof PyFleetException p ? p
-                : new PyFleetException("scatter chunk failed: " + cause, cause);
+        PyFleetException error = CallPath.outcomeOf(null, failure).error();
         // After a death the reader has read every event before the failure, so the count is
         // exact and the items behind the one in service never started. A timeout is decided
         // while events may still be in the pipe: then nothing is sent again.

@@ -208,8 +208,4 @@ public final class CallbackExecutor implements Executor {
         }
     }
 
-    /** Threads now serving (for tests of leaks). */
-    public int threads() {
-        return threads.get();
-    }
 }
