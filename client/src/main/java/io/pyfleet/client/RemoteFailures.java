@@ -1,22 +1,76 @@
 package io.pyfleet.client;
 
-
-/** Turns an error reported by a worker into the exception the caller sees. */
+/**
+ * Errors as they travel ({@link RemoteError}: kind, type, message, traceback) and the
+ * exceptions callers see, both ways: a worker's error frame becomes an exception in the
+ * node, and the gateway sends a node's exception to a remote client as an error frame
+ * that the client turns back into the same exception type.
+ */
 public final class RemoteFailures {
+    /** The {@code type} of a {@code worker_lost} or {@code closed} error whose call may have started. */
+    public static final String MAY_HAVE_RUN = "may_have_run";
+    /** The {@code type} of a {@code worker_lost} or {@code closed} error whose call never started. */
+    public static final String NOT_RUN = "not_run";
+
     private RemoteFailures() {
     }
 
     public static PyFleetException toException(RemoteError error) {
+        boolean mayHaveRun = !NOT_RUN.equals(error.type());
         return switch (error.kind()) {
             case "python" -> new PythonException(error.type(), error.message(), error.traceback());
             case "stale_handle" -> new StaleHandleException(error.message());
             case "timeout" -> new CallTimeoutException(error.message());
-            case "worker_lost" -> new WorkerLostException(error.message());
+            case "worker_lost" -> new WorkerLostException(error.message(), mayHaveRun);
+            case "closed" -> new FleetClosedException(error.message(), mayHaveRun);
             case "overloaded" -> new OverloadedException(error.message());
             case "node_lost" -> new NodeLostException(error.message());
             case "pool_failed" -> new PoolFailedException(error.message());
+            case "not_allowed" -> new NotAllowedException(error.message());
+            case "auth" -> new AuthenticationException(error.message());
+            case "protocol" -> new ProtocolException(error.message());
             default -> new ProtocolException(error.kind() + " error: "
                     + (error.type() == null || error.type().isEmpty() ? "" : error.type() + ": ") + error.message());
         };
+    }
+
+    /** The error a node sends for an exception, which {@link #toException} turns back into its type. */
+    public static RemoteError toRemoteError(Throwable failure) {
+        Throwable f = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        String message = String.valueOf(f.getMessage());
+        if (f instanceof PythonException p) {
+            return new RemoteError(RemoteError.PYTHON, p.pythonType(), p.pythonMessage(), p.pythonTraceback());
+        }
+        String kind;
+        String type = "";
+        if (f instanceof StaleHandleException) {
+            kind = RemoteError.STALE_HANDLE;
+        } else if (f instanceof CallTimeoutException) {
+            kind = "timeout";
+        } else if (f instanceof WorkerLostException w) {
+            kind = "worker_lost";
+            type = w.mayHaveRun() ? MAY_HAVE_RUN : NOT_RUN;
+        } else if (f instanceof FleetClosedException c) {
+            kind = "closed";
+            type = c.mayHaveRun() ? MAY_HAVE_RUN : NOT_RUN;
+        } else if (f instanceof OverloadedException) {
+            kind = "overloaded";
+        } else if (f instanceof NodeLostException) {
+            kind = "node_lost";
+        } else if (f instanceof PoolFailedException) {
+            kind = "pool_failed";
+        } else if (f instanceof NotAllowedException) {
+            kind = "not_allowed";
+        } else if (f instanceof AuthenticationException) {
+            kind = "auth";
+        } else if (f instanceof ProtocolException) {
+            kind = RemoteError.PROTOCOL;
+        } else {
+            kind = "node";
+            type = f.getClass().getName();
+            message = "the node failed serving the call: " + f;
+        }
+        return new RemoteError(kind, type, message, "");
     }
 }

@@ -69,7 +69,7 @@ public record Incoming(int type, long id, Object body) {
         if (!(decoded instanceof List<?> m) || m.size() < 2) {
             throw new ProtocolException("a message must be an array [type, id, ...], got " + describe(decoded));
         }
-        if (!(m.get(0) instanceof Long t) || t < Messages.REQUEST || t > Messages.HELLO) {
+        if (!(m.get(0) instanceof Long t) || t < Messages.REQUEST || t > Gateway.PING) {
             throw new ProtocolException("unknown message type " + m.get(0));
         }
         int type = t.intValue();

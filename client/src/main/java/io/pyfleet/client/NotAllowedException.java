@@ -1,0 +1,10 @@
+package io.pyfleet.client;
+
+/** The node's allow-list ({@code pyfleet.gateway.allow}) does not let remote callers reach this; nothing ran. */
+public class NotAllowedException extends PyFleetException {
+    private static final long serialVersionUID = 1L;
+
+    public NotAllowedException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,89 @@
+package io.pyfleet.node.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The {@code pyfleet.gateway} section as an immutable record; every key is documented in
+ * conf/application.conf.
+ *
+ * @param token     the configured token, or empty (then PYFLEET_TOKEN, the token file, or a new one)
+ * @param tokenFile where the token is read from or written to; null for the default place
+ */
+public record GatewaySettings(String bind, int port, String token, Path tokenFile, List<String> allow,
+        Duration handshakeTimeout, Duration heartbeatInterval, Duration idleTimeout, int maxFrameSize, int maxInFlight,
+        long maxBuffered, int maxConnections, Duration shutdownGrace, Tls tls) {
+
+    public GatewaySettings {
+        allow = List.copyOf(allow);
+    }
+
+    /**
+     * TLS of the gateway: a keystore, or a PEM certificate chain and key.
+     *
+     * @param keystore    a PKCS12/JKS file, or null
+     * @param certificate a PEM certificate chain, or null
+     * @param privateKey  a PKCS#8 PEM private key, or null
+     */
+    public record Tls(boolean enabled, Path keystore, String keystorePassword, String keystoreType, Path certificate,
+            Path privateKey, List<String> protocols) {
+        public Tls {
+            protocols = List.copyOf(protocols);
+        }
+    }
+
+    public static GatewaySettings from(Config root) {
+        Config g = root.getConfig("pyfleet.gateway");
+        int port = g.getInt("port");
+        if (port < 0 || port > 65535) {
+            throw new ConfigException.BadValue("pyfleet.gateway.port", "must be 0..65535");
+        }
+        long maxFrame = g.getBytes("max-frame-size");
+        if (maxFrame < 1024 || maxFrame > Integer.MAX_VALUE - 16) {
+            throw new ConfigException.BadValue("pyfleet.gateway.max-frame-size", "must be between 1 KiB and 2 GiB");
+        }
+        Config t = g.getConfig("tls");
+        Tls tls = new Tls(t.getBoolean("enabled"), path(t, "keystore"), t.getString("keystore-password"),
+                t.getString("keystore-type"), path(t, "certificate"), path(t, "private-key"),
+                t.getStringList("protocols"));
+        if (tls.enabled() && tls.keystore() == null && (tls.certificate() == null || tls.privateKey() == null)) {
+            throw new ConfigException.BadValue("pyfleet.gateway.tls",
+                    "TLS is enabled but neither a keystore nor a certificate and private-key are given");
+        }
+        return new GatewaySettings(g.getString("bind"), port, g.getString("token"), path(g, "token-file"),
+                g.getStringList("allow"), positive(g, "handshake-timeout"), positive(g, "heartbeat-interval"),
+                positive(g, "idle-timeout"), (int) maxFrame, atLeastOne(g, "max-in-flight"),
+                Math.max(64 * 1024, g.getBytes("max-buffered")), atLeastOne(g, "max-connections"),
+                g.getDuration("shutdown-grace"), tls);
+    }
+
+    /** The same settings on another address and port (the command line's options). */
+    public GatewaySettings withAddress(String newBind, int newPort) {
+        return new GatewaySettings(newBind, newPort, token, tokenFile, allow, handshakeTimeout, heartbeatInterval,
+                idleTimeout, maxFrameSize, maxInFlight, maxBuffered, maxConnections, shutdownGrace, tls);
+    }
+
+    private static Path path(Config c, String key) {
+        String value = c.getString(key);
+        return value.isBlank() ? null : Path.of(value);
+    }
+
+    private static Duration positive(Config c, String key) {
+        Duration d = c.getDuration(key);
+        if (d.isNegative() || d.isZero()) {
+            throw new ConfigException.BadValue(key, "must be positive");
+        }
+        return d;
+    }
+
+    private static int atLeastOne(Config c, String key) {
+        int value = c.getInt(key);
+        if (value < 1) {
+            throw new ConfigException.BadValue(key, "must be at least 1");
+        }
+        return value;
+    }
+}
