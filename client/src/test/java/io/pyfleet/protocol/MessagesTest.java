@@ -74,7 +74,7 @@ class MessagesTest {
     void malformedMessages() {
         assertBad("01", "array");
         assertBad("91 00", "array");
-        assertBad("93 06 00 c0", "unknown message type");
+        assertBad("93 0a 00 c0", "unknown message type"); // 6..9 are the gateway's
         assertBad("93 ff 00 c0", "unknown message type");
         assertBad("93 a1 31 00 c0", "unknown message type");
         assertBad("93 01 ff c0", "request id");
