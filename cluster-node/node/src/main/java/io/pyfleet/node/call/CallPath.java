@@ -129,6 +129,10 @@ public final class CallPath implements AutoCloseable {
 
     /** The same call on every serving worker: one outcome per worker, in worker order. */
     public CompletableFuture<List<Outcome>> identical(Call call) {
+        return identical(call, PendingCall.Decoding.ADOPT, true);
+    }
+
+    private CompletableFuture<List<Outcome>> identical(Call call, PendingCall.Decoding decoding, boolean mayBlock) {
         Lane[] serving = open;
         if (serving.length == 0) {
             PyFleetException why = failed != null ? new PoolFailedException(failed)
@@ -144,7 +148,7 @@ public final class CallPath implements AutoCloseable {
             CompletableFuture<Object> part = new CompletableFuture<>();
             gather.add(i, part);
             try {
-                route(prepare(call, part, serving[i].workerId, serving[i].generation), true);
+                route(prepare(call, part, serving[i].workerId, serving[i].generation).decoding(decoding), mayBlock);
             } catch (PyFleetException e) {
                 part.completeExceptionally(e);
             }
@@ -155,10 +159,43 @@ public final class CallPath implements AutoCloseable {
     /** Scatter/gather: outcomes in input order, errors in place. */
     public CompletableFuture<List<Outcome>> scatter(String function, List<? extends List<?>> argumentSets,
             CallOptions options) {
+        return scatter(function, argumentSets, options, PendingCall.Decoding.ADOPT, true);
+    }
+
+    /**
+     * {@link #scatter} for the gateway: values keep their handles plain (the remote client
+     * owns them) and nothing blocks the submitting thread.
+     */
+    public CompletableFuture<List<Outcome>> scatter(String function, List<? extends List<?>> argumentSets,
+            CallOptions options, PendingCall.Decoding decoding, boolean mayBlock) {
         ScatterJob job = new ScatterJob(this, function, List.copyOf(argumentSets), options, scatterTimeout,
-                Math.max(1, open.length));
+                Math.max(1, open.length), decoding, mayBlock);
         job.start();
         return job.result();
+    }
+
+    /**
+     * A call from the gateway, already decoded from a client's frame: checked and encoded on
+     * this thread, written without ever blocking it. {@code result} is a plain future that the
+     * worker's reader completes (with a {@link io.pyfleet.node.worker.RawValue} for
+     * {@code RAW}); {@code events} receives the call's events on that reader, in order.
+     */
+    public void submitRemote(String op, Object target, List<?> args, Map<String, ?> kwargs, Map<String, ?> opts,
+            Duration timeout, CompletableFuture<Object> result, EventSink events, PendingCall.Decoding decoding) {
+        PendingCall pending;
+        try {
+            pending = prepare(op, target, args, kwargs, opts, timeout == null ? defaultTimeout : timeout, result,
+                    null, 0, events).decoding(decoding);
+        } catch (PyFleetException e) {
+            result.completeExceptionally(e);
+            return;
+        }
+        route(pending, false);
+    }
+
+    /** {@link #identical} for the gateway: handles stay plain; nothing blocks this thread. */
+    public CompletableFuture<List<Outcome>> identicalRemote(Call call) {
+        return identical(call, PendingCall.Decoding.PLAIN_HANDLES, false);
     }
 
     /** Drops a handle in its owner; written behind every call this thread made before on it. */
@@ -297,11 +334,11 @@ public final class CallPath implements AutoCloseable {
     }
 
     private void write(Lane lane, PendingCall call, boolean mayBlock) {
-        if (!mayBlock) {
-            callbacks.execute(() -> write(lane, call, true));
-            return;
+        if (mayBlock) {
+            lane.process.send(call);
+        } else {
+            lane.process.sendWithoutBlocking(call);
         }
-        lane.process.send(call);
     }
 
     /** A call that never started: unbound ones go to another worker, bound ones fail. */

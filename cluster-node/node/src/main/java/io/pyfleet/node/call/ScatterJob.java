@@ -48,9 +48,16 @@ final class ScatterJob {
     private final Gather gather;
     private ScheduledFuture<?> timer;
 
+    /** How the items' values are decoded: the node's PyObjects, or plain handles for a remote client. */
+    private final PendingCall.Decoding decoding;
+    /** False when started on a thread that must never block (the gateway's). */
+    private final boolean mayBlock;
+
     ScatterJob(CallPath path, String function, List<? extends List<?>> argumentSets, CallOptions options,
-            Duration jobTimeout, int workers) {
+            Duration jobTimeout, int workers, PendingCall.Decoding decoding, boolean mayBlock) {
         this.path = path;
+        this.decoding = decoding;
+        this.mayBlock = mayBlock;
         this.function = function;
         this.argumentSets = argumentSets;
         this.options = options == null ? CallOptions.DEFAULT : options;
@@ -96,9 +103,10 @@ final class ScatterJob {
         FleetFuture<Object> reply = new FleetFuture<>(path.callbacks());
         List<Object> args = new ArrayList<>(argumentSets.subList(from, to));
         try {
-            PendingCall call = path.prepare("imap", function, List.of(args), null, STREAM, timeout, reply, null, 0, items);
+            PendingCall call = path.prepare("imap", function, List.of(args), null, STREAM, timeout, reply, null, 0, items)
+                    .decoding(decoding);
             reply.whenComplete((count, failure) -> chunkDone(from, to, items.received.get(), failure));
-            path.route(call, true);
+            path.route(call, mayBlock);
         } catch (PyFleetException e) {
             if (to - from > 1) {
                 // One item cannot be encoded: encode them one by one, so only that item fails.

@@ -122,6 +122,22 @@ public final class EmbeddedFleet implements Fleet {
                 Duration.ofSeconds(10), system.scheduler()).toCompletableFuture());
     }
 
+    /** The stats without waiting: for threads that must not block (the gateway's). */
+    public java.util.concurrent.CompletionStage<PoolStats> statsAsync() {
+        return AskPattern.ask(system, (ActorRef<PoolStats> replyTo) -> new PoolManager.GetStats(replyTo),
+                Duration.ofSeconds(10), system.scheduler());
+    }
+
+    /** The node's call path, for the node's own front ends (the gateway). */
+    public CallPath callPath() {
+        return path;
+    }
+
+    /** The node's actor system, for the node's own front ends (the gateway's streams). */
+    public ActorSystem<?> system() {
+        return system;
+    }
+
     /** Kills a worker's process as a crash would; the supervisor restarts it. For tests and operators. */
     public void killWorker(String workerId) {
         system.tell(new PoolManager.KillWorker(workerId, "killed on request"));

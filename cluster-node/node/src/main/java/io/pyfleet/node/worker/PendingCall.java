@@ -17,6 +17,8 @@ public final class PendingCall {
     private final long boundGeneration;
     private final CompletableFuture<Object> result;
     private final EventSink events;
+    /** How its reply and events are decoded; see {@link Decoding}. */
+    private Decoding decoding = Decoding.ADOPT;
 
     /** Set by the channel as the call is written; read by its reader and the watchdog. */
     long id;
@@ -40,6 +42,24 @@ public final class PendingCall {
         this.boundGeneration = boundGeneration;
         this.result = result;
         this.events = events;
+    }
+
+    /**
+     * How a call's reply and events reach its future: decoded with the channel's handle
+     * mapper (the node's releasing {@code PyObject}s), decoded with handles left as plain
+     * {@code Handle}s (for a remote client, which releases them itself), or not decoded at
+     * all ({@link RawValue}, for the gateway to forward). Errors are always decoded.
+     */
+    public enum Decoding { ADOPT, PLAIN_HANDLES, RAW }
+
+    /** Sets how the reply and events are decoded; before the call is sent. */
+    public PendingCall decoding(Decoding mode) {
+        this.decoding = mode;
+        return this;
+    }
+
+    public Decoding decoding() {
+        return decoding;
     }
 
     public byte[] tail() {

@@ -101,6 +101,47 @@ final class RequestWriter {
     }
 
     /**
+     * Leaves a call in the outbox and writes what waits there only if the write lock is free at
+     * once and only as much as surely fits in the pipe; what is left is written by the thread
+     * that holds the lock, or by one {@link #outboxWaiting} asks for. Never blocks.
+     */
+    void sendWithoutBlocking(PendingCall call, java.util.function.LongSupplier room) {
+        outbox.offer(call);
+        outboxSize.incrementAndGet();
+        if (!writeLock.tryLock()) {
+            return; // the holder looks at the outbox again after it unlocks
+        }
+        List<PendingCall> refused = null;
+        try {
+            long left = room.getAsLong();
+            for (PendingCall next; (next = outbox.peek()) != null; ) {
+                int bytes = WorkerProcess.frameBytes(next);
+                if (bytes > left) {
+                    break;
+                }
+                outbox.poll();
+                outboxSize.decrementAndGet();
+                left -= bytes;
+                if (!writeOne(next)) {
+                    if (refused == null) {
+                        refused = new ArrayList<>();
+                    }
+                    refused.add(next);
+                }
+            }
+            flushQuietly();
+        } finally {
+            writeLock.unlock();
+        }
+        if (refused != null) {
+            rejected.accept(refused);
+        }
+        if (!outbox.isEmpty()) {
+            outboxWaiting.run();
+        }
+    }
+
+    /**
      * For a thread that must never block (a reader): writes these calls, in order, only if the
      * write lock is free at once and only as many as surely fit in the pipe ({@code room},
      * read under the lock). Returns -1 when the lock was busy (nothing written), else how many

@@ -67,6 +67,8 @@ public final class WorkerProcess implements AutoCloseable {
     private final CompletableFuture<Hello> hello = new CompletableFuture<>();
     private final CompletableFuture<ExitStatus> exited = new CompletableFuture<>();
     private volatile String deathReason;
+    /** Set once a call that is not decoded the default way was written: the reader then looks at the head first. */
+    private volatile boolean othersDecoded;
     /** The watchdog saw the process gone while its output was still open (a child held it). */
     private boolean exitNoticed;
 
@@ -153,6 +155,15 @@ public final class WorkerProcess implements AutoCloseable {
         writer.sendAll(calls);
     }
 
+    /**
+     * Sends a call from a thread that must never block (the gateway's, a reader): it is written
+     * now if that surely fits in the pipe, else by a callback thread; through the outbox either
+     * way, so calls from one thread keep their order.
+     */
+    public void sendWithoutBlocking(PendingCall call) {
+        writer.sendWithoutBlocking(call, this::nonBlockingRoom);
+    }
+
     /** For a reader thread; see {@link RequestWriter#tryWriteNow}. */
     public int tryWriteNow(List<PendingCall> calls) {
         return writer.tryWriteNow(calls, this::nonBlockingRoom);
@@ -183,6 +194,9 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     private boolean register(PendingCall call) {
+        if (call.decoding() != PendingCall.Decoding.ADOPT) {
+            othersDecoded = true;
+        }
         synchronized (lock) {
             if (state != State.OPEN) {
                 return false;
@@ -276,9 +290,19 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     private void dispatch(byte[] frame) {
+        Function<Handle, Object> handles = adopt;
+        if (othersDecoded) {
+            PendingCall head = peekHead();
+            if (head != null && head.decoding() != PendingCall.Decoding.ADOPT) {
+                if (head.decoding() == PendingCall.Decoding.RAW && forwardRaw(head, frame)) {
+                    return;
+                }
+                handles = null;
+            }
+        }
         Incoming message;
         try {
-            message = Incoming.parse(frame, adopt);
+            message = Incoming.parse(frame, handles);
         } catch (ProtocolException e) {
             long[] header = Incoming.peekHeader(frame);
             if (header == null || header[1] <= 0 || !undecodable((int) header[0], header[1], e)) {
@@ -294,6 +318,29 @@ public final class WorkerProcess implements AutoCloseable {
             case Messages.HELLO -> hello.complete(Hello.from((Map<?, ?>) message.body()));
             default -> throw new ProtocolException("unexpected message type " + message.type() + " from the worker");
         }
+    }
+
+    private PendingCall peekHead() {
+        synchronized (lock) {
+            return inFlight.peekFirst();
+        }
+    }
+
+    /** A reply or event of a call that wants its value undecoded; false for any other frame. */
+    private boolean forwardRaw(PendingCall head, byte[] frame) {
+        long[] header = RawValue.header(frame);
+        if (header == null || header[1] != head.id) {
+            return false;
+        }
+        if (header[0] == Messages.REPLY) {
+            finish(head.id, new RawValue(frame, (int) header[2]), null);
+            return true;
+        }
+        if (header[0] == Messages.EVENT) {
+            head.event(new RawValue(frame, (int) header[2]));
+            return true;
+        }
+        return false;
     }
 
     /** A frame whose header reads but whose body does not: only its call fails. */

@@ -1,0 +1,67 @@
+package io.pyfleet.protocol;
+
+import io.pyfleet.client.Handle;
+import io.pyfleet.client.ProtocolException;
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Consumer;
+import org.msgpack.core.ExtensionTypeHeader;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessageUnpacker;
+
+/**
+ * Finds the handles (ext 9) in encoded values without decoding the rest: the gateway
+ * forwards a worker's reply bytes as they are and only needs to know which objects it
+ * handed to a client. Containers are walked in place (their elements follow their headers);
+ * tuples and sets are walked inside their ext payloads; other payloads (an array's bytes)
+ * are skipped without copying.
+ */
+public final class HandleScan {
+    private HandleScan() {
+    }
+
+    /** Calls {@code action} for every handle in the values encoded in {@code bytes[off, off + len)}. */
+    public static void forEachHandle(byte[] bytes, int off, int len, Consumer<Handle> action) {
+        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes, off, len)) {
+            walk(u, action, 0);
+        } catch (IOException | RuntimeException e) {
+            throw new ProtocolException("cannot walk an encoded value: " + e.getMessage(), e);
+        }
+    }
+
+    private static void walk(MessageUnpacker u, Consumer<Handle> action, int depth) throws IOException {
+        if (depth > ValueCodec.MAX_DEPTH) {
+            throw new ProtocolException("values nest deeper than " + ValueCodec.MAX_DEPTH);
+        }
+        while (u.hasNext()) {
+            switch (u.getNextFormat().getValueType()) {
+                case ARRAY -> u.unpackArrayHeader();
+                case MAP -> u.unpackMapHeader();
+                case EXTENSION -> {
+                    ExtensionTypeHeader h = u.unpackExtensionTypeHeader();
+                    byte type = h.getType();
+                    if (type == ExtCodes.HANDLE) {
+                        action.accept(handle(u.readPayload(h.getLength())));
+                    } else if (type == ExtCodes.TUPLE || type == ExtCodes.SET) {
+                        byte[] items = u.readPayload(h.getLength());
+                        try (MessageUnpacker inner = MessagePack.newDefaultUnpacker(items)) {
+                            walk(inner, action, depth + 1);
+                        }
+                    } else {
+                        u.readPayloadAsReference(h.getLength()); // skipped, not copied
+                    }
+                }
+                default -> u.skipValue();
+            }
+        }
+    }
+
+    private static Handle handle(byte[] payload) {
+        if (ValueCodec.decode(payload) instanceof List<?> f && f.size() == 5 && f.get(0) instanceof String node
+                && f.get(1) instanceof String worker && f.get(2) instanceof Long generation
+                && f.get(3) instanceof Long id && f.get(4) instanceof String type) {
+            return new Handle(node, worker, generation, id, type);
+        }
+        throw new ProtocolException("a handle's payload must be [node, worker, generation, id, type]");
+    }
+}

@@ -1,0 +1,326 @@
+package io.pyfleet.node.gateway;
+
+import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.RemoteError;
+import io.pyfleet.protocol.Gateway;
+import io.pyfleet.protocol.Incoming;
+import io.pyfleet.protocol.Messages;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.GraphStageLogic;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection as a stream stage between the TCP bytes in and out: it cuts frames
+ * (checking each declared length before it buffers the body), runs the handshake, hands
+ * requests to its {@link ClientSession}, and queues what goes back. Flow control: it reads
+ * the next request only while the client has fewer than {@code max-in-flight} calls open
+ * and less than {@code max-buffered} bytes wait to be written, so a client that does not
+ * read stops being read. A timer sends pings and closes idle, half-open or silent connections.
+ */
+final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString>> {
+    private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+    /** Before the handshake a client may send only small frames: garbage never buys an allocation. */
+    static final int PRE_AUTH_MAX_FRAME = 4096;
+    /** How long a stopping node waits for a connection's last frames to leave. */
+    private static final long FLUSH_NANOS = Duration.ofSeconds(2).toNanos();
+
+    private final Inlet<ByteString> in = Inlet.create("ClientConnection.in");
+    private final Outlet<ByteString> out = Outlet.create("ClientConnection.out");
+    private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
+    private final GatewayContext ctx;
+    private final GatewayServer.Registry registry;
+    private final String peer;
+
+    ClientConnection(GatewayContext ctx, GatewayServer.Registry registry, String peer) {
+        this.ctx = ctx;
+        this.registry = registry;
+        this.peer = peer;
+    }
+
+    @Override
+    public FlowShape<ByteString, ByteString> shape() {
+        return shape;
+    }
+
+    @Override
+    public GraphStageLogic createLogic(Attributes attributes) {
+        return new Logic();
+    }
+
+    /** A frame for the client, from any thread. */
+    private record Out(ByteString frame, boolean endsCall, boolean isEvent) {
+    }
+
+    /** Commands from the gateway, from any thread. */
+    enum Command { DRAIN, FINISH }
+
+    /** The running connection; everything here runs on the stage's own thread. */
+    final class Logic extends TimerGraphStageLogic {
+        private final byte[] nonce = Gateway.nonce();
+        private final long openedNanos = System.nanoTime();
+        private final ArrayDeque<ByteString> outbox = new ArrayDeque<>();
+        private final AsyncCallback<Object> mailbox;
+        private final ClientSession session;
+        private ByteString buffer = ByteString.emptyByteString();
+        private long outboxBytes;
+        private int inFlight;
+        private boolean authed;
+        /** No more requests are read; the stage ends once what is queued has left. */
+        private boolean closing;
+        /** Like closing, but after the calls in flight have ended too (the client closed its side). */
+        private boolean endAfterCalls;
+        private long finishDeadline;
+        private long lastIn = openedNanos;
+        private long lastOut = openedNanos;
+        private long lastPush = openedNanos;
+
+        Logic() {
+            super(shape);
+            this.mailbox = createAsyncCallback(this::onMessage);
+            this.session = new ClientSession(ctx, (frame, endsCall, isEvent) ->
+                    mailbox.invoke(new Out(frame, endsCall, isEvent)), peer);
+            setHandler(in, new AbstractInHandler() {
+                @Override
+                public void onPush() {
+                    lastIn = System.nanoTime();
+                    buffer = buffer.concat(grab(in));
+                    proceed();
+                }
+
+                @Override
+                public void onUpstreamFinish() {
+                    endAfterCalls = true;
+                    closing = true;
+                    finishIfDone();
+                }
+            });
+            setHandler(out, new AbstractOutHandler() {
+                @Override
+                public void onPull() {
+                    flush();
+                    proceed();
+                }
+            });
+        }
+
+        @Override
+        public void preStart() {
+            registry.add(this);
+            Duration hb = ctx.settings().heartbeatInterval();
+            Duration tick = hb.dividedBy(2).compareTo(Duration.ofSeconds(1)) < 0 ? hb.dividedBy(2) : Duration.ofSeconds(1);
+            scheduleWithFixedDelay("tick", tick, tick);
+            Map<String, Object> challenge = new LinkedHashMap<>();
+            challenge.put("protocol", (long) Messages.PROTOCOL_VERSION);
+            challenge.put("node", ctx.node());
+            challenge.put("nonce", nonce);
+            enqueue(ClientSession.frame(Gateway.message(Gateway.CHALLENGE, challenge)));
+            pull(in);
+        }
+
+        @Override
+        public void postStop() {
+            registry.remove(this);
+            session.ended();
+        }
+
+        /** Called by the gateway from any thread. */
+        void command(Command command) {
+            mailbox.invoke(command);
+        }
+
+        private void onMessage(Object message) {
+            if (message instanceof Out o) {
+                enqueue(o.frame());
+                if (o.endsCall()) {
+                    inFlight--;
+                }
+                if (o.isEvent() && outboxBytes > 4 * ctx.settings().maxBuffered()) {
+                    log.warn("client {} does not read the events of its calls ({} bytes waiting): closing it", peer,
+                            outboxBytes);
+                    failStage(new ProtocolException("client does not read its events"));
+                    return;
+                }
+                flush();
+                proceed();
+                finishIfDone();
+            } else if (message == Command.DRAIN) {
+                session.drain();
+            } else if (message == Command.FINISH) {
+                closing = true;
+                finishDeadline = System.nanoTime() + FLUSH_NANOS;
+                finishIfDone();
+            }
+        }
+
+        @Override
+        public void onTimer(Object key) {
+            long now = System.nanoTime();
+            if (!authed && now - openedNanos > ctx.settings().handshakeTimeout().toNanos()) {
+                refuse("no authentication within " + ctx.settings().handshakeTimeout());
+                return;
+            }
+            if (authed && now - lastOut > ctx.settings().heartbeatInterval().toNanos() && outbox.isEmpty()) {
+                enqueue(ClientSession.frame(Gateway.message(Gateway.PING, null)));
+                flush();
+            }
+            long idle = ctx.settings().idleTimeout().toNanos();
+            if (hasBeenPulled(in) && now - lastIn > idle) {
+                log.info("closing connection of client {}: nothing arrived for {}", peer, ctx.settings().idleTimeout());
+                completeStage();
+            } else if (!outbox.isEmpty() && !isAvailable(out) && now - lastPush > idle) {
+                log.warn("closing connection of client {}: it read nothing for {}", peer, ctx.settings().idleTimeout());
+                completeStage();
+            } else if (finishDeadline != 0 && now > finishDeadline) {
+                completeStage();
+            }
+        }
+
+        /** Cuts and handles the frames that arrived, as far as flow control allows; then reads on. */
+        private void proceed() {
+            while (!closing && inFlight < ctx.settings().maxInFlight() && outboxBytes < ctx.settings().maxBuffered()) {
+                byte[] frame;
+                try {
+                    frame = nextFrame();
+                } catch (ProtocolException e) {
+                    refuse(e.getMessage());
+                    return;
+                }
+                if (frame == null) {
+                    break;
+                }
+                if (!authed) {
+                    authenticate(frame);
+                    continue;
+                }
+                try {
+                    if (session.onFrame(frame)) {
+                        inFlight++;
+                    }
+                } catch (ProtocolException e) {
+                    refuse(e.getMessage());
+                    return;
+                }
+            }
+            if (!closing && !hasBeenPulled(in) && !isClosed(in) && inFlight < ctx.settings().maxInFlight()
+                    && outboxBytes < ctx.settings().maxBuffered()) {
+                pull(in);
+            }
+        }
+
+        /** The next whole frame's payload, null when it has not fully arrived. */
+        private byte[] nextFrame() {
+            if (buffer.size() < 4) {
+                return null;
+            }
+            long length = buffer.iterator().getInt(ByteOrder.BIG_ENDIAN) & 0xffffffffL;
+            int max = authed ? ctx.settings().maxFrameSize() : PRE_AUTH_MAX_FRAME;
+            if (length == 0 || length > max) {
+                throw new ProtocolException((length == 0 ? "an empty frame" : "a frame of " + length
+                        + " bytes, over the limit of " + max) + (authed ? "" : " before authentication"));
+            }
+            if (buffer.size() < 4 + length) {
+                return null;
+            }
+            byte[] frame = buffer.slice(4, 4 + (int) length).toArray();
+            buffer = buffer.drop(4 + (int) length);
+            return frame;
+        }
+
+        private void authenticate(byte[] frame) {
+            Incoming message;
+            try {
+                message = Incoming.parse(frame);
+            } catch (ProtocolException e) {
+                refuse("the first frame must be an auth message: " + e.getMessage());
+                return;
+            }
+            if (message.type() != Gateway.AUTH || !(message.body() instanceof Map<?, ?> body)) {
+                refuse("the first frame must be an auth message, got one of type " + message.type());
+                return;
+            }
+            Object mac = body.get("mac");
+            Object clientNonce = body.get("nonce");
+            if (!(mac instanceof byte[] m) || !(clientNonce instanceof byte[] cn) || cn.length != Gateway.NONCE_BYTES
+                    || !Gateway.sameMac(Gateway.clientMac(ctx.token(), nonce), m)) {
+                refuse("authentication failed: wrong token");
+                return;
+            }
+            authed = true;
+            Map<String, Object> welcome = new LinkedHashMap<>();
+            welcome.put("protocol", (long) Messages.PROTOCOL_VERSION);
+            welcome.put("node", ctx.node());
+            welcome.put("mac", Gateway.nodeMac(ctx.token(), cn));
+            welcome.put("max_frame", (long) ctx.settings().maxFrameSize());
+            welcome.put("max_in_flight", (long) ctx.settings().maxInFlight());
+            welcome.put("heartbeat_ms", ctx.settings().heartbeatInterval().toMillis());
+            enqueue(ClientSession.frame(Gateway.message(Gateway.WELCOME, welcome)));
+            flush();
+            log.debug("client {} ({}) authenticated", peer, body.get("client"));
+        }
+
+        /** Answers an error with id 0 and closes once it has left. */
+        private void refuse(String why) {
+            if (closing && !endAfterCalls) {
+                return;
+            }
+            log.warn("closing connection of client {}: {}", peer, why);
+            String kind = authed ? RemoteError.PROTOCOL : "auth";
+            enqueue(ClientSession.frame(Messages.error(0, new RemoteError(kind, "", why, ""))));
+            closing = true;
+            endAfterCalls = false;
+            finishDeadline = System.nanoTime() + FLUSH_NANOS;
+            flush();
+            finishIfDone();
+        }
+
+        private void enqueue(ByteString frame) {
+            outbox.add(frame);
+            outboxBytes += frame.size();
+        }
+
+        /** Sends everything queued as one element when the TCP side wants more. */
+        private void flush() {
+            if (outbox.isEmpty() || !isAvailable(out)) {
+                return;
+            }
+            ByteString all = outbox.poll();
+            while (!outbox.isEmpty()) {
+                all = all.concat(outbox.poll());
+            }
+            outboxBytes = 0;
+            lastOut = lastPush = System.nanoTime();
+            push(out, all);
+        }
+
+        private void finishIfDone() {
+            if (closing && outbox.isEmpty() && (!endAfterCalls || inFlight == 0)) {
+                completeStage();
+            }
+        }
+
+        int inFlight() {
+            return inFlight;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClientConnection[" + peer + "]";
+    }
+}

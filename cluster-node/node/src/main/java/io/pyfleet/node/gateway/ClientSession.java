@@ -1,0 +1,394 @@
+package io.pyfleet.node.gateway;
+
+import io.pyfleet.client.Call;
+import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.FleetClosedException;
+import io.pyfleet.client.Handle;
+import io.pyfleet.client.Outcome;
+import io.pyfleet.client.PoolStats;
+import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyFleetException;
+import io.pyfleet.client.RemoteError;
+import io.pyfleet.client.RemoteFailures;
+import io.pyfleet.node.worker.EventSink;
+import io.pyfleet.node.worker.PendingCall;
+import io.pyfleet.node.worker.RawValue;
+import io.pyfleet.protocol.Gateway;
+import io.pyfleet.protocol.HandleScan;
+import io.pyfleet.protocol.Incoming;
+import io.pyfleet.protocol.Messages;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One authenticated client's requests: each is decoded on the connection's thread, checked
+ * against the allow-list and put on the node's call path, and ends in exactly one reply or
+ * error frame. Worker replies and events are forwarded as the bytes the worker wrote (only
+ * the id is the client's), so values are never decoded and encoded again on the way. The
+ * session remembers the handles it handed out and releases those the client did not when
+ * the connection ends.
+ */
+final class ClientSession {
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+
+    /** Where the session's frames go; callable from any thread, never blocks. */
+    interface Outbound {
+        /**
+         * @param frame    a whole frame, length prefix included
+         * @param endsCall true for the one reply or error that ends a request
+         * @param isEvent  true for an event (bounded differently from replies)
+         */
+        void send(ByteString frame, boolean endsCall, boolean isEvent);
+    }
+
+    private final GatewayContext ctx;
+    private final Outbound out;
+    private final String peer;
+    private final Set<Handle> issued = ConcurrentHashMap.newKeySet();
+    private volatile boolean ended;
+    private volatile boolean draining;
+
+    ClientSession(GatewayContext ctx, Outbound out, String peer) {
+        this.ctx = ctx;
+        this.out = out;
+        this.peer = peer;
+    }
+
+    /**
+     * Takes one frame of an authenticated client. Returns true when it was a request (which
+     * ends later in exactly one frame with {@code endsCall}), false for a ping.
+     *
+     * @throws ProtocolException when the frame is not a request or a ping: the connection is closed
+     */
+    boolean onFrame(byte[] payload) {
+        Incoming message = Incoming.parse(payload, null);
+        if (message.type() == Gateway.PING) {
+            return false;
+        }
+        if (message.type() != Messages.REQUEST || message.id() < 1) {
+            throw new ProtocolException("expected a request or a ping, got a message of type " + message.type()
+                    + " with id " + message.id());
+        }
+        long id = message.id();
+        List<?> body = (List<?>) message.body();
+        String op = (String) body.get(0);
+        ctx.callsInFlight().incrementAndGet();
+        try {
+            if (draining) {
+                throw new FleetClosedException("the node is stopping and takes no new calls; the call was not run",
+                        false);
+            }
+            List<?> args = body.get(2) == null ? List.of() : (List<?>) body.get(2);
+            Map<String, Object> opts = opts(body.get(4));
+            switch (op) {
+                case "identical" -> identical(id, args);
+                case "scatter" -> scatter(id, body.get(1), args, opts);
+                case "release" -> release(id, args);
+                case "stats" -> stats(id);
+                case "resize" -> resize(id, args);
+                default -> workerCall(id, op, body.get(1), args, kwargs(body.get(3)), opts);
+            }
+        } catch (PyFleetException | ClassCastException | IllegalArgumentException e) {
+            fail(id, e instanceof PyFleetException p ? p : new ProtocolException("bad request: " + e.getMessage()));
+        }
+        return true;
+    }
+
+    /** New requests are refused from now on (the node is stopping). */
+    void drain() {
+        draining = true;
+    }
+
+    /** The connection ended: the handles it received and did not release are released now. */
+    void ended() {
+        ended = true;
+        int n = 0;
+        for (Handle h : issued) {
+            if (issued.remove(h)) {
+                ctx.path().release(h);
+                n++;
+            }
+        }
+        if (n > 0) {
+            log.debug("released {} object(s) left by client {}", n, peer);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- ops
+
+    private void workerCall(long id, String op, Object target, List<?> args, Map<String, ?> kwargs,
+            Map<String, Object> opts) {
+        ctx.allow().check(op, target, args);
+        Duration timeout = timeout(opts);
+        boolean events = Boolean.TRUE.equals(opts.remove("events"));
+        CompletableFuture<Object> result = new CompletableFuture<>();
+        result.whenComplete((value, failure) -> finish(id, value, failure));
+        ctx.path().submitRemote(op, target, args, kwargs, opts.isEmpty() ? null : opts, timeout, result,
+                events ? new Events(id) : null, PendingCall.Decoding.RAW);
+    }
+
+    private void identical(long id, List<?> args) {
+        if (args.size() != 5 || !(args.get(0) instanceof String op)) {
+            throw new ProtocolException("identical takes [op, target, args, kwargs, opts]");
+        }
+        List<?> innerArgs = args.get(2) == null ? List.of() : (List<?>) args.get(2);
+        ctx.allow().check(op, args.get(1), innerArgs);
+        Map<String, Object> opts = opts(args.get(4));
+        if (opts.containsKey("stream") || opts.containsKey("events")) {
+            throw new ProtocolException("an identical call cannot stream or send events");
+        }
+        Object coerce = opts.get("coerce");
+        CallOptions options = new CallOptions(timeout(opts), "handle".equals(opts.get("ret")), null, false);
+        Call call = new Call(op, args.get(1), innerArgs, kwargs(args.get(3)), options,
+                coerce == null ? null : coerce.toString());
+        ctx.path().identicalRemote(call).whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
+    }
+
+    private void scatter(long id, Object target, List<?> args, Map<String, Object> opts) {
+        if (!(target instanceof String function) || args.size() != 1 || !(args.get(0) instanceof List<?> sets)) {
+            throw new ProtocolException("scatter takes a function name and [argument lists]");
+        }
+        ctx.allow().check("scatter", function, null);
+        List<List<?>> argumentSets = new ArrayList<>(sets.size());
+        for (Object set : sets) {
+            if (!(set instanceof List<?> l)) {
+                throw new ProtocolException("each scatter item must be a list of arguments");
+            }
+            argumentSets.add(l);
+        }
+        CallOptions options = new CallOptions(timeout(opts), false, null, false);
+        ctx.path().scatter(function, argumentSets, options, PendingCall.Decoding.PLAIN_HANDLES, false)
+                .whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
+    }
+
+    private void release(long id, List<?> args) {
+        int n = 0;
+        for (Object a : args) {
+            if (!(a instanceof Handle h)) {
+                throw new ProtocolException("release takes handles");
+            }
+            issued.remove(h);
+            ctx.path().release(h);
+            n++;
+        }
+        finish(id, (long) n, null);
+    }
+
+    private void stats(long id) {
+        ctx.pool().stats().whenComplete((stats, failure) -> finish(id, failure == null ? statsMap(stats) : null,
+                failure));
+    }
+
+    private void resize(long id, List<?> args) {
+        ctx.allow().check("resize", null, args);
+        if (args.size() != 1 || !(args.get(0) instanceof Long n) || n < 1 || n > 10_000) {
+            throw new ProtocolException("resize takes [workers], 1..10000");
+        }
+        ctx.pool().resize(n.intValue());
+        finish(id, null, null);
+    }
+
+    // ---------------------------------------------------------------------------------- answers
+
+    /** Ends a request; runs on whatever thread ended it (a worker's reader, the connection's). */
+    private void finish(long id, Object value, Throwable failure) {
+        ByteString frame;
+        try {
+            if (failure != null) {
+                frame = frame(Messages.error(id, RemoteFailures.toRemoteError(failure)));
+            } else if (value instanceof RawValue raw) {
+                noteHandles(raw.frame(), raw.offset(), raw.length());
+                frame = rawFrame(Messages.REPLY, id, raw);
+            } else {
+                byte[] payload = Messages.reply(id, value);
+                noteHandles(payload, 0, payload.length);
+                frame = frame(payload);
+            }
+        } catch (RuntimeException e) {
+            log.warn("cannot send the outcome of call {} to client {}: {}", id, peer, e.toString());
+            frame = frame(Messages.error(id, new RemoteError(RemoteError.PROTOCOL, "",
+                    "the node could not forward the call's outcome: " + e.getMessage(), "")));
+        }
+        ctx.callsInFlight().decrementAndGet();
+        out.send(frame, true, false);
+    }
+
+    private void fail(long id, PyFleetException error) {
+        finish(id, null, error);
+    }
+
+    private void finishOutcomes(long id, List<Outcome> outcomes, Throwable failure) {
+        if (failure != null) {
+            finish(id, null, failure);
+            return;
+        }
+        List<Object> wire = new ArrayList<>(outcomes.size());
+        for (Outcome o : outcomes) {
+            if (o.isOk()) {
+                wire.add(java.util.Arrays.asList(0L, o.value()));
+            } else {
+                RemoteError e = RemoteFailures.toRemoteError(o.error());
+                wire.add(List.of(1L, List.of(e.kind(), e.type(), e.message(), e.traceback())));
+            }
+        }
+        finish(id, wire, null);
+    }
+
+    private void noteHandles(byte[] bytes, int off, int len) {
+        HandleScan.forEachHandle(bytes, off, len, h -> {
+            if (ended) {
+                ctx.path().release(h); // the client left before its answer arrived
+            } else {
+                issued.add(h);
+            }
+        });
+    }
+
+    /** Forwards a call's events as the worker wrote them. Runs on the worker's reader, in order. */
+    private final class Events implements EventSink {
+        private final long id;
+
+        Events(long id) {
+            this.id = id;
+        }
+
+        @Override
+        public void event(Object value) {
+            ByteString frame;
+            if (value instanceof RawValue raw) {
+                noteHandles(raw.frame(), raw.offset(), raw.length());
+                frame = rawFrame(Messages.EVENT, id, raw);
+            } else {
+                byte[] payload = Messages.event(id, value);
+                noteHandles(payload, 0, payload.length);
+                frame = frame(payload);
+            }
+            out.send(frame, false, true);
+        }
+
+        @Override
+        public void undecodable(RuntimeException failure) {
+            log.warn("an event of call {} for client {} could not be decoded: {}", id, peer, failure.getMessage());
+        }
+
+        @Override
+        public void thenComplete(Runnable completion) {
+            completion.run(); // events left in order before it, on this same thread
+        }
+
+        @Override
+        public void abandon() {
+            // nothing is held back here: events already sent stay sent
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- frames
+
+    static ByteString frame(byte[] payload) {
+        byte[] f = new byte[4 + payload.length];
+        putLength(f, payload.length);
+        System.arraycopy(payload, 0, f, 4, payload.length);
+        return ByteString.fromArrayUnsafe(f);
+    }
+
+    /** {@code [type, id, value]} around a worker's value bytes: one copy, no re-encoding. */
+    private static ByteString rawFrame(int type, long id, RawValue raw) {
+        byte[] idBytes = uint(id);
+        int payload = 2 + idBytes.length + raw.length();
+        byte[] f = new byte[4 + payload];
+        putLength(f, payload);
+        f[4] = (byte) 0x93;
+        f[5] = (byte) type;
+        System.arraycopy(idBytes, 0, f, 6, idBytes.length);
+        System.arraycopy(raw.frame(), raw.offset(), f, 6 + idBytes.length, raw.length());
+        return ByteString.fromArrayUnsafe(f);
+    }
+
+    private static void putLength(byte[] f, int length) {
+        f[0] = (byte) (length >>> 24);
+        f[1] = (byte) (length >>> 16);
+        f[2] = (byte) (length >>> 8);
+        f[3] = (byte) length;
+    }
+
+    /** A non-negative int in msgpack's smallest unsigned form. */
+    private static byte[] uint(long v) {
+        if (v < 0x80) {
+            return new byte[] {(byte) v};
+        }
+        int n = v < 0x100 ? 1 : v < 0x10000 ? 2 : v < 0x100000000L ? 4 : 8;
+        byte[] b = new byte[1 + n];
+        b[0] = (byte) (n == 1 ? 0xcc : n == 2 ? 0xcd : n == 4 ? 0xce : 0xcf);
+        for (int i = 0; i < n; i++) {
+            b[n - i] = (byte) (v >>> (8 * i));
+        }
+        return b;
+    }
+
+    // ---------------------------------------------------------------------------------- request parts
+
+    private static Map<String, Object> opts(Object raw) {
+        Map<String, Object> opts = new HashMap<>();
+        if (raw instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> opts.put((String) k, v));
+        } else if (raw != null) {
+            throw new ProtocolException("opts must be a map");
+        }
+        return opts;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, ?> kwargs(Object raw) {
+        if (raw != null && !(raw instanceof Map<?, ?>)) {
+            throw new ProtocolException("kwargs must be a map");
+        }
+        return (Map<String, ?>) raw;
+    }
+
+    /** Takes {@code timeout_ms} out of the opts: the node's business, not the worker's. */
+    private static Duration timeout(Map<String, Object> opts) {
+        Object ms = opts.remove("timeout_ms");
+        if (ms == null) {
+            return null;
+        }
+        if (!(ms instanceof Long l) || l < 1) {
+            throw new ProtocolException("timeout_ms must be a positive int");
+        }
+        return Duration.ofMillis(l);
+    }
+
+    private Map<String, Object> statsMap(PoolStats stats) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("node", stats.node());
+        m.put("uptime_ms", (System.nanoTime() - ctx.startedNanos()) / 1_000_000);
+        m.put("pool_size", (long) ctx.pool().poolSize());
+        m.put("queued", (long) stats.queued());
+        m.put("failed", stats.failed());
+        List<Object> workers = new ArrayList<>();
+        for (PoolStats.WorkerStats w : stats.workers()) {
+            Map<String, Object> wm = new LinkedHashMap<>();
+            wm.put("id", w.id());
+            wm.put("pid", w.pid());
+            wm.put("ready", w.ready());
+            wm.put("in_flight", (long) w.inFlight());
+            wm.put("calls", w.calls());
+            wm.put("errors", w.errors());
+            wm.put("busy_ns", w.busy().toNanos());
+            wm.put("restarts", (long) w.restarts());
+            wm.put("rss_bytes", ProcessMemory.rssBytes(w.pid()));
+            workers.add(wm);
+        }
+        m.put("workers", workers);
+        return m;
+    }
+}

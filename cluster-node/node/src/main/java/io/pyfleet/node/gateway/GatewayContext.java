@@ -1,0 +1,25 @@
+package io.pyfleet.node.gateway;
+
+import io.pyfleet.client.PoolStats;
+import io.pyfleet.node.call.CallPath;
+import io.pyfleet.node.config.GatewaySettings;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What every client connection of a node shares: its settings and secret, the allow-list,
+ * the node's call path and pool controls, and the count of remote calls in flight (which a
+ * graceful stop waits for).
+ */
+record GatewayContext(String node, GatewaySettings settings, String token, AllowList allow, CallPath path,
+        PoolControl pool, long startedNanos, AtomicInteger callsInFlight) {
+
+    /** The pool operations a remote client may ask for, answered without blocking. */
+    interface PoolControl {
+        CompletionStage<PoolStats> stats();
+
+        int poolSize();
+
+        void resize(int workers);
+    }
+}
