@@ -1,0 +1,227 @@
+package io.pyfleet.node.gateway;
+
+import com.typesafe.config.ConfigException;
+import io.pyfleet.client.NotAllowedException;
+import io.pyfleet.node.config.GatewaySettings;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What remote callers may reach through the gateway ({@code pyfleet.gateway.allow}). It exists so that the
+ * gateway can refuse a call before it is queued, with nothing run, and so that the rules of conf/application.conf
+ * live in one place: the gateway calls {@link #check} on every request it reads, so it is cheap (an allow-all
+ * list returns at once; otherwise one hash lookup and a scan of the wildcard prefixes).
+ *
+ * <p>Patterns: {@code "*"} lets everything through (a list holding it anywhere is an allow-all list);
+ * {@code "numpy.*"} the module {@code numpy} and every dotted name under it; {@code "math.sqrt"} exactly that
+ * name. Empty patterns, empty segments ({@code "a..b"}, {@code ".a"}), whitespace and a {@code *} anywhere but
+ * a trailing {@code ".*"} ({@code "*.x"}, {@code "np*"}) are refused when the list is built.
+ *
+ * <p>Ops ({@link #check}):
+ * <ul>
+ *   <li>{@code call}, {@code const}, {@code init}, {@code import}, {@code scatter}: the target, a dotted name;</li>
+ *   <li>{@code builtin}, {@code operator}: {@code builtins.<name>}, {@code operator.<name>};</li>
+ *   <li>{@code method}, {@code attr}: {@code args[0]} is the name; with a list other than allow-all, names
+ *       starting with {@code _} are refused (the way from any object to its class, its module's globals and
+ *       so on), other names are allowed: what an object offers follows from how it was reached;</li>
+ *   <li>{@code identical}: its one inner worker call ({@code args = [op, target, args, kwargs, opts]}) is
+ *       checked as if sent alone; only worker ops may be inside;</li>
+ *   <li>{@code versions}, {@code release}, {@code stats}: always allowed (they reach no user code);</li>
+ *   <li>{@code resize}: allowed only with an allow-all list: changing the pool's size is an operator's act,
+ *       and a node that narrows what callers reach is not one that lets them resize it;</li>
+ *   <li>any other op: refused.</li>
+ * </ul>
+ *
+ * <p>Dotted names are matched as names, not resolved: {@code "numpy.*"} admits whatever the worker reaches by
+ * walking attributes from {@code numpy} (a submodule's {@code os}, say). As the configuration says, the list
+ * narrows what a token holder reaches by accident; it is not a sandbox.
+ */
+public final class AllowList {
+
+    /** The key the refusals name, so the operator knows what to change. */
+    public static final String KEY = "pyfleet.gateway.allow";
+
+    private static final Set<String> WORKER_OPS =
+            Set.of("call", "const", "init", "method", "attr", "builtin", "operator", "import", "versions");
+    private static final Set<String> KNOWN_OPS = union(WORKER_OPS, Set.of("release", "stats", "identical",
+            "scatter", "resize"));
+
+    private final List<String> patterns;
+    private final boolean allowAll;
+    /** Exact names, and the module of every {@code "m.*"} (which also admits {@code m} itself). */
+    private final Set<String> exact;
+    /** {@code "m."} for every {@code "m.*"}. */
+    private final String[] prefixes;
+
+    /**
+     * @throws ConfigException.BadValue naming {@value #KEY} for a malformed pattern
+     */
+    public AllowList(List<String> patterns) {
+        this.patterns = List.copyOf(patterns);
+        boolean all = false;
+        Set<String> names = new HashSet<>();
+        List<String> under = new ArrayList<>();
+        for (String p : this.patterns) {
+            if ("*".equals(p)) {
+                all = true;
+                continue;
+            }
+            if (p.endsWith(".*")) {
+                String module = p.substring(0, p.length() - 2);
+                validate(p, module);
+                names.add(module);
+                under.add(module + ".");
+            } else {
+                validate(p, p);
+                names.add(p);
+            }
+        }
+        this.allowAll = all;
+        this.exact = Set.copyOf(names);
+        this.prefixes = under.toArray(new String[0]);
+    }
+
+    public static AllowList from(GatewaySettings settings) {
+        return new AllowList(settings.allow());
+    }
+
+    /** The patterns as configured. */
+    public List<String> patterns() {
+        return patterns;
+    }
+
+    /** Whether the list holds {@code "*"}. */
+    public boolean allowsEverything() {
+        return allowAll;
+    }
+
+    /** Whether a dotted name is on the list (the rule of {@code call}, {@code const}, {@code init}, ...). */
+    public boolean allows(String dottedName) {
+        if (allowAll) {
+            return true;
+        }
+        if (exact.contains(dottedName)) {
+            return true;
+        }
+        for (String prefix : prefixes) {
+            if (dottedName.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Refuses a request the list does not let through; returns normally otherwise. For {@code identical} it
+     * checks the inner call too, so the gateway needs one call per request.
+     *
+     * @param op     the request's op
+     * @param target the request's target (a dotted name, a builtin's name, a handle, ...)
+     * @param args   the request's positional arguments, or null
+     * @throws NotAllowedException naming the op and what it reaches, and {@value #KEY}
+     */
+    public void check(String op, Object target, List<?> args) {
+        if (allowAll) {
+            // the fast path: only an unknown op can be refused
+            if (op != null && KNOWN_OPS.contains(op)) {
+                return;
+            }
+            throw unknown(op);
+        }
+        if (op == null) {
+            throw unknown(null);
+        }
+        switch (op) {
+            case "call", "const", "init", "import", "scatter" -> checkName(op, target, "");
+            case "builtin" -> checkName(op, target, "builtins.");
+            case "operator" -> checkName(op, target, "operator.");
+            case "method", "attr" -> checkMember(op, args);
+            case "versions", "release", "stats" -> {
+                // reach no user code
+            }
+            case "identical" -> checkIdentical(args);
+            case "resize" -> throw new NotAllowedException("resize is refused: only a node whose " + KEY
+                    + " is [\"*\"] lets remote callers resize its pool");
+            default -> throw unknown(op);
+        }
+    }
+
+    private void checkName(String op, Object target, String namespace) {
+        if (!(target instanceof String name) || name.isEmpty()) {
+            throw new NotAllowedException(op + " needs a name as its target to be checked against " + KEY
+                    + "; got " + describe(target));
+        }
+        String full = namespace.isEmpty() ? name : namespace + name;
+        if (!allows(full)) {
+            throw new NotAllowedException(full + " is not in " + KEY + " (op " + op + ")");
+        }
+    }
+
+    private static void checkMember(String op, List<?> args) {
+        Object name = args == null || args.isEmpty() ? null : args.get(0);
+        if (!(name instanceof String s)) {
+            throw new NotAllowedException(op + " needs the " + (op.equals("method") ? "method" : "attribute")
+                    + " name as args[0] to be checked against " + KEY + "; got " + describe(name));
+        }
+        if (s.startsWith("_")) {
+            throw new NotAllowedException(op + " " + s + ": names starting with _ are refused unless " + KEY
+                    + " is [\"*\"]");
+        }
+    }
+
+    private void checkIdentical(List<?> args) {
+        if (args == null || args.size() < 3 || !(args.get(0) instanceof String inner)) {
+            throw new NotAllowedException("identical needs [op, target, args, kwargs, opts] as args to be checked"
+                    + " against " + KEY);
+        }
+        if (!WORKER_OPS.contains(inner)) {
+            throw new NotAllowedException("identical runs one worker call; " + inner + " is not a worker op ("
+                    + KEY + " is not consulted for it)");
+        }
+        Object innerArgs = args.get(2);
+        if (innerArgs != null && !(innerArgs instanceof List<?>)) {
+            throw new NotAllowedException("identical: the inner call's args must be a list to be checked against "
+                    + KEY);
+        }
+        check(inner, args.get(1), (List<?>) innerArgs);
+    }
+
+    private static NotAllowedException unknown(String op) {
+        return new NotAllowedException("unknown op " + op + " is refused (" + KEY + " lets through known ops only)");
+    }
+
+    private static String describe(Object value) {
+        return value == null ? "nil" : value.getClass().getSimpleName();
+    }
+
+    private static void validate(String pattern, String name) {
+        if (name.isEmpty()) {
+            throw new ConfigException.BadValue(KEY, "empty pattern \"" + pattern + "\"");
+        }
+        for (String segment : name.split("\\.", -1)) {
+            if (segment.isEmpty()) {
+                throw new ConfigException.BadValue(KEY, "\"" + pattern + "\" has an empty segment (a..b, .a, a.)");
+            }
+            if (segment.contains("*")) {
+                throw new ConfigException.BadValue(KEY, "\"" + pattern
+                        + "\": * is allowed alone or as a trailing .* only");
+            }
+            if (segment.chars().anyMatch(Character::isWhitespace)) {
+                throw new ConfigException.BadValue(KEY, "\"" + pattern + "\" holds whitespace");
+            }
+        }
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
+    }
+
+    @Override
+    public String toString() {
+        return "AllowList" + patterns;
+    }
+}

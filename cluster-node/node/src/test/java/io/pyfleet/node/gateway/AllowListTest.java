@@ -1,0 +1,141 @@
+package io.pyfleet.node.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigException;
+import io.pyfleet.client.NotAllowedException;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The rules of pyfleet.gateway.allow, op by op. */
+class AllowListTest {
+
+    private static final AllowList ALL = new AllowList(List.of("*"));
+    private static final AllowList NARROW = new AllowList(List.of("numpy.*", "math.sqrt", "builtins.len",
+            "operator.add", "collections.OrderedDict"));
+
+    private static void allowed(AllowList list, String op, Object target, Object... args) {
+        assertDoesNotThrow(() -> list.check(op, target, Arrays.asList(args)), op + " " + target);
+    }
+
+    private static NotAllowedException refused(AllowList list, String op, Object target, Object... args) {
+        NotAllowedException e = assertThrows(NotAllowedException.class,
+                () -> list.check(op, target, Arrays.asList(args)), op + " " + target);
+        assertTrue(e.getMessage().contains("pyfleet.gateway.allow"), e.getMessage());
+        return e;
+    }
+
+    @Test
+    void starLetsEveryKnownOpThrough() {
+        assertTrue(ALL.allowsEverything());
+        for (String op : List.of("call", "const", "init", "import", "scatter", "builtin", "operator", "versions",
+                "release", "stats", "resize")) {
+            allowed(ALL, op, "os.system");
+        }
+        allowed(ALL, "method", 1L, "__class__");
+        allowed(ALL, "attr", 1L, "__dict__");
+        allowed(ALL, "identical", null, "call", "os.system", List.of());
+        refused(ALL, "map", "os.system");
+        assertThrows(NotAllowedException.class, () -> ALL.check(null, null, null));
+        // "*" anywhere in the list is allow-all
+        assertTrue(new AllowList(List.of("math.sqrt", "*")).allowsEverything());
+    }
+
+    @Test
+    void dottedNamesExactlyOrUnderAModule() {
+        allowed(NARROW, "call", "math.sqrt", 2.0);
+        NotAllowedException e = refused(NARROW, "call", "math.floor", 2.0);
+        assertTrue(e.getMessage().contains("math.floor") && e.getMessage().contains("call"), e.getMessage());
+        refused(NARROW, "call", "math");
+        refused(NARROW, "call", "math.sqrt.x");
+        allowed(NARROW, "call", "numpy.linalg.norm");
+        allowed(NARROW, "import", "numpy");
+        allowed(NARROW, "const", "numpy.pi");
+        refused(NARROW, "import", "numpyx");
+        refused(NARROW, "call", "numpyx.f");
+        allowed(NARROW, "init", "collections.OrderedDict");
+        refused(NARROW, "init", "collections.Counter");
+        refused(NARROW, "const", "os.sep");
+        refused(NARROW, "call", 42L);
+        refused(NARROW, "call", null);
+        refused(NARROW, "call", "");
+    }
+
+    @Test
+    void builtinsAndOperatorsAreCheckedInTheirModule() {
+        allowed(NARROW, "builtin", "len", List.of());
+        NotAllowedException e = refused(NARROW, "builtin", "eval", "1");
+        assertTrue(e.getMessage().contains("builtins.eval"), e.getMessage());
+        allowed(NARROW, "operator", "add", 1L, 2L);
+        assertTrue(refused(NARROW, "operator", "mul", 1L, 2L).getMessage().contains("operator.mul"));
+        allowed(new AllowList(List.of("builtins.*")), "builtin", "open", "x");
+    }
+
+    @Test
+    void membersStartingWithAnUnderscoreAreRefusedUnlessStar() {
+        allowed(NARROW, "method", 7L, "reshape", 2L, 3L);
+        allowed(NARROW, "attr", 7L, "shape");
+        NotAllowedException e = refused(NARROW, "method", 7L, "__class__");
+        assertTrue(e.getMessage().contains("__class__") && e.getMessage().contains("method"), e.getMessage());
+        refused(NARROW, "attr", 7L, "__globals__");
+        refused(NARROW, "attr", 7L, "_private");
+        refused(NARROW, "method", 7L); // no name to check
+        refused(NARROW, "method", 7L, 3L);
+        assertThrows(NotAllowedException.class, () -> NARROW.check("attr", 7L, null));
+    }
+
+    @Test
+    void scatterChecksItsFunction() {
+        allowed(NARROW, "scatter", "math.sqrt", List.of(List.of(1.0), List.of(4.0)));
+        refused(NARROW, "scatter", "os.system", List.of(List.of("true")));
+    }
+
+    @Test
+    void identicalChecksItsInnerCall() {
+        allowed(NARROW, "identical", null, "call", "numpy.random.seed", List.of(1L), null, null);
+        allowed(NARROW, "identical", null, "versions", null, null);
+        assertTrue(refused(NARROW, "identical", null, "call", "os.system", List.of("true")).getMessage()
+                .contains("os.system"));
+        refused(NARROW, "identical", null, "attr", 1L, List.of("__class__"));
+        refused(NARROW, "identical", null, "identical", null, List.of("call", "math.sqrt", List.of()));
+        refused(NARROW, "identical", null, "scatter", "math.sqrt", List.of());
+        refused(NARROW, "identical", null, "call");
+        refused(NARROW, "identical", null, "call", "math.sqrt", "not a list");
+        // the gateway may also recurse itself: check is the same for the inner call
+        allowed(NARROW, "call", "numpy.random.seed", 1L);
+    }
+
+    @Test
+    void bookkeepingOpsAlwaysPassAndResizeOnlyWithStar() {
+        allowed(NARROW, "versions", null);
+        allowed(NARROW, "release", null, 1L, 2L);
+        allowed(NARROW, "stats", null);
+        NotAllowedException e = refused(NARROW, "resize", null, 4L);
+        assertTrue(e.getMessage().contains("resize"), e.getMessage());
+        allowed(ALL, "resize", null, 4L);
+        AllowList empty = new AllowList(List.of());
+        allowed(empty, "versions", null);
+        refused(empty, "call", "math.sqrt");
+    }
+
+    @Test
+    void unknownOpsAreRefused() {
+        assertTrue(refused(NARROW, "map", "math.sqrt").getMessage().contains("map"));
+        refused(NARROW, "imap", "math.sqrt");
+        refused(NARROW, "exec", "x");
+        assertThrows(NotAllowedException.class, () -> NARROW.check(null, "math.sqrt", List.of()));
+    }
+
+    @Test
+    void malformedPatternsAreRefusedAtConstruction() {
+        for (String bad : List.of("", "a..b", "*.x", ".a", "a.", ".*", "np*", "numpy.*.x", "a b", "numpy.**")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> new AllowList(List.of("math.sqrt", bad)), bad);
+            assertTrue(e.getMessage().contains("pyfleet.gateway.allow"), e.getMessage());
+        }
+        assertFalse(new AllowList(List.of("a.b.*", "c")).allowsEverything());
+    }
+}
