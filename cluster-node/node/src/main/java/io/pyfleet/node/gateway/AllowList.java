@@ -34,9 +34,10 @@ import java.util.Set;
  *   <li>any other op: refused.</li>
  * </ul>
  *
- * <p>Dotted names are matched as names, not resolved: {@code "numpy.*"} admits whatever the worker reaches by
- * walking attributes from {@code numpy} (a submodule's {@code os}, say). As the configuration says, the list
- * narrows what a token holder reaches by accident; it is not a sandbox.
+ * <p>Dotted names are matched as names, not resolved. A segment starting with {@code _} never matches (no
+ * {@code numpy.__builtins__}, no module {@code __loader__}), but {@code "numpy.*"} still admits what the worker
+ * reaches by walking public attributes from {@code numpy} (a submodule's {@code os}, say). As the configuration
+ * says, the list narrows what a token holder reaches by accident; it is not a sandbox.
  */
 public final class AllowList {
 
@@ -101,6 +102,10 @@ public final class AllowList {
     public boolean allows(String dottedName) {
         if (allowAll) {
             return true;
+        }
+        // "numpy.*" must not reach numpy.__builtins__ or a module's __loader__: private segments never match
+        if (dottedName.startsWith("_") || dottedName.contains("._")) {
+            return false;
         }
         if (exact.contains(dottedName)) {
             return true;

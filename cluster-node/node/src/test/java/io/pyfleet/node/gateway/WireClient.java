@@ -1,0 +1,99 @@
+package io.pyfleet.node.gateway;
+
+import io.pyfleet.protocol.Gateway;
+import io.pyfleet.protocol.Incoming;
+import io.pyfleet.protocol.Messages;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A bare socket speaking the gateway's frames, for tests that act as a client or an attacker would. */
+final class WireClient implements AutoCloseable {
+    final Socket socket;
+    final DataInputStream in;
+    final DataOutputStream out;
+    byte[] nodeNonce;
+    final byte[] clientNonce = Gateway.nonce();
+
+    WireClient(InetSocketAddress at) throws IOException {
+        socket = new Socket(at.getAddress(), at.getPort());
+        socket.setSoTimeout(20_000);
+        socket.setTcpNoDelay(true);
+        in = new DataInputStream(socket.getInputStream());
+        out = new DataOutputStream(socket.getOutputStream());
+    }
+
+    /** Reads the challenge. */
+    Incoming challenge() throws IOException {
+        Incoming c = read();
+        nodeNonce = (byte[]) ((Map<?, ?>) c.body()).get("nonce");
+        return c;
+    }
+
+    /** The whole handshake with this token; returns the node's answer (a welcome or an error). */
+    Incoming handshake(String token) throws IOException {
+        challenge();
+        sendAuth(Gateway.clientMac(token, nodeNonce));
+        return read();
+    }
+
+    void sendAuth(byte[] mac) throws IOException {
+        Map<String, Object> auth = new LinkedHashMap<>();
+        auth.put("mac", mac);
+        auth.put("nonce", clientNonce);
+        auth.put("client", "test");
+        send(Gateway.message(Gateway.AUTH, auth));
+    }
+
+    void send(byte[] payload) throws IOException {
+        out.writeInt(payload.length);
+        out.write(payload);
+        out.flush();
+    }
+
+    void request(long id, String op, Object target, List<?> args) throws IOException {
+        send(Messages.request(id, op, target, args, null, null));
+    }
+
+    void request(long id, String op, Object target, List<?> args, Map<String, ?> opts) throws IOException {
+        send(Messages.request(id, op, target, args, null, opts));
+    }
+
+    /** The next frame that is not a ping. */
+    Incoming read() throws IOException {
+        while (true) {
+            int n = in.readInt();
+            byte[] payload = new byte[n];
+            in.readFully(payload);
+            Incoming m = Incoming.parse(payload);
+            if (m.type() != Gateway.PING) {
+                return m;
+            }
+        }
+    }
+
+    /** True when the node closed the connection (EOF or reset) within the socket timeout. */
+    boolean closedByNode() {
+        try {
+            while (true) {
+                int n = in.readInt();
+                in.skipNBytes(n);
+            }
+        } catch (EOFException | java.net.SocketException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
