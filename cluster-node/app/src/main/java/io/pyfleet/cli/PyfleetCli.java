@@ -32,10 +32,11 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "COMMAND",
         description = {
             "Call Python from the JVM through a pool of supervised Python worker processes.", ""},
-        // node, status and shell join here as they are written
-        subcommands = {CallCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {CallCommand.class, NodeCommand.class, DemoCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  pyfleet demo",
+            "  pyfleet node --port 7450",
             "  pyfleet call builtins.int '\"101010\"' --kw base=2",
             "  pyfleet call --scatter math.sqrt '[[1], [4], [9]]'",
             "  pyfleet bench --quick",

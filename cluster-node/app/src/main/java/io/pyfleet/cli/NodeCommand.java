@@ -1,0 +1,94 @@
+package io.pyfleet.cli;
+
+import com.typesafe.config.Config;
+import io.pyfleet.node.config.GatewaySettings;
+import io.pyfleet.node.gateway.NodeServer;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pyfleet node}: a long-lived node that serves remote JVM programs through its gateway
+ * until it is stopped (SIGTERM, Ctrl-C). The first line on stdout says where it listens.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true, versionProvider = PyfleetVersion.class,
+        sortOptions = false,
+        description = {
+            "Starts a node: a supervised pool of Python workers and a client gateway on TCP, which JVM programs "
+                    + "reach with Fleet.connect(token, \"HOST:PORT\") and the CLI with --connect HOST:PORT.",
+            "",
+            "It prints one line on stdout, 'pyfleet node NAME listening on HOST:PORT', once it serves, and logs "
+                    + "where its token is. Clients authenticate with that token (PYFLEET_TOKEN or a token file). "
+                    + "On SIGTERM or Ctrl-C it refuses new calls, gives the calls in flight "
+                    + "pyfleet.gateway.shutdown-grace to end, stops its workers and exits.",
+            ""},
+        footer = {"", "Examples:",
+            "  pyfleet node",
+            "  pyfleet node --port 7450 --workers 8",
+            "  pyfleet node --bind 0.0.0.0 --config production.conf"})
+public final class NodeCommand implements Callable<Integer> {
+    @ParentCommand
+    PyfleetCli cli;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    PoolOptions pool;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS",
+            description = "Address to listen on (default: pyfleet.gateway.bind, 127.0.0.1).")
+    String bind;
+
+    @Option(names = "--port", paramLabel = "PORT",
+            description = "Port to listen on; 0 picks a free one (default: pyfleet.gateway.port, 7450).")
+    Integer port;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "The node's name (default: pyfleet.node-name).")
+    String name;
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "Read the token from FILE, or write a new one there (default: pyfleet.gateway.token-file).")
+    String tokenFile;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Map<String, Object> settings = pool.settings();
+        // The node stops itself in order on SIGTERM; Pekko must not race it with its own hook.
+        settings.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off");
+        if (name != null) {
+            settings.put("pyfleet.node-name", name);
+        }
+        if (tokenFile != null) {
+            settings.put("pyfleet.gateway.token-file", tokenFile);
+        }
+        Config config = cli.config(settings);
+        GatewaySettings gateway = GatewaySettings.from(config);
+        if (bind != null || port != null) {
+            gateway = gateway.withAddress(bind != null ? bind : gateway.bind(), port != null ? port : gateway.port());
+        }
+        NodeServer node = NodeServer.start(config, gateway);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            node.stop();
+            stopped.countDown();
+        }, "pyfleet-node-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        InetSocketAddress at = node.address();
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("pyfleet node " + node.fleet().settings().nodeName() + " listening on " + at.getHostString() + ":"
+                + at.getPort());
+        out.println("token: " + node.token().source());
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}
