@@ -1,0 +1,34 @@
+package io.pyfleet.node.gateway;
+
+import com.typesafe.config.Config;
+import io.pyfleet.node.TestFleets;
+import io.pyfleet.node.config.GatewaySettings;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A node in a JVM of its own, as {@code ./pyfleet node} runs it (the CLI lives in the app
+ * module): prints {@code listening PORT} and serves until SIGTERM, which stops it in order.
+ * Args: workers, shutdown grace.
+ */
+public final class NodeMain {
+    private NodeMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        Config config = TestFleets.config(Integer.parseInt(args[0]), Map.of("pyfleet.gateway.port", 0,
+                "pyfleet.gateway.token", TestNodes.TOKEN, "pyfleet.gateway.shutdown-grace", args[1],
+                "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off"));
+        NodeServer node = NodeServer.start(config, GatewaySettings.from(config));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.stop();
+            stopped.countDown();
+        }));
+        System.out.println("listening " + node.address().getPort());
+        System.out.println("workers " + node.fleet().stats().workers().stream()
+                .map(w -> Long.toString(w.pid())).reduce((a, b) -> a + "," + b).orElse(""));
+        System.out.flush();
+        stopped.await();
+    }
+}
