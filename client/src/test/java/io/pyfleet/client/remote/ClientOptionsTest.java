@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Validation, defaults and the token sources of {@link ClientOptions}. */
 class ClientOptionsTest {
     @TempDir
     Path dir;

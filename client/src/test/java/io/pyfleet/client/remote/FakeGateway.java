@@ -40,10 +40,17 @@ final class FakeGateway implements AutoCloseable {
     private final BlockingQueue<Session> sessions = new LinkedBlockingQueue<>();
     private final List<Session> all = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
+    private volatile boolean closed;
 
     FakeGateway(String token) throws IOException {
+        this(token, null);
+    }
+
+    /** With {@code tls} non-null, a TLS server socket whose key and certificate come from that context. */
+    FakeGateway(String token, javax.net.ssl.SSLContext tls) throws IOException {
         this.token = token;
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.server = tls == null ? new ServerSocket(0, 50, InetAddress.getLoopbackAddress())
+                : tls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.acceptor = new Thread(this::accept, "fake-gateway-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -71,6 +78,10 @@ final class FakeGateway implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket socket = server.accept();
+                if (closed) {
+                    socket.close(); // a close racing with accept must not let a client in
+                    return;
+                }
                 Session s = new Session(socket);
                 all.add(s);
                 Thread t = new Thread(s::run, "fake-gateway-session");
@@ -84,6 +95,7 @@ final class FakeGateway implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        closed = true;
         server.close();
         for (Session s : all) {
             s.drop();

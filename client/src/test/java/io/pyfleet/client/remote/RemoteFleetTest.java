@@ -34,6 +34,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The thin client against {@link FakeGateway}, a stand-in that speaks the gateway's wire:
+ * what reaches the node, and what the caller sees, for each rule of PROTOCOL.md's client part.
+ */
 class RemoteFleetTest {
     private static final String TOKEN = "s3cret-token";
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -420,5 +424,52 @@ class RemoteFleetTest {
         s.send(Messages.reply(999, "stray"));
         s.reply(r.id(), "mine");
         assertEquals("mine", f.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void manyCallerThreadsShareTheConnection() throws Exception {
+        FakeGateway g = gateway();
+        RemoteFleet fleet = connect(g);
+        FakeGateway.Session s = g.session();
+        int threads = 8;
+        int perThread = 250;
+        Thread echo = new Thread(() -> {
+            try {
+                for (int i = 0; i < threads * perThread; i++) {
+                    FakeGateway.Request r = s.request();
+                    s.reply(r.id(), r.args().get(0));
+                }
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        echo.setDaemon(true);
+        echo.start();
+        List<Thread> callers = new ArrayList<>();
+        List<Throwable> problems = Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < threads; t++) {
+            String prefix = "t" + t + "-";
+            Thread caller = new Thread(() -> {
+                List<CompletableFuture<Object>> mine = new ArrayList<>();
+                for (int i = 0; i < perThread; i++) {
+                    mine.add(fleet.callAsync("echo", prefix + i));
+                }
+                for (int i = 0; i < perThread; i++) {
+                    try {
+                        assertEquals(prefix + i, mine.get(i).get(5, TimeUnit.SECONDS));
+                    } catch (Throwable e) {
+                        problems.add(e);
+                    }
+                }
+            });
+            caller.start();
+            callers.add(caller);
+        }
+        for (Thread caller : callers) {
+            caller.join(10_000);
+        }
+        assertTrue(problems.isEmpty(), problems.toString());
+        echo.join(5000);
+        assertFalse(echo.isAlive(), "the stand-in read every request as a whole frame");
     }
 }
