@@ -1,13 +1,15 @@
 package io.pyfleet.client;
 
+import io.pyfleet.client.remote.ClientOptions;
+import io.pyfleet.client.remote.RemoteFleet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * pyfleet's API: call Python through a pool of supervised worker processes. The same
- * interface is served by an embedded node ({@code EmbeddedFleet} in cluster-node) and,
- * later, by a remote gateway.
+ * interface is served by an embedded node ({@code EmbeddedFleet} in cluster-node) and by
+ * a node's gateway over TCP ({@link #connect(ClientOptions)}, the thin client).
  *
  * <p>Values cross as the protocol's value model: null, Boolean, Long/BigInteger, Double,
  * String, byte[], List, {@link io.pyfleet.client.PyTuple}, Map, Set, java.time types,
@@ -16,6 +18,21 @@ import java.util.concurrent.CompletableFuture;
  * Every failure is a {@link PyFleetException} subclass.
  */
 public interface Fleet extends AutoCloseable {
+
+    /**
+     * The thin client: connects to a node's gateway (see {@link RemoteFleet}).
+     *
+     * @throws AuthenticationException when the node refuses the token or cannot prove it holds it
+     * @throws ConnectionLostException when no address could be reached
+     */
+    static Fleet connect(ClientOptions options) {
+        return RemoteFleet.connect(options);
+    }
+
+    /** {@link #connect(ClientOptions)} with the defaults, a token and one or more {@code host:port}. */
+    static Fleet connect(String token, String... addresses) {
+        return RemoteFleet.connect(ClientOptions.builder().token(token).address(addresses).build());
+    }
 
     /** The general form: any operation of the protocol with its options. */
     CompletableFuture<Object> submit(Call call);

@@ -1,0 +1,312 @@
+package io.pyfleet.client.remote;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * How a thin client reaches a node's gateway: where, with which token, over plain TCP or
+ * TLS, and how it keeps the connection alive. Exists so that {@link RemoteFleet} takes
+ * one validated, immutable value instead of a dozen arguments. Built with {@link #builder()}.
+ *
+ * @param addresses         gateway addresses, {@code host:port} (IPv6 as {@code [::1]:port}), tried in order
+ * @param token             the shared secret; it never crosses the wire (the handshake proves it with HMACs)
+ * @param clientName        a free-form name the node logs
+ * @param connectTimeout    bounds one TCP connect and, separately, the handshake on it
+ * @param heartbeatInterval a ping is sent after this long without sending; the node's welcome overrides it
+ * @param idleTimeout       a connection on which nothing arrived for this long is closed as dead
+ * @param reconnectInitial  wait after a failed round of connect attempts before the next; doubles per failure
+ * @param reconnectMax      the longest such wait
+ * @param sslContext        TLS context, or null for plain TCP
+ * @param verifyHostname    with TLS: check that the node's certificate names the host connected to
+ */
+public record ClientOptions(List<String> addresses, String token, String clientName, Duration connectTimeout,
+        Duration heartbeatInterval, Duration idleTimeout, Duration reconnectInitial, Duration reconnectMax,
+        SSLContext sslContext, boolean verifyHostname) {
+
+    /** The environment variable {@link #fromEnvironment()} reads the token from. */
+    public static final String TOKEN_VARIABLE = "PYFLEET_TOKEN";
+
+    /** Validates every field; the address list is copied. */
+    public ClientOptions {
+        Objects.requireNonNull(addresses, "addresses");
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("at least one gateway address (host:port) is required");
+        }
+        addresses = List.copyOf(addresses);
+        addresses.forEach(ClientOptions::parseAddress);
+        if (token == null || token.isEmpty()) {
+            throw new IllegalArgumentException("a gateway token is required");
+        }
+        clientName = clientName == null || clientName.isBlank() ? defaultClientName() : clientName;
+        requirePositive(connectTimeout, "connectTimeout");
+        requirePositive(heartbeatInterval, "heartbeatInterval");
+        requirePositive(idleTimeout, "idleTimeout");
+        requirePositive(reconnectInitial, "reconnectInitial");
+        requirePositive(reconnectMax, "reconnectMax");
+        if (reconnectMax.compareTo(reconnectInitial) < 0) {
+            throw new IllegalArgumentException("reconnectMax " + reconnectMax + " is below reconnectInitial "
+                    + reconnectInitial);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A builder whose token is the {@value #TOKEN_VARIABLE} environment variable.
+     *
+     * @throws IllegalStateException when the variable is unset or empty
+     */
+    public static Builder fromEnvironment() {
+        return fromEnvironment(System.getenv());
+    }
+
+    static Builder fromEnvironment(Map<String, String> environment) {
+        String token = environment.get(TOKEN_VARIABLE);
+        if (token == null || token.isBlank()) {
+            throw new IllegalStateException("the environment variable " + TOKEN_VARIABLE + " is not set");
+        }
+        return builder().token(token.trim());
+    }
+
+    /**
+     * Reads a token file: the raw token, or a line {@code PYFLEET_TOKEN=...} (as an env file
+     * holds it), surrounding white space trimmed.
+     *
+     * @throws UncheckedIOException when the file cannot be read
+     * @throws IllegalArgumentException when it holds no token
+     */
+    public static String readTokenFile(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the token file " + file, e);
+        }
+        String token = null;
+        for (String line : text.split("\\R")) {
+            String l = line.trim();
+            if (l.startsWith(TOKEN_VARIABLE + "=")) {
+                token = unquote(l.substring(TOKEN_VARIABLE.length() + 1).trim());
+                break;
+            }
+        }
+        if (token == null) {
+            token = text.trim();
+        }
+        if (token.isEmpty()) {
+            throw new IllegalArgumentException("the token file " + file + " holds no token");
+        }
+        return token;
+    }
+
+    private static String unquote(String s) {
+        if (s.length() >= 2 && (s.startsWith("\"") && s.endsWith("\"") || s.startsWith("'") && s.endsWith("'"))) {
+            return s.substring(1, s.length() - 1);
+        }
+        return s;
+    }
+
+    /**
+     * Parses {@code host:port} or {@code [v6]:port} into an unresolved address.
+     *
+     * @throws IllegalArgumentException when it is not of that form
+     */
+    public static InetSocketAddress parseAddress(String address) {
+        Objects.requireNonNull(address, "address");
+        String a = address.trim();
+        int colon = a.lastIndexOf(':');
+        if (colon <= 0 || colon == a.length() - 1) {
+            throw new IllegalArgumentException("a gateway address is host:port, not '" + address + "'");
+        }
+        String host = a.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.indexOf(':') >= 0) {
+            throw new IllegalArgumentException("write an IPv6 gateway address as [host]:port, not '" + address + "'");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(a.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad port in gateway address '" + address + "'", e);
+        }
+        if (host.isEmpty() || port < 1 || port > 65535) {
+            throw new IllegalArgumentException("bad gateway address '" + address + "'");
+        }
+        return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    /** An SSLContext that trusts the certificates (a CA, or the node's own) in a PEM file. */
+    public static SSLContext trustingPem(Path caCertPem) {
+        try (InputStream in = Files.newInputStream(caCertPem)) {
+            Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            if (certs.isEmpty()) {
+                throw new IllegalArgumentException("no certificate in " + caCertPem);
+            }
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            int i = 0;
+            for (Certificate c : certs) {
+                store.setCertificateEntry("pyfleet-trusted-" + i++, c);
+            }
+            return contextTrusting(store);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + caCertPem, e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot use " + caCertPem + " as trusted certificates: " + e, e);
+        }
+    }
+
+    /** An SSLContext that trusts the certificates of a key store file ({@code PKCS12}, {@code JKS}). */
+    public static SSLContext trustingStore(Path store, char[] password, String type) {
+        try (InputStream in = Files.newInputStream(store)) {
+            KeyStore keyStore = KeyStore.getInstance(type == null ? KeyStore.getDefaultType() : type);
+            keyStore.load(in, password);
+            return contextTrusting(keyStore);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the trust store " + store, e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot use " + store + " as a trust store: " + e, e);
+        }
+    }
+
+    private static SSLContext contextTrusting(KeyStore store) throws GeneralSecurityException {
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(store);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        return context;
+    }
+
+    private static void requirePositive(Duration d, String name) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, not " + d);
+        }
+    }
+
+    private static String defaultClientName() {
+        return "pyfleet-java/" + ManagementFactory.getRuntimeMXBean().getName();
+    }
+
+    /** Never shows the token. */
+    @Override
+    public String toString() {
+        return "ClientOptions[addresses=" + addresses + ", clientName=" + clientName + ", connectTimeout="
+                + connectTimeout + ", heartbeatInterval=" + heartbeatInterval + ", idleTimeout=" + idleTimeout
+                + ", reconnect=" + reconnectInitial + ".." + reconnectMax + ", tls=" + (sslContext != null)
+                + ", verifyHostname=" + verifyHostname + "]";
+    }
+
+    /** Builds {@link ClientOptions}; the defaults are in the field initialisers. */
+    public static final class Builder {
+        private final List<String> addresses = new ArrayList<>();
+        private String token;
+        private String clientName;
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration heartbeatInterval = Duration.ofSeconds(5);
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private Duration reconnectInitial = Duration.ofMillis(100);
+        private Duration reconnectMax = Duration.ofSeconds(5);
+        private SSLContext sslContext;
+        private boolean verifyHostname = true;
+
+        private Builder() {
+        }
+
+        /** Adds gateway addresses ({@code host:port}), tried in the order added. */
+        public Builder address(String... hostPorts) {
+            addresses.addAll(List.of(hostPorts));
+            return this;
+        }
+
+        public Builder addresses(List<String> hostPorts) {
+            addresses.addAll(hostPorts);
+            return this;
+        }
+
+        public Builder token(String value) {
+            this.token = value;
+            return this;
+        }
+
+        /** The token read by {@link ClientOptions#readTokenFile(Path)}. */
+        public Builder tokenFile(Path file) {
+            this.token = readTokenFile(file);
+            return this;
+        }
+
+        public Builder clientName(String value) {
+            this.clientName = value;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration value) {
+            this.connectTimeout = value;
+            return this;
+        }
+
+        public Builder heartbeatInterval(Duration value) {
+            this.heartbeatInterval = value;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration value) {
+            this.idleTimeout = value;
+            return this;
+        }
+
+        /** Back-off between failed rounds of connect attempts: starts at {@code initial}, doubles up to {@code max}. */
+        public Builder reconnectBackoff(Duration initial, Duration max) {
+            this.reconnectInitial = initial;
+            this.reconnectMax = max;
+            return this;
+        }
+
+        /** TLS with this context; null for plain TCP. */
+        public Builder sslContext(SSLContext value) {
+            this.sslContext = value;
+            return this;
+        }
+
+        /** TLS trusting the certificates in a PEM file (the CA that signed the node's certificate, or it). */
+        public Builder trustPem(Path caCertPem) {
+            return sslContext(trustingPem(caCertPem));
+        }
+
+        /** TLS trusting the certificates of a key store file. */
+        public Builder trustStore(Path store, char[] password, String type) {
+            return sslContext(trustingStore(store, password, type));
+        }
+
+        /** With TLS, whether the node's certificate must name the host (default true). */
+        public Builder verifyHostname(boolean value) {
+            this.verifyHostname = value;
+            return this;
+        }
+
+        public ClientOptions build() {
+            return new ClientOptions(addresses, token, clientName, connectTimeout, heartbeatInterval, idleTimeout,
+                    reconnectInitial, reconnectMax, sslContext, verifyHostname);
+        }
+    }
+}

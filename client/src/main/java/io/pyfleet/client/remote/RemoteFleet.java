@@ -1,0 +1,366 @@
+package io.pyfleet.client.remote;
+
+import io.pyfleet.client.AuthenticationException;
+import io.pyfleet.client.Call;
+import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.ConnectionLostException;
+import io.pyfleet.client.Fleet;
+import io.pyfleet.client.FleetClosedException;
+import io.pyfleet.client.FleetFuture;
+import io.pyfleet.client.Outcome;
+import io.pyfleet.client.PoolStats;
+import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyFleetException;
+import io.pyfleet.client.StaleHandleException;
+import io.pyfleet.protocol.EncodedCall;
+import io.pyfleet.protocol.Messages;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thin client: a {@link Fleet} served by a node's gateway over TCP (or TLS), made by
+ * {@link Fleet#connect(ClientOptions)}. Exists so a JVM program can call Python on a
+ * remote node with the same API as the embedded fleet, without Pekko on its class path.
+ *
+ * <p>One connection at a time, to the first address of the list that answers, with the
+ * handshake of PROTOCOL.md. Futures are {@link FleetFuture}s on the client's callback
+ * threads ({@code pyfleet-client-callback-N}): the socket reader never runs user code.
+ * A call's events reach its {@link CallOptions#onEvent()} consumer in order, one at a
+ * time, before its future completes.
+ *
+ * <p>A call made while there is no connection connects first, on the caller's thread
+ * (each address bounded by {@link ClientOptions#connectTimeout()}); a caller may also
+ * block writing its request while the node pushes back (TCP flow control).
+ *
+ * <p>Failures: when the connection drops, every call in flight fails at once with a
+ * {@link ConnectionLostException} whose {@code mayHaveRun()} is true when its request had
+ * been written; no call is ever resent. The next call reconnects, trying the addresses
+ * in turn; after a round in which none could be reached, calls fail at once with
+ * {@code mayHaveRun() == false} until a back-off (from {@link ClientOptions#reconnectInitial()},
+ * doubling up to {@link ClientOptions#reconnectMax()}) has passed.
+ *
+ * <p>{@link io.pyfleet.client.PyObject}s live as long as the connection that received
+ * them: the node releases them when that connection ends, and a call that names one
+ * after a reconnect gets a {@link StaleHandleException} from the node. Closing a PyObject
+ * (or losing it to the garbage collector) queues its release; the client's timer thread
+ * sends queued releases in batches, or a caller's next write carries them along.
+ */
+public final class RemoteFleet implements Fleet {
+    private static final Logger log = LoggerFactory.getLogger(RemoteFleet.class);
+    private static final AtomicInteger CALLBACK_THREADS = new AtomicInteger();
+    private static final AtomicInteger TIMER_THREADS = new AtomicInteger();
+    /** How long close() waits for the node to confirm the final release. */
+    private static final long CLOSE_RELEASE_WAIT_MS = 2000;
+
+    private final ClientOptions options;
+    private final ThreadPoolExecutor callbacks;
+    private final ScheduledThreadPoolExecutor timer;
+    private final ReentrantLock connectLock = new ReentrantLock();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Connection current;
+    // guarded by connectLock
+    private long backoffNanos;
+    private long retryAtNanos;
+    private PyFleetException lastFailure;
+
+    private RemoteFleet(ClientOptions options) {
+        this.options = options;
+        this.callbacks = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                daemon(() -> "pyfleet-client-callback-" + CALLBACK_THREADS.incrementAndGet()));
+        this.timer = new ScheduledThreadPoolExecutor(1,
+                daemon(() -> "pyfleet-client-timer-" + TIMER_THREADS.incrementAndGet()));
+        timer.setRemoveOnCancelPolicy(true);
+        this.backoffNanos = options.reconnectInitial().toNanos();
+    }
+
+    /**
+     * Connects to the first reachable address of {@code options} and returns once the
+     * handshake has succeeded.
+     *
+     * @throws AuthenticationException when a node refuses the token, or cannot prove it holds it
+     * @throws ConnectionLostException ({@code mayHaveRun() == false}) when no address could be reached
+     */
+    public static RemoteFleet connect(ClientOptions options) {
+        RemoteFleet fleet = new RemoteFleet(options);
+        try {
+            fleet.connection();
+        } catch (RuntimeException e) {
+            fleet.close();
+            throw e;
+        }
+        return fleet;
+    }
+
+    private static ThreadFactory daemon(java.util.function.Supplier<String> names) {
+        return r -> {
+            Thread t = new Thread(r, names.get());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @Override
+    public CompletableFuture<Object> submit(Call call) {
+        FleetFuture<Object> result = new FleetFuture<>(callbacks);
+        EncodedCall encoded;
+        try {
+            encoded = encode(call.op(), call.target(), call.args(), call.kwargs(), wireOptions(call, true));
+            if (encoded.otherOwner() != null) {
+                throw new StaleHandleException("one call cannot combine objects of different workers ("
+                        + encoded.owner().worker() + " and " + encoded.otherOwner().worker()
+                        + "): pass one of them by value");
+            }
+        } catch (PyFleetException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        String what = "call " + call.op() + (call.target() instanceof String s ? " " + s : "");
+        SerialEvents events = call.options().onEvent() == null ? null
+                : new SerialEvents(call.options().onEvent(), callbacks, what);
+        dispatch(new Pending<>(result, what, v -> v, events), encoded.tail());
+        return result;
+    }
+
+    @Override
+    public CompletableFuture<List<Outcome>> identicalAsync(Call call) {
+        Map<String, Object> inner = wireOptions(call, false);
+        List<Object> args = Arrays.asList(call.op(), call.target(), call.args().isEmpty() ? null : call.args(),
+                call.kwargs().isEmpty() ? null : call.kwargs(), inner);
+        return request("identical", null, args, null, Replies::outcomes, "identical " + call.op());
+    }
+
+    @Override
+    public CompletableFuture<List<Outcome>> scatterAsync(String name, List<? extends List<?>> argumentSets,
+            CallOptions options) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("a function name is required");
+        }
+        Map<String, Object> opts = options != null && options.timeout() != null
+                ? Map.of("timeout_ms", options.timeout().toMillis()) : null;
+        return request("scatter", name, List.of(List.copyOf(argumentSets)), opts, Replies::outcomes,
+                "scatter " + name);
+    }
+
+    @Override
+    public int poolSize() {
+        return Fleet.join(request("stats", null, null, null, Replies::poolSize, "stats"));
+    }
+
+    @Override
+    public void resize(int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("a pool needs at least one worker, not " + workers);
+        }
+        Fleet.join(request("resize", null, List.of(workers), null, v -> v, "resize"));
+    }
+
+    @Override
+    public PoolStats stats() {
+        return Fleet.join(request("stats", null, null, null, Replies::stats, "stats"));
+    }
+
+    /**
+     * Releases every PyObject this client still holds (best effort, waiting briefly for the
+     * node's answer), then closes the connection: calls still in flight fail with a
+     * {@link FleetClosedException}; later calls are refused with one.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Connection c = current;
+        if (c != null && c.isOpen()) {
+            List<CompletableFuture<Object>> released = c.releaseAllLive();
+            if (!released.isEmpty()) {
+                try {
+                    CompletableFuture.allOf(released.toArray(CompletableFuture[]::new))
+                            .get(CLOSE_RELEASE_WAIT_MS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception e) {
+                    log.debug("the final release on {} did not complete: {}", c.address, e.toString());
+                }
+            }
+        }
+        connectLock.lock();
+        try {
+            c = current;
+            current = null;
+        } finally {
+            connectLock.unlock();
+        }
+        if (c != null) {
+            c.die("the client was closed", null, p -> new FleetClosedException(
+                    "the fleet was closed while the call was pending" + (p.written ? "; it may have run" : ""),
+                    p.written));
+        }
+        timer.shutdownNow();
+        // the callback threads finish what is queued and end on their own (daemon, 10 s idle)
+    }
+
+    /** The gateway this client is connected to, or null (diagnostics, tests). */
+    String connectedAddress() {
+        Connection c = current;
+        return c != null && c.isOpen() ? c.address : null;
+    }
+
+    /** Handles held through the current connection (tests). */
+    int liveHandles() {
+        Connection c = current;
+        return c == null ? 0 : c.liveHandles();
+    }
+
+    private <T> FleetFuture<T> request(String op, Object target, List<?> args, Map<String, ?> opts,
+            Function<Object, T> decode, String what) {
+        FleetFuture<T> result = new FleetFuture<>(callbacks);
+        EncodedCall encoded;
+        try {
+            encoded = encode(op, target, args, null, opts);
+        } catch (PyFleetException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        dispatch(new Pending<>(result, what, decode, null), encoded.tail());
+        return result;
+    }
+
+    private static EncodedCall encode(String op, Object target, List<?> args, Map<String, ?> kwargs,
+            Map<String, ?> opts) {
+        try {
+            return Messages.encodeCall(op, target, args, kwargs, opts);
+        } catch (PyFleetException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new ProtocolException("cannot encode the call's arguments: " + e, e);
+        }
+    }
+
+    /**
+     * Sends a call on the current connection, connecting first if there is none. A call
+     * that found its connection dead before a byte of it was written is tried once more
+     * on a new one; a written call is never resent.
+     */
+    private <T> void dispatch(Pending<T> call, byte[] tail) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            try {
+                if (connection().trySend(call, tail)) {
+                    return;
+                }
+            } catch (PyFleetException e) {
+                call.fail(e);
+                return;
+            }
+        }
+        call.fail(new ConnectionLostException("the connection to the gateway broke twice before the call could be "
+                + "sent; it was not run", false));
+    }
+
+    /** The protocol's opts for a worker op: {@code ret}, {@code stream}, {@code coerce}, {@code timeout_ms}, {@code events}. */
+    static Map<String, Object> wireOptions(Call call, boolean withEvents) {
+        CallOptions o = call.options();
+        Map<String, Object> opts = new HashMap<>(8);
+        if (o.asHandle()) {
+            opts.put("ret", "handle");
+        }
+        if (o.stream()) {
+            opts.put("stream", true);
+        }
+        if (call.coerce() != null) {
+            opts.put("coerce", call.coerce());
+        }
+        if (o.timeout() != null) {
+            opts.put("timeout_ms", Math.max(1, o.timeout().toMillis()));
+        }
+        if (withEvents && o.onEvent() != null) {
+            opts.put("events", true);
+        }
+        return opts.isEmpty() ? null : opts;
+    }
+
+    /** The open connection, or a new one. */
+    private Connection connection() {
+        Connection c = current;
+        if (c != null && c.isOpen()) {
+            return c;
+        }
+        if (closed.get()) {
+            throw new FleetClosedException("the fleet is closed; the call was not run", false);
+        }
+        connectLock.lock();
+        try {
+            c = current;
+            if (c != null && c.isOpen()) {
+                return c;
+            }
+            if (closed.get()) {
+                throw new FleetClosedException("the fleet is closed; the call was not run", false);
+            }
+            long now = System.nanoTime();
+            if (lastFailure != null && now - retryAtNanos < 0) {
+                long waitMs = TimeUnit.NANOSECONDS.toMillis(retryAtNanos - now);
+                if (lastFailure instanceof AuthenticationException) {
+                    throw new AuthenticationException(lastFailure.getMessage());
+                }
+                throw new ConnectionLostException("not connected to any gateway of " + options.addresses()
+                        + " (next attempt in " + waitMs + " ms; nothing was sent); last failure: "
+                        + lastFailure.getMessage(), false, lastFailure);
+            }
+            try {
+                c = connectRound();
+            } catch (PyFleetException e) {
+                lastFailure = e;
+                retryAtNanos = now + backoffNanos;
+                backoffNanos = Math.min(backoffNanos * 2, options.reconnectMax().toNanos());
+                throw e;
+            }
+            lastFailure = null;
+            backoffNanos = options.reconnectInitial().toNanos();
+            current = c;
+            return c;
+        } finally {
+            connectLock.unlock();
+        }
+    }
+
+    /** One round over the addresses: the first that connects and authenticates wins. */
+    private Connection connectRound() {
+        List<Exception> failures = new ArrayList<>();
+        for (String address : options.addresses()) {
+            try {
+                return Connection.open(address, options, timer);
+            } catch (AuthenticationException e) {
+                throw e;
+            } catch (IOException | PyFleetException e) {
+                log.debug("cannot connect to gateway {}: {}", address, e.toString());
+                failures.add(e);
+            } catch (RuntimeException e) {
+                log.debug("cannot connect to gateway {}", address, e);
+                failures.add(e);
+            }
+        }
+        Exception last = failures.get(failures.size() - 1);
+        ConnectionLostException lost = new ConnectionLostException("cannot reach any gateway of "
+                + options.addresses() + " (nothing was sent); last failure: " + last, false, last);
+        for (int i = 0; i < failures.size() - 1; i++) {
+            lost.addSuppressed(failures.get(i));
+        }
+        throw lost;
+    }
+}

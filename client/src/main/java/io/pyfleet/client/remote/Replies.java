@@ -1,0 +1,113 @@
+package io.pyfleet.client.remote;
+
+import io.pyfleet.client.Outcome;
+import io.pyfleet.client.PoolStats;
+import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.RemoteError;
+import io.pyfleet.client.RemoteFailures;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns the gateway's reply shapes (PROTOCOL.md, "The client gateway") into the API's
+ * types: outcome lists of {@code identical} and {@code scatter}, and the {@code stats}
+ * map. Kept apart from the connection so the wire shapes are read in one place.
+ */
+final class Replies {
+    private Replies() {
+    }
+
+    /** {@code [[0, value] | [1, [kind, type, message, traceback]], ...]} to outcomes, in order. */
+    static List<Outcome> outcomes(Object reply) {
+        if (!(reply instanceof List<?> items)) {
+            throw new ProtocolException("expected a list of outcomes, got " + describe(reply));
+        }
+        List<Outcome> outcomes = new ArrayList<>(items.size());
+        for (Object item : items) {
+            outcomes.add(outcome(item));
+        }
+        return outcomes;
+    }
+
+    private static Outcome outcome(Object item) {
+        if (item instanceof List<?> pair && pair.size() == 2 && pair.get(0) instanceof Long tag) {
+            if (tag == 0) {
+                return Outcome.ok(pair.get(1));
+            }
+            if (tag == 1) {
+                return Outcome.failed(RemoteFailures.toException(error(pair.get(1))));
+            }
+        }
+        throw new ProtocolException("an outcome is [0, value] or [1, error], got " + describe(item));
+    }
+
+    private static RemoteError error(Object body) {
+        if (body instanceof RemoteError e) {
+            return e;
+        }
+        if (body instanceof List<?> l && l.size() == 4 && l.stream().allMatch(String.class::isInstance)) {
+            return new RemoteError((String) l.get(0), (String) l.get(1), (String) l.get(2), (String) l.get(3));
+        }
+        throw new ProtocolException("an outcome's error is [kind, type, message, traceback], got " + describe(body));
+    }
+
+    /** The {@code stats} map to a {@link PoolStats} ({@code uptime_ms} and {@code rss_bytes} have no place in it). */
+    static PoolStats stats(Object reply) {
+        Map<?, ?> m = map(reply, "stats");
+        List<PoolStats.WorkerStats> workers = new ArrayList<>();
+        Object list = m.get("workers");
+        if (list != null) {
+            if (!(list instanceof List<?> ws)) {
+                throw new ProtocolException("stats workers must be a list, got " + describe(list));
+            }
+            for (Object w : ws) {
+                Map<?, ?> wm = map(w, "a worker's stats");
+                workers.add(new PoolStats.WorkerStats(string(wm, "id"), number(wm, "pid", -1),
+                        Boolean.TRUE.equals(wm.get("ready")), (int) number(wm, "in_flight", 0), number(wm, "calls", 0),
+                        number(wm, "errors", 0), Duration.ofNanos(number(wm, "busy_ns", 0)),
+                        (int) number(wm, "restarts", 0)));
+            }
+        }
+        Object failed = m.get("failed");
+        return new PoolStats(string(m, "node"), List.copyOf(workers), (int) number(m, "queued", 0),
+                failed == null ? null : failed.toString());
+    }
+
+    /** {@code pool_size} of the {@code stats} map. */
+    static int poolSize(Object reply) {
+        Map<?, ?> m = map(reply, "stats");
+        if (!(m.get("pool_size") instanceof Long n)) {
+            throw new ProtocolException("stats without an int pool_size: " + m.get("pool_size"));
+        }
+        return n.intValue();
+    }
+
+    private static Map<?, ?> map(Object value, String what) {
+        if (value instanceof Map<?, ?> m) {
+            return m;
+        }
+        throw new ProtocolException(what + " must be a map, got " + describe(value));
+    }
+
+    private static String string(Map<?, ?> m, String key) {
+        Object v = m.get(key);
+        return v == null ? "" : v.toString();
+    }
+
+    private static long number(Map<?, ?> m, String key, long absent) {
+        Object v = m.get(key);
+        if (v == null) {
+            return absent;
+        }
+        if (v instanceof Long n) {
+            return n;
+        }
+        throw new ProtocolException("stats field " + key + " must be an int, got " + describe(v));
+    }
+
+    static String describe(Object v) {
+        return v == null ? "nil" : v.getClass().getSimpleName();
+    }
+}
