@@ -80,7 +80,7 @@ public final class CallPath implements AutoCloseable {
     private final java.util.Set<WorkerProcess> everStarted = new java.util.HashSet<>();
 
     public CallPath(PyfleetSettings settings) {
-        this.node = settings.nodeName();
+        this.node = settings.handleNode();
         this.depth = settings.pool().pipelineDepth();
         this.queueBound = settings.pool().queueBound();
         this.maxFrame = settings.worker().maxFrameSize();

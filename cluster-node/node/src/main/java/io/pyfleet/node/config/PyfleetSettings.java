@@ -14,8 +14,13 @@ import java.util.Map;
 /**
  * The {@code pyfleet} configuration section as an immutable record. Every key is
  * documented in conf/application.conf.
+ *
+ * @param handleNode the node name its handles carry: {@code nodeName} and a random suffix drawn
+ *                   when the settings are read, so that a handle from another node of the same
+ *                   name, or from an earlier run of this one, is never taken for one of its own
  */
-public record PyfleetSettings(String nodeName, Worker worker, Pool pool, Supervision supervision, Scatter scatter) {
+public record PyfleetSettings(String nodeName, String handleNode, Worker worker, Pool pool, Supervision supervision,
+        Scatter scatter) {
 
     /**
      * How worker processes are started.
@@ -124,7 +129,9 @@ public record PyfleetSettings(String nodeName, Worker worker, Pool pool, Supervi
         Supervision supervision = new Supervision(s.getDuration("min-backoff"), s.getDuration("max-backoff"),
                 s.getDouble("random-factor"), s.getInt("max-restarts"), s.getDuration("within"),
                 s.getDuration("cool-down"));
-        return new PyfleetSettings(c.getString("node-name"), worker, pool, supervision,
+        String name = c.getString("node-name");
+        String suffix = Long.toHexString(new java.security.SecureRandom().nextLong() >>> 40);
+        return new PyfleetSettings(name, name + "~" + suffix, worker, pool, supervision,
                 new Scatter(c.getConfig("scatter").getDuration("job-timeout")));
     }
 
@@ -140,7 +147,7 @@ public record PyfleetSettings(String nodeName, Worker worker, Pool pool, Supervi
     public WorkerOptions workerOptions(String workerId, long generation) {
         return new WorkerOptions(worker.interpreter(), worker.pythonPath(), worker.environment(),
                 worker.workingDirectory(), worker.startTimeout(), worker.stopTimeout(), worker.maxFrameSize(),
-                worker.memoryLimit(), nodeName, workerId, generation, worker.processLimit(), worker.oomScoreAdj(),
+                worker.memoryLimit(), handleNode, workerId, generation, worker.processLimit(), worker.oomScoreAdj(),
                 worker.inheritEnvironment());
     }
 }

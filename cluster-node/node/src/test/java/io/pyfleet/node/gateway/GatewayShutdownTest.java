@@ -27,10 +27,10 @@ import org.junit.jupiter.api.Test;
 /** A node in its own JVM stopped with SIGTERM while a remote client has calls in flight. */
 class GatewayShutdownTest {
 
-    private record Started(Process process, int port, long[] workers) {
+    record Started(Process process, int port, long[] workers) {
     }
 
-    private static Started startNode(String grace) throws IOException {
+    static Started startNode(String grace) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                 "-Dpyfleet.python=" + System.getProperty("pyfleet.python", ""), NodeMain.class.getName(), "2", grace);

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The gateway's TLS context from a keystore and from PEM files, proven by real handshakes over loopback. */
 class GatewayTlsTest {
 
-    private static final String PASSWORD = "changeit-123";
+    static final String PASSWORD = "changeit-123";
     private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
     @TempDir
@@ -45,16 +45,18 @@ class GatewayTlsTest {
     private static Material rsa;
     private static Material ec;
 
-    private record Material(Path keystore, Path certificate, Path privateKey) {
+    /** keytool-made TLS material: a key store, its certificate as PEM, its key as PKCS#8 PEM. */
+    record Material(Path keystore, Path certificate, Path privateKey) {
     }
 
     @BeforeAll
     static void makeMaterial() throws Exception {
-        rsa = material("rsa", "PKCS12", "-keyalg", "RSA", "-keysize", "2048");
-        ec = material("ec", "PKCS12", "-keyalg", "EC", "-groupname", "secp256r1");
+        rsa = material(dir, "rsa", "PKCS12", "-keyalg", "RSA", "-keysize", "2048");
+        ec = material(dir, "ec", "PKCS12", "-keyalg", "EC", "-groupname", "secp256r1");
     }
 
-    private static Material material(String name, String storeType, String... keyOptions) throws Exception {
+    /** Also used by the end-to-end TLS test: a self-signed key pair for localhost and 127.0.0.1. */
+    static Material material(Path dir, String name, String storeType, String... keyOptions) throws Exception {
         Path keystore = dir.resolve(name + "." + storeType.toLowerCase());
         List<String> gen = new ArrayList<>(List.of("-genkeypair", "-alias", "gw", "-dname", "CN=localhost",
                 "-validity", "2", "-storetype", storeType, "-keystore", keystore.toString(), "-storepass", PASSWORD,
@@ -143,7 +145,7 @@ class GatewayTlsTest {
 
     @Test
     void aJksKeystoreServes() throws Exception {
-        Material jks = material("rsa-jks", "JKS", "-keyalg", "RSA", "-keysize", "2048");
+        Material jks = material(dir, "rsa-jks", "JKS", "-keyalg", "RSA", "-keysize", "2048");
         handshake(GatewayTls.serverContext(keystoreTls(jks.keystore(), PASSWORD, "JKS")), jks.certificate(), "TLSv1.3");
     }
 
@@ -222,7 +224,7 @@ class GatewayTlsTest {
 
     @Test
     void aKeyOfAnotherCertificateIsRefused() throws Exception {
-        Material second = material("rsa2", "PKCS12", "-keyalg", "RSA", "-keysize", "2048");
+        Material second = material(dir, "rsa2", "PKCS12", "-keyalg", "RSA", "-keysize", "2048");
         ConfigException e = assertThrows(ConfigException.class,
                 () -> GatewayTls.serverContext(pemTls(rsa.certificate(), second.privateKey())));
         assertTrue(e.getMessage().contains("is not the key of the certificate"), e.getMessage());
