@@ -29,6 +29,9 @@ public final class BenchCases {
                 new CallAsyncThreads(),
                 new Scatter10k(),
                 new IdenticalCall(),
+                new TcpCallSync(),
+                new TcpCallAsync(),
+                new TcpCallAsyncConnections(),
                 // kills workers: last, so that no other case measures a pool that is recovering
                 new Restart());
     }

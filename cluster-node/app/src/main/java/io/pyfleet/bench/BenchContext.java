@@ -1,15 +1,20 @@
 package io.pyfleet.bench;
 
 import com.typesafe.config.Config;
+import io.pyfleet.client.Fleet;
+import io.pyfleet.node.config.GatewaySettings;
 import io.pyfleet.node.config.PyfleetSettings;
 import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.gateway.NodeServer;
 import io.pyfleet.node.worker.WorkerProcess;
 import java.io.IOException;
 import java.util.function.Consumer;
 
 /**
  * What the cases measure, started on first use and shared by every case of the run: the echo loop, one
- * bare {@link WorkerProcess}, and one embedded node. {@link #close()} stops every process started.
+ * bare {@link WorkerProcess}, and one node: its pool is the embedded fleet, and its gateway (on a free
+ * loopback port, with a token of the run) serves the TCP cases, so embedded and remote calls reach the
+ * same workers. {@link #close()} stops every process started.
  */
 public final class BenchContext implements AutoCloseable {
     private final Config config;
@@ -18,8 +23,11 @@ public final class BenchContext implements AutoCloseable {
     private EchoProcess echo;
     private WorkerProcess worker;
     private java.util.List<WorkerProcess> workers;
-    private EmbeddedFleet fleet;
+    private NodeServer node;
+    private final java.util.List<Fleet> remotes = new java.util.ArrayList<>();
     private RuntimeException fleetFailure;
+    private final String token = Long.toHexString(new java.security.SecureRandom().nextLong())
+            + Long.toHexString(new java.security.SecureRandom().nextLong());
 
     /**
      * @param config    the node's configuration (the bench's own overrides already in it)
@@ -61,19 +69,37 @@ public final class BenchContext implements AutoCloseable {
 
     /** The embedded node; it returns once every worker serves. */
     EmbeddedFleet fleet() {
+        return node().fleet();
+    }
+
+    /** The node (pool and gateway); it returns once every worker serves. */
+    NodeServer node() {
         if (fleetFailure != null) {
-            throw new BenchFailure("the embedded node did not start: " + fleetFailure.getMessage(), fleetFailure);
+            throw new BenchFailure("the node did not start: " + fleetFailure.getMessage(), fleetFailure);
         }
-        if (fleet == null) {
-            progress.accept("bench: starting an embedded node with " + settings.pool().size() + " workers");
+        if (node == null) {
+            progress.accept("bench: starting a node with " + settings.pool().size() + " workers");
             try {
-                fleet = EmbeddedFleet.start(config);
+                Config withGateway = com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of(
+                        "pyfleet.gateway.port", 0, "pyfleet.gateway.token", token,
+                        "pyfleet.gateway.bind", "127.0.0.1", "pyfleet.gateway.max-in-flight", 4096))
+                        .withFallback(config);
+                node = NodeServer.start(withGateway, GatewaySettings.from(withGateway));
             } catch (RuntimeException e) {
                 fleetFailure = e; // the next cases fail at once instead of starting it again
                 throw e;
             }
         }
-        return fleet;
+        return node;
+    }
+
+    /** {@code count} client connections to the node's gateway, opened on first use. */
+    java.util.List<Fleet> remotes(int count) {
+        NodeServer n = node();
+        while (remotes.size() < count) {
+            remotes.add(Fleet.connect(token, "127.0.0.1:" + n.address().getPort()));
+        }
+        return remotes.subList(0, count);
     }
 
     void progress(String line) {
@@ -82,9 +108,11 @@ public final class BenchContext implements AutoCloseable {
 
     @Override
     public void close() {
-        if (fleet != null) {
-            fleet.close();
-            fleet = null;
+        remotes.forEach(Fleet::close);
+        remotes.clear();
+        if (node != null) {
+            node.stop();
+            node = null;
         }
         if (worker != null) {
             worker.close();

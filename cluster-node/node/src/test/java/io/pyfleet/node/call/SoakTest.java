@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyfleet.client.Call;
+import io.pyfleet.client.Fleet;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.Outcome;
@@ -15,7 +16,9 @@ import io.pyfleet.client.PyObject;
 import io.pyfleet.client.WorkerLostException;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
+import io.pyfleet.node.config.GatewaySettings;
 import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.gateway.NodeServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +60,7 @@ class SoakTest {
             return Fate.RAN;
         }
         if (cause instanceof WorkerLostException lost && !lost.mayHaveRun()
+                || cause instanceof io.pyfleet.client.ConnectionLostException cut && !cut.mayHaveRun()
                 || cause instanceof FleetClosedException closed && !closed.mayHaveRun()
                 || cause instanceof OverloadedException || cause instanceof PoolFailedException
                 || cause instanceof io.pyfleet.client.StaleHandleException) {
@@ -78,18 +82,51 @@ class SoakTest {
         return rt.totalMemory() - rt.freeMemory();
     }
 
+    private static final Map<String, Object> SOAK_POOL = Map.of("pyfleet.supervision.max-restarts", 100_000,
+            "pyfleet.supervision.min-backoff", "5ms", "pyfleet.supervision.max-backoff", "50ms",
+            "pyfleet.pool.pipeline-depth", 8);
+
     @Test
     void mixedLoadWhileWorkersDieEndsEveryCallExactlyOnceAndLeavesNothingBehind() throws Exception {
-        long seconds = Long.getLong("pyfleet.soak.seconds", 60);
         Set<String> threadsBefore = pyfleetThreads();
         long heapBefore = usedHeap();
+        EmbeddedFleet fleet = TestFleets.start(3, SOAK_POOL);
+        soak(fleet, List.of(fleet), fleet::close, Long.getLong("pyfleet.soak.seconds", 60), threadsBefore,
+                heapBefore);
+    }
+
+    /**
+     * The same load through the gateway: two thin clients over TCP share the callers, the
+     * node's workers are killed under them. {@code -Dpyfleet.soak.remote.seconds} (default 20).
+     */
+    @Test
+    void theSameOverTcpEndsEveryRemoteCallExactlyOnce() throws Exception {
+        Set<String> threadsBefore = pyfleetThreads();
+        long heapBefore = usedHeap();
+        Map<String, Object> settings = new HashMap<>(SOAK_POOL);
+        settings.put("pyfleet.gateway.port", 0);
+        settings.put("pyfleet.gateway.token", TOKEN);
+        com.typesafe.config.Config config = TestFleets.config(3, settings);
+        NodeServer node = NodeServer.start(config, GatewaySettings.from(config));
+        String at = "127.0.0.1:" + node.address().getPort();
+        Fleet first = Fleet.connect(TOKEN, at);
+        Fleet second = Fleet.connect(TOKEN, at);
+        soak(node.fleet(), List.of(first, second), () -> {
+            first.close();
+            second.close();
+            node.stop();
+        }, Long.getLong("pyfleet.soak.remote.seconds", 20), threadsBefore, heapBefore);
+    }
+
+    private static final String TOKEN = "soak-token-0123456789abcdef";
+
+    /** Callers on {@code callers} (round robin by thread) while {@code fleet}'s workers are killed. */
+    private void soak(EmbeddedFleet fleet, List<Fleet> callers, Runnable closeAll, long seconds,
+            Set<String> threadsBefore, long heapBefore) throws Exception {
         Map<String, Fate> fates = new ConcurrentHashMap<>();
         List<CompletableFuture<?>> all = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicLong kills = new AtomicLong();
         List<Long> pids = new ArrayList<>();
-        EmbeddedFleet fleet = TestFleets.start(3, Map.of("pyfleet.supervision.max-restarts", 100_000,
-                "pyfleet.supervision.min-backoff", "5ms", "pyfleet.supervision.max-backoff", "50ms",
-                "pyfleet.pool.pipeline-depth", 8));
         try {
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
             CountDownLatch done = new CountDownLatch(THREADS);
@@ -97,7 +134,7 @@ class SoakTest {
                 int thread = t;
                 Thread caller = new Thread(() -> {
                     try {
-                        callerLoop(fleet, thread, end, fates, all);
+                        callerLoop(callers.get(thread % callers.size()), thread, end, fates, all);
                     } finally {
                         done.countDown();
                     }
@@ -138,7 +175,7 @@ class SoakTest {
             snapshot.clear();
             all.clear(); // the test's own references: what stays after close is the node's
         } finally {
-            fleet.close();
+            closeAll.run();
         }
         for (long pid : pids) {
             if (pid > 0) {
@@ -158,7 +195,7 @@ class SoakTest {
         assertTrue(heapAfter < heapBefore + (64L << 20), "heap grew from " + heapBefore + " to " + heapAfter);
     }
 
-    private void callerLoop(EmbeddedFleet fleet, int thread, long end, Map<String, Fate> fates,
+    private void callerLoop(Fleet fleet, int thread, long end, Map<String, Fate> fates,
             List<CompletableFuture<?>> all) {
         String file = dir.resolve("runs-" + thread).toString();
         ThreadLocalRandom random = ThreadLocalRandom.current();
