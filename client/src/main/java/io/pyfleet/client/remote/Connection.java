@@ -186,9 +186,11 @@ final class Connection {
                 // whoever removes it finishes it: here, the caller retries; else die() failed it (not run)
                 return pending.remove(id) == null;
             }
+            // Releases first: an object closed before this call was made is released before it runs,
+            // as on the embedded fleet (a call on it then fails as stale).
+            writeReleases();
             call.written = true;
             Frames.writeRequest(out, id, tail, maxFrame);
-            writeReleases();
             afterWrite();
         } catch (IOException e) {
             die("writing to the gateway failed", e, null);
