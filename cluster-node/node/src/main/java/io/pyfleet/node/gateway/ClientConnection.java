@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
