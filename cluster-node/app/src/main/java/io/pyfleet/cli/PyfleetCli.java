@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "COMMAND",
         description = {
             "Call Python from the JVM through a pool of supervised Python worker processes.", ""},
-        subcommands = {CallCommand.class, NodeCommand.class, StatusCommand.class,
+        subcommands = {CallCommand.class, NodeCommand.class, StatusCommand.class, ShellCommand.class,
             DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  pyfleet demo",
@@ -42,6 +42,7 @@ import picocli.CommandLine.Spec;
             "  pyfleet call --scatter math.sqrt '[[1], [4], [9]]'",
             "  PYFLEET_TOKEN=... pyfleet call --connect 127.0.0.1:7450 math.sqrt 2",
             "  pyfleet status --connect 127.0.0.1:7450 --token-file ~/.pyfleet/token",
+            "  pyfleet shell --connect 127.0.0.1:7450",
             "  pyfleet bench --quick",
             "  pyfleet help call"})
 public final class PyfleetCli implements Runnable {

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * The CLI's {@code --connect} commands ({@code call}, {@code status}) against a real node started in
+ * The CLI's {@code --connect} commands ({@code call}, {@code status}, {@code shell}) against a real node started in
  * the test JVM with its gateway on a free loopback port, the token given by a token file; and what the embedded
  * commands print, for comparison.
  */
@@ -145,7 +145,8 @@ class CliRemoteTest {
                 List.of("call", "--connect", address, "--token-file", tokenFile.toString(), "--tls-ca",
                         dir.resolve("absent.pem").toString(), "f"),
                 List.of("status", "--connect", address, "--token-file", tokenFile.toString(), "--workers", "1"),
-                List.of("status", "--connect", address))) {
+                List.of("status", "--connect", address),
+                List.of("shell", "--connect", address, "--token-file", tokenFile.toString(), "--workers", "1"))) {
             CliEndToEndTest.Run r = run(commandLine(Map.of()), args.toArray(String[]::new));
             assertEquals(2, r.status(), args + ": " + r.err());
             assertEquals("", r.out(), args.toString());
@@ -233,5 +234,31 @@ class CliRemoteTest {
                 + "WORKER  PID   STATE       CALLS  IN-FLIGHT  ERRORS  RESTARTS  MEMORY" + nl
                 + "w1      4021  ready       1520   1          3       0         41.2 MiB" + nl
                 + "w2      -     restarting  7      0          0       2         -" + nl, StatusCommand.table(stats));
+    }
+
+    @Test
+    void theShellHasAConnectedFleet() {
+        CommandLine cl = commandLine(Map.of());
+        ShellCommand shell = cl.getSubcommands().get("shell").getCommand();
+        shell.classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        shell.input = "fleet.call(\"builtins.abs\", -5)\n/exit\n";
+        CliEndToEndTest.Run r = run(cl, "shell", "--connect", address, "--token-file", tokenFile.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("pyfleet shell: 'fleet' is a Fleet on the node at " + address + ", 2 workers"), r.out());
+        assertTrue(r.out().contains("$1 ==> 5"), r.out() + r.err());
+        assertFalse(r.out().contains(TOKEN) || r.err().contains(TOKEN), "the token is not shown");
+    }
+
+    @Test
+    void theShellHasAnEmbeddedFleetWithoutConnect() {
+        CommandLine cl = commandLine(Map.of());
+        ShellCommand shell = cl.getSubcommands().get("shell").getCommand();
+        shell.classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        shell.input = "fleet.call(\"builtins.abs\", -5)\nfleet.poolSize()\n/exit\n";
+        CliEndToEndTest.Run r = run(cl, "shell", "--workers", "1");
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("an embedded node started for this shell, 1 worker. Try:"), r.out() + r.err());
+        assertTrue(r.out().contains("$1 ==> 5"), r.out() + r.err());
+        assertTrue(r.out().contains("$2 ==> 1"), r.out() + r.err());
     }
 }
