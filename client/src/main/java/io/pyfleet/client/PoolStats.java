@@ -7,11 +7,12 @@ import java.util.List;
  * A snapshot of a pool.
  *
  * @param node     node name
+ * @param uptime   how long the node's pool has run
  * @param workers  one entry per worker slot
  * @param queued   calls waiting in the node queue
  * @param failed   why the pool gave up, or null while it is healthy
  */
-public record PoolStats(String node, List<WorkerStats> workers, int queued, String failed) {
+public record PoolStats(String node, Duration uptime, List<WorkerStats> workers, int queued, String failed) {
 
     /**
      * One worker slot.
@@ -24,9 +25,10 @@ public record PoolStats(String node, List<WorkerStats> workers, int queued, Stri
      * @param errors    calls that ended in an error
      * @param busy      summed time from sending a call to its answer
      * @param restarts  how many times the slot's process was restarted
+     * @param rssBytes  the process's resident memory in bytes, or -1 when unknown (no process, not Linux)
      */
     public record WorkerStats(String id, long pid, boolean ready, int inFlight, long calls, long errors,
-            Duration busy, int restarts) {
+            Duration busy, int restarts, long rssBytes) {
     }
 
     public long totalCalls() {

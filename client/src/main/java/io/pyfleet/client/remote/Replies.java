@@ -53,7 +53,7 @@ final class Replies {
         throw new ProtocolException("an outcome's error is [kind, type, message, traceback], got " + describe(body));
     }
 
-    /** The {@code stats} map to a {@link PoolStats} ({@code uptime_ms} and {@code rss_bytes} have no place in it). */
+    /** The {@code stats} map to a {@link PoolStats}. */
     static PoolStats stats(Object reply) {
         Map<?, ?> m = map(reply, "stats");
         List<PoolStats.WorkerStats> workers = new ArrayList<>();
@@ -67,12 +67,12 @@ final class Replies {
                 workers.add(new PoolStats.WorkerStats(string(wm, "id"), number(wm, "pid", -1),
                         Boolean.TRUE.equals(wm.get("ready")), (int) number(wm, "in_flight", 0), number(wm, "calls", 0),
                         number(wm, "errors", 0), Duration.ofNanos(number(wm, "busy_ns", 0)),
-                        (int) number(wm, "restarts", 0)));
+                        (int) number(wm, "restarts", 0), number(wm, "rss_bytes", -1)));
             }
         }
         Object failed = m.get("failed");
-        return new PoolStats(string(m, "node"), List.copyOf(workers), (int) number(m, "queued", 0),
-                failed == null ? null : failed.toString());
+        return new PoolStats(string(m, "node"), Duration.ofMillis(number(m, "uptime_ms", 0)), List.copyOf(workers),
+                (int) number(m, "queued", 0), failed == null ? null : failed.toString());
     }
 
     /** {@code pool_size} of the {@code stats} map. */

@@ -226,7 +226,8 @@ class RemoteFleetTest {
                 assertEquals("stats", q.op());
                 s.reply(q.id(), Map.of("node", "n1", "uptime_ms", 5L, "pool_size", 2L, "queued", 3L,
                         "workers", List.of(Map.of("id", "w1", "pid", 42L, "ready", true, "in_flight", 1L,
-                                "calls", 7L, "errors", 1L, "busy_ns", 1_000_000L, "restarts", 2L, "rss_bytes", -1L))));
+                                "calls", 7L, "errors", 1L, "busy_ns", 1_000_000L, "restarts", 2L,
+                                "rss_bytes", 43_253_760L))));
                 q = s.request();
                 assertEquals("resize", q.op());
                 assertEquals(List.of(3L), q.args());
@@ -240,7 +241,9 @@ class RemoteFleetTest {
         assertEquals("n1", stats.node());
         assertEquals(3, stats.queued());
         assertNull(stats.failed());
-        assertEquals(new PoolStats.WorkerStats("w1", 42, true, 1, 7, 1, Duration.ofMillis(1), 2), stats.workers().get(0));
+        assertEquals(Duration.ofMillis(5), stats.uptime());
+        assertEquals(new PoolStats.WorkerStats("w1", 42, true, 1, 7, 1, Duration.ofMillis(1), 2, 43_253_760L),
+                stats.workers().get(0));
         fleet.resize(3);
         replier.join(5000);
     }

@@ -19,11 +19,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code pyfleet call}: one call on an embedded node, its result printed as JSON. */
+/** {@code pyfleet call}: one call on an embedded node, or on a running one with --connect, its result printed as JSON. */
 @Command(name = "call", mixinStandardHelpOptions = true, versionProvider = PyfleetVersion.class,
         sortOptions = false,
         description = {
-            "Calls a Python function on an embedded node and prints its result on stdout as JSON.",
+            "Calls a Python function on an embedded node, or with --connect on a running node ('pyfleet node'), "
+                    + "and prints its result on stdout as JSON.",
             "",
             "Each ARG and VALUE is parsed as JSON when it is one valid JSON value, else taken as a string: "
                     + "42 is an int, 4.2 a float, '\"42\"' and hello are strings, '[1, 2]' a list, "
@@ -55,7 +56,9 @@ import picocli.CommandLine.Spec;
             "  pyfleet call datetime.date 1923 4 2",
             "      \"1923-04-02\"",
             "  pyfleet call builtins.range 3",
-            "      {\"type\": \"builtins.range\", \"repr\": \"range(0, 3)\"}"})
+            "      {\"type\": \"builtins.range\", \"repr\": \"range(0, 3)\"}",
+            "  PYFLEET_TOKEN=... pyfleet call --connect 127.0.0.1:7450 --all os.getpid",
+            "      [40211, 40213, 40212, 40214]"})
 public final class CallCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -90,6 +93,9 @@ public final class CallCommand implements Callable<Integer> {
     @Mixin
     PoolOptions pool;
 
+    @Mixin
+    ConnectOptions connect;
+
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "How long the call (each call with --all/--scatter) may run: 500ms, 30s, 2m, PT1M "
                     + "(default: the call-timeout of the configuration).")
@@ -99,7 +105,7 @@ public final class CallCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Plan plan = plan();
-        try (Fleet fleet = cli.startFleet(pool)) {
+        try (Fleet fleet = cli.fleet(pool, connect)) {
             JsonRender render = new JsonRender(o -> String.valueOf(fleet.builtin("repr", o)));
             String json = switch (plan.mode()) {
                 case SINGLE -> render.render(Fleet.join(fleet.submit(plan.call())));

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import io.pyfleet.client.Fleet;
+import io.pyfleet.client.remote.ClientOptions;
 import io.pyfleet.node.embedded.EmbeddedFleet;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code pyfleet} command line: the launcher at the repository root runs this class. Each
  * subcommand is a class of its own; they reach the configuration and start their node through
- * {@link #startFleet}.
+ * {@link #startFleet}, or get an embedded or a connected fleet through {@link #fleet}.
  *
  * <p>Exit status: 0 on success, 1 when the call failed (a Python exception, a pyfleet error, a node that
  * could not start), 2 for a usage error. The commands let failures propagate; {@link #commandLine} reports
@@ -32,13 +33,16 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "COMMAND",
         description = {
             "Call Python from the JVM through a pool of supervised Python worker processes.", ""},
-        subcommands = {CallCommand.class, NodeCommand.class, DemoCommand.class, BenchCommand.class,
-            CommandLine.HelpCommand.class},
+        subcommands = {CallCommand.class, NodeCommand.class, StatusCommand.class, ShellCommand.class,
+            DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  pyfleet demo",
             "  pyfleet node --port 7450",
             "  pyfleet call builtins.int '\"101010\"' --kw base=2",
             "  pyfleet call --scatter math.sqrt '[[1], [4], [9]]'",
+            "  PYFLEET_TOKEN=... pyfleet call --connect 127.0.0.1:7450 math.sqrt 2",
+            "  pyfleet status --connect 127.0.0.1:7450 --token-file ~/.pyfleet/token",
+            "  pyfleet shell --connect 127.0.0.1:7450",
             "  pyfleet bench --quick",
             "  pyfleet help call"})
 public final class PyfleetCli implements Runnable {
@@ -57,13 +61,27 @@ public final class PyfleetCli implements Runnable {
     /** Settings put over everything else (the tests set the interpreter through these). */
     private final Map<String, Object> overrides;
 
+    /** Where {@code --connect} looks for PYFLEET_TOKEN: the process's environment, or the tests' own. */
+    private final Map<String, String> environment;
+
     public PyfleetCli() {
         this(Map.of());
     }
 
     /** A command line whose configuration has {@code overrides} (dotted paths) over all other sources. */
     PyfleetCli(Map<String, ?> overrides) {
+        this(overrides, System.getenv());
+    }
+
+    /** As {@link #PyfleetCli(Map)}, with {@code environment} in place of the process's environment variables. */
+    PyfleetCli(Map<String, ?> overrides, Map<String, String> environment) {
         this.overrides = Map.copyOf(overrides);
+        this.environment = Map.copyOf(environment);
+    }
+
+    /** The environment variables the commands read (PYFLEET_TOKEN). */
+    Map<String, String> environment() {
+        return environment;
     }
 
     public static void main(String[] args) {
@@ -129,5 +147,32 @@ public final class PyfleetCli implements Runnable {
      */
     public Fleet startFleet(PoolOptions pool) {
         return EmbeddedFleet.start(config(pool.settings()));
+    }
+
+    /**
+     * The fleet a command works with: connected to the node of {@code --connect} when it was given (the pool
+     * there is what it is, so {@code --workers} is then a usage error), else an embedded node started as by
+     * {@link #startFleet}.
+     *
+     * @throws ParameterException when the options do not go together, or {@code --connect} has no token
+     */
+    public Fleet fleet(PoolOptions pool, ConnectOptions connect) {
+        if (!connect.connected()) {
+            return startFleet(pool);
+        }
+        return Fleet.connect(clientOptions(pool, connect));
+    }
+
+    /**
+     * The checked client options of a command run with {@code --connect}; nothing is connected yet.
+     *
+     * @throws ParameterException as {@link #fleet} does
+     */
+    ClientOptions clientOptions(PoolOptions pool, ConnectOptions connect) {
+        if (pool.workers() != null) {
+            throw new ParameterException(connect.command.commandLine(),
+                    "--workers cannot be used with --connect: the node's pool is what the node was started with");
+        }
+        return connect.clientOptions(environment);
     }
 }

@@ -191,7 +191,10 @@ class CliEndToEndTest {
                 List.of("demo", "--tasks", "0"),
                 List.of("demo", "--workers", "0"),
                 List.of("bench", "--workers", "-1"),
-                List.of("demo", "--progress", "loud"))) {
+                List.of("demo", "--progress", "loud"),
+                List.of("status", "--workers", "0"),
+                List.of("status", "--bogus"),
+                List.of("shell", "--workers", "0"))) {
             Run r = run(args.toArray(String[]::new));
             assertEquals(2, r.status(), args + ": " + r.err());
             assertEquals("", r.out(), args.toString());
@@ -207,7 +210,7 @@ class CliEndToEndTest {
         assertEquals(3, demo.pool.workers());
         assertEquals(DemoCommand.Progress.LINES, demo.progress);
         assertEquals(Map.of("pyfleet.pool.size", 3), demo.pool.settings());
-        for (String command : List.of("call", "demo", "bench")) {
+        for (String command : List.of("call", "demo", "bench", "status", "shell")) {
             assertTrue(PyfleetCli.commandLine(new PyfleetCli()).getSubcommands().get(command).getCommandSpec()
                     .optionsMap().containsKey("--workers"), command);
         }

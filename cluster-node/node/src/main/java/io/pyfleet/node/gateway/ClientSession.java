@@ -385,7 +385,7 @@ final class ClientSession {
             wm.put("errors", w.errors());
             wm.put("busy_ns", w.busy().toNanos());
             wm.put("restarts", (long) w.restarts());
-            wm.put("rss_bytes", ProcessMemory.rssBytes(w.pid()));
+            wm.put("rss_bytes", w.rssBytes());
             workers.add(wm);
         }
         m.put("workers", workers);

@@ -4,6 +4,7 @@ import io.pyfleet.client.PoolStats;
 import io.pyfleet.node.call.CallPath;
 import io.pyfleet.node.call.Lane;
 import io.pyfleet.node.config.PyfleetSettings;
+import io.pyfleet.node.worker.ProcessMemory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -91,6 +92,8 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
     private final CallPath path;
     private final ActorRef<WorkerSupervisor.Command> supervisor;
     private final Map<String, Slot> slots = new LinkedHashMap<>();
+    /** When the manager started: the pool's uptime counts from here. */
+    private final long startedNanos = System.nanoTime();
     private String failed;
     private int recoveries;
 
@@ -201,11 +204,13 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
     private Behavior<Command> onGetStats(GetStats get) {
         List<PoolStats.WorkerStats> workers = slots.values().stream().map(s -> new PoolStats.WorkerStats(s.id, s.pid,
                 s.ready && !s.draining, path.inFlight(s.id), s.counters.calls(), s.counters.errors(),
-                Duration.ofNanos(s.counters.busyNanos()), Math.max(0, s.starts - 1))).toList();
+                Duration.ofNanos(s.counters.busyNanos()), Math.max(0, s.starts - 1), ProcessMemory.rssBytes(s.pid)))
+                .toList();
         String state = failed != null ? failed
                 : recoveries > 0 && workers.stream().noneMatch(PoolStats.WorkerStats::ready)
                 ? "recovering after " + recoveries + " failure(s) of the pool" : null;
-        get.replyTo().tell(new PoolStats(settings.nodeName(), workers, path.queued(), state));
+        get.replyTo().tell(new PoolStats(settings.nodeName(), Duration.ofNanos(System.nanoTime() - startedNanos), workers,
+                path.queued(), state));
         return this;
     }
 

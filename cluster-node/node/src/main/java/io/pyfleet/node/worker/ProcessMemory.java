@@ -1,15 +1,19 @@
-package io.pyfleet.node.gateway;
+package io.pyfleet.node.worker;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** A process's resident memory, for status reports; Linux's /proc, -1 elsewhere or when unknown. */
-final class ProcessMemory {
+/**
+ * A process's resident memory, for the pool's statistics (the CLI's status, the gateway's {@code stats}):
+ * Linux's /proc, -1 elsewhere or when unknown.
+ */
+public final class ProcessMemory {
     private ProcessMemory() {
     }
 
-    static long rssBytes(long pid) {
+    /** The VmRSS of process {@code pid} in bytes, or -1 when it is gone, unknown or not on Linux. */
+    public static long rssBytes(long pid) {
         if (pid <= 0) {
             return -1;
         }

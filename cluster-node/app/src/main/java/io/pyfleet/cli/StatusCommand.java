@@ -1,0 +1,182 @@
+package io.pyfleet.cli;
+
+import io.pyfleet.client.Fleet;
+import io.pyfleet.client.PoolStats;
+import io.pyfleet.client.PoolStats.WorkerStats;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pyfleet status}: what a node's pool looks like now (its workers' pids, state, calls, memory), so that
+ * an operator need not write a client to look. Without --connect it starts an embedded node and reports
+ * that, which checks that the interpreter and the workers start.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true, versionProvider = PyfleetVersion.class,
+        sortOptions = false,
+        description = {
+            "Prints a node's name, uptime and pool, and a table of its workers: id, process id, state (ready, "
+                    + "starting, restarting, draining), calls answered, calls in flight, calls that failed, restarts "
+                    + "and resident memory.",
+            "",
+            "With --connect it asks a running node ('pyfleet node'); without, it starts an embedded node, "
+                    + "reports it and stops it (a check that the workers start).",
+            ""},
+        footer = {"", "Examples:",
+            "  PYFLEET_TOKEN=... pyfleet status --connect 127.0.0.1:7450",
+            "      node n1, up 1h02m, pool 2 workers, 0 queued",
+            "      WORKER  PID    STATE  CALLS  IN-FLIGHT  ERRORS  RESTARTS  MEMORY",
+            "      w1      40211  ready  1520   0          3       0         41.2 MiB",
+            "      w2      40213  ready  1498   1          0       1         39.8 MiB",
+            "  pyfleet status --connect 127.0.0.1:7450 --token-file ~/.pyfleet/token --json",
+            "  pyfleet status --workers 2"})
+public final class StatusCommand implements Callable<Integer> {
+    private static final String[] HEADER = {"WORKER", "PID", "STATE", "CALLS", "IN-FLIGHT", "ERRORS", "RESTARTS",
+        "MEMORY"};
+
+    @ParentCommand
+    PyfleetCli cli;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    PoolOptions pool;
+
+    @Mixin
+    ConnectOptions connect;
+
+    @Option(names = "--json",
+            description = "Print one JSON object instead of the table: node, uptime_ms, pool_size, queued, failed and "
+                    + "workers [{id, pid, state, ready, in_flight, calls, errors, busy_ns, restarts, rss_bytes}].")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PoolStats stats;
+        try (Fleet fleet = cli.fleet(pool, connect)) {
+            stats = fleet.stats();
+        }
+        out.print(json ? json(stats) + System.lineSeparator() : table(stats));
+        out.flush();
+        return 0;
+    }
+
+    /** The header line and the table of workers, each line ended. */
+    static String table(PoolStats stats) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("node ").append(stats.node()).append(", up ").append(uptime(stats.uptime())).append(", pool ")
+                .append(stats.workers().size()).append(stats.workers().size() == 1 ? " worker, " : " workers, ")
+                .append(stats.queued()).append(" queued").append(System.lineSeparator());
+        if (stats.failed() != null) {
+            sb.append("pool failed: ").append(stats.failed()).append(System.lineSeparator());
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(HEADER);
+        for (WorkerStats w : stats.workers()) {
+            rows.add(new String[] {w.id(), w.pid() > 0 ? Long.toString(w.pid()) : "-", state(w), Long.toString(w.calls()),
+                Integer.toString(w.inFlight()), Long.toString(w.errors()), Integer.toString(w.restarts()),
+                memory(w.rssBytes())});
+        }
+        int[] widths = new int[HEADER.length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                line.append(row[i]);
+                if (i < row.length - 1) {
+                    line.append(" ".repeat(widths[i] - row[i].length() + 2));
+                }
+            }
+            sb.append(line).append(System.lineSeparator());
+        }
+        return sb.toString();
+    }
+
+    /** The stats as one JSON object, with the keys of the gateway's {@code stats} reply plus each worker's state. */
+    static String json(PoolStats stats) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("node", stats.node());
+        m.put("uptime_ms", stats.uptime().toMillis());
+        m.put("pool_size", stats.workers().size());
+        m.put("queued", stats.queued());
+        m.put("failed", stats.failed());
+        List<Object> workers = new ArrayList<>();
+        for (WorkerStats w : stats.workers()) {
+            Map<String, Object> wm = new LinkedHashMap<>();
+            wm.put("id", w.id());
+            wm.put("pid", w.pid());
+            wm.put("state", state(w));
+            wm.put("ready", w.ready());
+            wm.put("in_flight", w.inFlight());
+            wm.put("calls", w.calls());
+            wm.put("errors", w.errors());
+            wm.put("busy_ns", w.busy().toNanos());
+            wm.put("restarts", w.restarts());
+            wm.put("rss_bytes", w.rssBytes());
+            workers.add(wm);
+        }
+        m.put("workers", workers);
+        return JsonRender.withoutRepr().render(m);
+    }
+
+    /** ready; starting (first start) or restarting while it has no process; draining (being removed by a resize). */
+    static String state(WorkerStats w) {
+        if (w.ready()) {
+            return "ready";
+        }
+        if (w.pid() <= 0) {
+            return w.restarts() > 0 ? "restarting" : "starting";
+        }
+        return "draining";
+    }
+
+    /** {@code 12s}, {@code 3m05s}, {@code 1h02m}, {@code 2d03h}. */
+    static String uptime(Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        }
+        if (s < 86_400) {
+            return String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60);
+        }
+        return String.format(Locale.ROOT, "%dd%02dh", s / 86_400, s % 86_400 / 3600);
+    }
+
+    /** Bytes in binary units with one decimal ({@code 41.2 MiB}), {@code -} when unknown. */
+    static String memory(long bytes) {
+        if (bytes < 0) {
+            return "-";
+        }
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes / 1024.0;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}
