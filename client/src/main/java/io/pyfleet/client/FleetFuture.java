@@ -18,14 +18,31 @@ import java.util.function.Function;
  */
 public final class FleetFuture<T> extends CompletableFuture<T> {
     private final Executor callbacks;
+    private final boolean spinWorthIt;
 
     public FleetFuture(Executor callbacks) {
+        this(callbacks, true);
+    }
+
+    /**
+     * @param spinWorthIt whether a synchronous caller should spin briefly before parking
+     *                    ({@link Waiting}): true for a call to a worker on this host, whose answer
+     *                    often comes within the spin; false over the network, where the spin only
+     *                    takes a core from the threads that bring the answer
+     */
+    public FleetFuture(Executor callbacks, boolean spinWorthIt) {
         this.callbacks = callbacks;
+        this.spinWorthIt = spinWorthIt;
+    }
+
+    /** See {@link #FleetFuture(Executor, boolean)}. */
+    public boolean spinWorthIt() {
+        return spinWorthIt;
     }
 
     @Override
     public <U> CompletableFuture<U> newIncompleteFuture() {
-        return new FleetFuture<>(callbacks);
+        return new FleetFuture<>(callbacks, spinWorthIt);
     }
 
     @Override

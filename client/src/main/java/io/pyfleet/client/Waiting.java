@@ -16,9 +16,9 @@ public final class Waiting {
     private Waiting() {
     }
 
-    /** Spins up to {@value #SPIN_NANOS} ns or until the future is done. */
+    /** Spins up to {@value #SPIN_NANOS} ns or until the future is done; not for a call over the network. */
     public static void spinBriefly(Future<?> future) {
-        if (!SPIN || future.isDone()) {
+        if (!SPIN || future.isDone() || future instanceof FleetFuture<?> f && !f.spinWorthIt()) {
             return;
         }
         long deadline = System.nanoTime() + SPIN_NANOS;

@@ -22,11 +22,28 @@ public final class HandleScan {
 
     /** Calls {@code action} for every handle in the values encoded in {@code bytes[off, off + len)}. */
     public static void forEachHandle(byte[] bytes, int off, int len, Consumer<Handle> action) {
+        if (!mayHoldExt(bytes, off, len)) {
+            return; // most answers: numbers, strings, lists of them
+        }
         try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes, off, len)) {
             walk(u, action, 0);
         } catch (IOException | RuntimeException e) {
             throw new ProtocolException("cannot walk an encoded value: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * False when no byte could start an ext (fixext 1..16, ext 8/16/32): then there is no
+     * handle, and the walk is skipped. Such bytes inside strings or floats only cost a walk.
+     */
+    private static boolean mayHoldExt(byte[] bytes, int off, int len) {
+        for (int i = off, end = off + len; i < end; i++) {
+            int b = bytes[i] & 0xff;
+            if (b >= 0xc7 && b <= 0xc9 || b >= 0xd4 && b <= 0xd8) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void walk(MessageUnpacker u, Consumer<Handle> action, int depth) throws IOException {

@@ -117,7 +117,7 @@ public final class RemoteFleet implements Fleet {
 
     @Override
     public CompletableFuture<Object> submit(Call call) {
-        FleetFuture<Object> result = new FleetFuture<>(callbacks);
+        FleetFuture<Object> result = new FleetFuture<>(callbacks, false);
         EncodedCall encoded;
         try {
             encoded = encode(call.op(), call.target(), call.args(), call.kwargs(), wireOptions(call, true));
@@ -229,7 +229,7 @@ public final class RemoteFleet implements Fleet {
 
     private <T> FleetFuture<T> request(String op, Object target, List<?> args, Map<String, ?> opts,
             Function<Object, T> decode, String what) {
-        FleetFuture<T> result = new FleetFuture<>(callbacks);
+        FleetFuture<T> result = new FleetFuture<>(callbacks, false);
         EncodedCall encoded;
         try {
             encoded = encode(op, target, args, null, opts);

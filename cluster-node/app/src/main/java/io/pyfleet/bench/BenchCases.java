@@ -29,6 +29,7 @@ public final class BenchCases {
                 new CallAsyncThreads(),
                 new Scatter10k(),
                 new IdenticalCall(),
+                new TcpEchoLatency(),
                 new TcpCallSync(),
                 new TcpCallAsync(),
                 new TcpCallAsyncConnections(),

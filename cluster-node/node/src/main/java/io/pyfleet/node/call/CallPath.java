@@ -334,10 +334,39 @@ public final class CallPath implements AutoCloseable {
     }
 
     private void write(Lane lane, PendingCall call, boolean mayBlock) {
+        java.util.Set<Lane> batch = BATCH.get();
         if (mayBlock) {
             lane.process.send(call);
+        } else if (batch != null) {
+            lane.process.leave(call);
+            batch.add(lane);
         } else {
             lane.process.sendWithoutBlocking(call);
+        }
+    }
+
+    /** The lanes a thread left calls in during {@link #batch}, or null outside one. */
+    private static final ThreadLocal<java.util.Set<Lane>> BATCH = new ThreadLocal<>();
+
+    /**
+     * Runs {@code submissions} (non-blocking submits such as {@link #submitRemote}) with their
+     * writes held back, then writes each worker's share at once: one pipe write per worker for
+     * a burst of calls instead of one per call. For the gateway, which reads many requests at once.
+     */
+    public void batch(Runnable submissions) {
+        if (BATCH.get() != null) {
+            submissions.run();
+            return;
+        }
+        java.util.Set<Lane> lanes = new java.util.LinkedHashSet<>();
+        BATCH.set(lanes);
+        try {
+            submissions.run();
+        } finally {
+            BATCH.remove();
+            for (Lane lane : lanes) {
+                lane.process.drainWithoutBlocking();
+            }
         }
     }
 

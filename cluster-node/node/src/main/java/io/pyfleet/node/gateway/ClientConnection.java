@@ -192,6 +192,14 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
 
         /** Cuts and handles the frames that arrived, as far as flow control allows; then reads on. */
         private void proceed() {
+            ctx.path().batch(this::handleFrames);
+            if (!closing && !hasBeenPulled(in) && !isClosed(in) && inFlight < ctx.settings().maxInFlight()
+                    && outboxBytes < ctx.settings().maxBuffered()) {
+                pull(in);
+            }
+        }
+
+        private void handleFrames() {
             while (!closing && inFlight < ctx.settings().maxInFlight() && outboxBytes < ctx.settings().maxBuffered()) {
                 byte[] frame;
                 try {
@@ -215,10 +223,6 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                     refuse(e.getMessage());
                     return;
                 }
-            }
-            if (!closing && !hasBeenPulled(in) && !isClosed(in) && inFlight < ctx.settings().maxInFlight()
-                    && outboxBytes < ctx.settings().maxBuffered()) {
-                pull(in);
             }
         }
 

@@ -106,8 +106,18 @@ final class RequestWriter {
      * that holds the lock, or by one {@link #outboxWaiting} asks for. Never blocks.
      */
     void sendWithoutBlocking(PendingCall call, java.util.function.LongSupplier room) {
+        leave(call);
+        drainWithoutBlocking(room);
+    }
+
+    /** Leaves a call in the outbox without writing it; {@link #drainWithoutBlocking} writes it later. */
+    void leave(PendingCall call) {
         outbox.offer(call);
         outboxSize.incrementAndGet();
+    }
+
+    /** The writing half of {@link #sendWithoutBlocking}: never blocks. */
+    void drainWithoutBlocking(java.util.function.LongSupplier room) {
         if (!writeLock.tryLock()) {
             return; // the holder looks at the outbox again after it unlocks
         }

@@ -164,6 +164,16 @@ public final class WorkerProcess implements AutoCloseable {
         writer.sendWithoutBlocking(call, this::nonBlockingRoom);
     }
 
+    /** Leaves a call in the outbox unwritten: a batch of them is written by {@link #drainWithoutBlocking}. */
+    public void leave(PendingCall call) {
+        writer.leave(call);
+    }
+
+    /** Writes what waits in the outbox as far as it surely fits; never blocks (see {@link #sendWithoutBlocking}). */
+    public void drainWithoutBlocking() {
+        writer.drainWithoutBlocking(this::nonBlockingRoom);
+    }
+
     /** For a reader thread; see {@link RequestWriter#tryWriteNow}. */
     public int tryWriteNow(List<PendingCall> calls) {
         return writer.tryWriteNow(calls, this::nonBlockingRoom);
