@@ -19,6 +19,7 @@ import java.time.OffsetDateTime;
 import java.time.OffsetTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -170,8 +171,10 @@ final class ValueReader {
         }
 
         private String readString() throws IOException {
-            // unpackString decodes as the bytes arrive, so a bogus length cannot make it allocate ahead
-            return u.unpackString();
+            // Not unpackString: it gives every unpacker a 16 KiB char buffer on its first string, the
+            // largest cost of decoding a small message. readBytes checks a bogus length before it
+            // allocates; malformed UTF-8 becomes U+FFFD, as unpackString's default does.
+            return new String(readBytes(u.unpackRawStringHeader(), "str"), StandardCharsets.UTF_8);
         }
 
         private byte[] readBytes(int n, String what) throws IOException {
