@@ -13,7 +13,7 @@ import io.pyfleet.client.PyObject;
 import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.WorkerLostException;
 import io.pyfleet.node.config.PyfleetSettings;
-import io.pyfleet.node.worker.CallbackExecutor;
+import io.pyfleet.client.CallbackExecutor;
 import io.pyfleet.node.worker.ChannelListener;
 import io.pyfleet.node.worker.EventSink;
 import io.pyfleet.node.worker.ExitStatus;

@@ -1,5 +1,6 @@
 package io.pyfleet.node.worker;
 
+import io.pyfleet.client.CallbackExecutor;
 import io.pyfleet.client.CallTimeoutException;
 import io.pyfleet.client.FleetFuture;
 import io.pyfleet.client.ProtocolException;

@@ -1,4 +1,4 @@
-package io.pyfleet.node.worker;
+package io.pyfleet.client;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * enqueue, and a thread that ran out of work spins briefly before it parks, so under load
  * the hand-over costs no wake-up (a thread pool that parks at once paid a futex wake per
  * call and halved the pipelined rate). When its queue stalls because every thread is
- * blocked in user code (a continuation making a synchronous call, a slow consumer), the
- * {@link Watchdog} adds a thread, so a blocking callback holds up its own call only.
+ * blocked in user code (a continuation making a synchronous call, a slow consumer), a
+ * thread is added ({@link #checkStalled}, called every few milliseconds by the node's
+ * watchdog, or by a remote fleet's timer), so a blocking callback holds up its own call only.
  * Threads above the base number end after a minute without work.
  */
 public final class CallbackExecutor implements Executor {
@@ -51,7 +52,7 @@ public final class CallbackExecutor implements Executor {
     }
 
     /** The executor of workers used without a node (tools, tests). */
-    static CallbackExecutor shared() {
+    public static CallbackExecutor shared() {
         CallbackExecutor s = shared;
         if (s == null) {
             synchronized (CallbackExecutor.class) {
@@ -170,7 +171,7 @@ public final class CallbackExecutor implements Executor {
     }
 
     /** Adds a thread when the queue has not moved for a while and every thread is busy. */
-    void checkStalled(long now) {
+    public void checkStalled(long now) {
         if (shutdown || tasks.isEmpty() || now - lastTaken < STALL_NANOS) {
             return;
         }
@@ -202,7 +203,7 @@ public final class CallbackExecutor implements Executor {
     }
 
     /** Checks every live executor; called by the watchdog. */
-    static void checkAll(long now) {
+    public static void checkAll(long now) {
         for (CallbackExecutor e : LIVE) {
             e.checkStalled(now);
         }
