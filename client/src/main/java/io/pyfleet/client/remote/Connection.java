@@ -285,7 +285,12 @@ final class Connection {
     private void ping() {
         writeLock.lock();
         try {
-            if (dead || System.nanoTime() - lastSent < heartbeatNanos) {
+            if (dead) {
+                return;
+            }
+            if (System.nanoTime() - lastSent < heartbeatNanos) {
+                // A writer that saw us queued left its flush to us (afterWrite): do it.
+                out.flush();
                 return;
             }
             Frames.writeFrame(out, Gateway.message(Gateway.PING, null));

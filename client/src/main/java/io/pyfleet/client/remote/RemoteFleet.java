@@ -135,6 +135,8 @@ public final class RemoteFleet implements Fleet {
         SerialEvents events = call.options().onEvent() == null ? null
                 : new SerialEvents(call.options().onEvent(), callbacks, what);
         dispatch(new Pending<>(result, what, v -> v, events), encoded.tail());
+        // The call's PyObjects must outlive its writing: a Cleaner's release would be written first.
+        java.lang.ref.Reference.reachabilityFence(call);
         return result;
     }
 
@@ -240,6 +242,7 @@ public final class RemoteFleet implements Fleet {
             return result;
         }
         dispatch(new Pending<>(result, what, decode, null), encoded.tail());
+        java.lang.ref.Reference.reachabilityFence(args);
         return result;
     }
 

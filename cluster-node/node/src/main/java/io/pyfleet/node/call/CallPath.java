@@ -124,6 +124,8 @@ public final class CallPath implements AutoCloseable {
             return result;
         }
         route(pending, true);
+        // The call's PyObjects must outlive its writing: a Cleaner's release could go first.
+        java.lang.ref.Reference.reachabilityFence(call);
         return result;
     }
 
@@ -200,13 +202,22 @@ public final class CallPath implements AutoCloseable {
 
     /** Drops a handle in its owner; written behind every call this thread made before on it. */
     public void release(Handle handle) {
+        release(handle, true);
+    }
+
+    /** {@link #release} from a thread that must never block (the gateway's, a reader). */
+    public void releaseWithoutBlocking(Handle handle) {
+        release(handle, false);
+    }
+
+    private void release(Handle handle, boolean mayBlock) {
         if (closed || !node.equals(handle.node())) {
             return;
         }
         FleetFuture<Object> ignored = new FleetFuture<>(callbacks);
         EncodedCall encoded = Messages.encodeCall("release", null, List.of(handle.id()), null, null);
         PendingCall call = new PendingCall(encoded, 0, handle.worker(), handle.generation(), ignored, null);
-        route(call, true);
+        route(call, mayBlock);
     }
 
     /** Encodes a call on the caller's thread: bad arguments fail here, before any worker sees them. */

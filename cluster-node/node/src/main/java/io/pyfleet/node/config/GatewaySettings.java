@@ -60,6 +60,15 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
                 g.getDuration("shutdown-grace"), tls);
     }
 
+    /** Without the secrets: a record's own toString would print the token into any log. */
+    @Override
+    public String toString() {
+        return "GatewaySettings[" + bind + ":" + port + ", token " + (token.isEmpty() ? "not set" : "set")
+                + ", tokenFile " + tokenFile + ", allow " + allow + ", maxFrameSize " + maxFrameSize + ", maxInFlight "
+                + maxInFlight + ", maxBuffered " + maxBuffered + ", maxConnections " + maxConnections + ", tls "
+                + (tls.enabled() ? "on" : "off") + "]";
+    }
+
     /** The same settings on another address and port (the command line's options). */
     public GatewaySettings withAddress(String newBind, int newPort) {
         return new GatewaySettings(newBind, newPort, token, tokenFile, allow, handshakeTimeout, heartbeatInterval,

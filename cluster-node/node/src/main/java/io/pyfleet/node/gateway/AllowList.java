@@ -49,6 +49,11 @@ public final class AllowList {
     private static final Set<String> KNOWN_OPS = union(WORKER_OPS, Set.of("release", "stats", "identical",
             "scatter", "resize"));
 
+    /** True for the ops a remote caller may have a worker run (not release, map, imap: the node's own). */
+    public static boolean isWorkerOp(String op) {
+        return op != null && WORKER_OPS.contains(op);
+    }
+
     private final List<String> patterns;
     private final boolean allowAll;
     /** Exact names, and the module of every {@code "m.*"} (which also admits {@code m} itself). */

@@ -82,8 +82,8 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         private boolean authed;
         /** No more requests are read; the stage ends once what is queued has left. */
         private boolean closing;
-        /** Like closing, but after the calls in flight have ended too (the client closed its side). */
-        private boolean endAfterCalls;
+        /** The client closed its side: requests already here are served, then the stage ends. */
+        private boolean inputDone;
         private long finishDeadline;
         private long lastIn = openedNanos;
         private long lastOut = openedNanos;
@@ -104,8 +104,8 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
 
                 @Override
                 public void onUpstreamFinish() {
-                    endAfterCalls = true;
-                    closing = true;
+                    inputDone = true;
+                    proceed();
                     finishIfDone();
                 }
             });
@@ -114,6 +114,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                 public void onPull() {
                     flush();
                     proceed();
+                    finishIfDone();
                 }
             });
         }
@@ -121,6 +122,9 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         @Override
         public void preStart() {
             registry.add(this);
+            if (registry.stopping()) {
+                session.drain(); // accepted while the node began to stop
+            }
             Duration hb = ctx.settings().heartbeatInterval();
             Duration tick = hb.dividedBy(2).compareTo(Duration.ofSeconds(1)) < 0 ? hb.dividedBy(2) : Duration.ofSeconds(1);
             scheduleWithFixedDelay("tick", tick, tick);
@@ -149,10 +153,13 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                 if (o.endsCall()) {
                     inFlight--;
                 }
-                if (o.isEvent() && outboxBytes > 4 * ctx.settings().maxBuffered()) {
-                    log.warn("client {} does not read the events of its calls ({} bytes waiting): closing it", peer,
+                // Requests stop being read at max-buffered; past four times that (events of a stream,
+                // answers of calls already running) a client that does not read is closed. One
+                // answer alone may be bigger: it is bounded by the frame size.
+                if (outbox.size() > 1 && outboxBytes > 4 * ctx.settings().maxBuffered() && !isAvailable(out)) {
+                    log.warn("client {} does not read what its calls send ({} bytes waiting): closing it", peer,
                             outboxBytes);
-                    failStage(new ProtocolException("client does not read its events"));
+                    failStage(new ProtocolException("client does not read its answers"));
                     return;
                 }
                 flush();
@@ -170,9 +177,8 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         @Override
         public void onTimer(Object key) {
             long now = System.nanoTime();
-            if (!authed && now - openedNanos > ctx.settings().handshakeTimeout().toNanos()) {
+            if (!authed && !closing && now - openedNanos > ctx.settings().handshakeTimeout().toNanos()) {
                 refuse("no authentication within " + ctx.settings().handshakeTimeout());
-                return;
             }
             if (authed && now - lastOut > ctx.settings().heartbeatInterval().toNanos() && outbox.isEmpty()) {
                 enqueue(ClientSession.frame(Gateway.message(Gateway.PING, null)));
@@ -195,6 +201,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
             ctx.path().batch(this::handleFrames);
             if (!closing && !hasBeenPulled(in) && !isClosed(in) && inFlight < ctx.settings().maxInFlight()
                     && outboxBytes < ctx.settings().maxBuffered()) {
+                lastIn = System.nanoTime(); // idle counts from when input is wanted again, not from a pause
                 pull(in);
             }
         }
@@ -279,14 +286,13 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
 
         /** Answers an error with id 0 and closes once it has left. */
         private void refuse(String why) {
-            if (closing && !endAfterCalls) {
+            if (closing) {
                 return;
             }
             log.warn("closing connection of client {}: {}", peer, why);
             String kind = authed ? RemoteError.PROTOCOL : "auth";
             enqueue(ClientSession.frame(Messages.error(0, new RemoteError(kind, "", why, ""))));
             closing = true;
-            endAfterCalls = false;
             finishDeadline = System.nanoTime() + FLUSH_NANOS;
             flush();
             finishIfDone();
@@ -312,7 +318,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         }
 
         private void finishIfDone() {
-            if (closing && outbox.isEmpty() && (!endAfterCalls || inFlight == 0)) {
+            if (outbox.isEmpty() && (closing || inputDone && inFlight == 0)) {
                 completeStage();
             }
         }

@@ -98,8 +98,8 @@ final class ClientSession {
                 case "resize" -> resize(id, args);
                 default -> workerCall(id, op, body.get(1), args, kwargs(body.get(3)), opts);
             }
-        } catch (PyFleetException | ClassCastException | IllegalArgumentException e) {
-            fail(id, e instanceof PyFleetException p ? p : new ProtocolException("bad request: " + e.getMessage()));
+        } catch (RuntimeException e) {
+            fail(id, e instanceof PyFleetException p ? p : new ProtocolException("bad request: " + e));
         }
         return true;
     }
@@ -115,7 +115,7 @@ final class ClientSession {
         int n = 0;
         for (Handle h : issued) {
             if (issued.remove(h)) {
-                ctx.path().release(h);
+                ctx.path().releaseWithoutBlocking(h);
                 n++;
             }
         }
@@ -128,6 +128,7 @@ final class ClientSession {
 
     private void workerCall(long id, String op, Object target, List<?> args, Map<String, ?> kwargs,
             Map<String, Object> opts) {
+        requireWorkerOp(op);
         ctx.allow().check(op, target, args);
         Duration timeout = timeout(opts);
         boolean events = Boolean.TRUE.equals(opts.remove("events"));
@@ -142,7 +143,8 @@ final class ClientSession {
             throw new ProtocolException("identical takes [op, target, args, kwargs, opts]");
         }
         List<?> innerArgs = args.get(2) == null ? List.of() : (List<?>) args.get(2);
-        ctx.allow().check(op, args.get(1), innerArgs);
+        requireWorkerOp(op); // never a raw release of ids on every worker
+        ctx.allow().check("identical", null, args);
         Map<String, Object> opts = opts(args.get(4));
         if (opts.containsKey("stream") || opts.containsKey("events")) {
             throw new ProtocolException("an identical call cannot stream or send events");
@@ -178,15 +180,23 @@ final class ClientSession {
                 throw new ProtocolException("release takes handles");
             }
             issued.remove(h);
-            ctx.path().release(h);
+            ctx.path().releaseWithoutBlocking(h);
             n++;
         }
         finish(id, (long) n, null);
     }
 
     private void stats(long id) {
-        ctx.pool().stats().whenComplete((stats, failure) -> finish(id, failure == null ? statsMap(stats) : null,
-                failure));
+        ctx.pool().stats().whenComplete((stats, failure) -> {
+            Object value = null;
+            Throwable why = failure;
+            try {
+                value = failure == null ? statsMap(stats) : null;
+            } catch (RuntimeException e) {
+                why = e;
+            }
+            finish(id, value, why);
+        });
     }
 
     private void resize(long id, List<?> args) {
@@ -196,6 +206,13 @@ final class ClientSession {
         }
         ctx.pool().resize(n.intValue());
         finish(id, null, null);
+    }
+
+    /** Workers also know release, map and imap; those are the node's, never a client's to send as such. */
+    private static void requireWorkerOp(String op) {
+        if (!AllowList.isWorkerOp(op)) {
+            throw new ProtocolException("unknown op '" + op + "'");
+        }
     }
 
     // ---------------------------------------------------------------------------------- answers
@@ -246,10 +263,11 @@ final class ClientSession {
 
     private void noteHandles(byte[] bytes, int off, int len) {
         HandleScan.forEachHandle(bytes, off, len, h -> {
-            if (ended) {
-                ctx.path().release(h); // the client left before its answer arrived
-            } else {
-                issued.add(h);
+            issued.add(h);
+            // The client left before its answer arrived: whoever removes the handle releases it,
+            // this reader or ended() on the connection's thread, never both, never neither.
+            if (ended && issued.remove(h)) {
+                ctx.path().releaseWithoutBlocking(h);
             }
         });
     }
@@ -265,13 +283,19 @@ final class ClientSession {
         @Override
         public void event(Object value) {
             ByteString frame;
-            if (value instanceof RawValue raw) {
-                noteHandles(raw.frame(), raw.offset(), raw.length());
-                frame = rawFrame(Messages.EVENT, id, raw);
-            } else {
-                byte[] payload = Messages.event(id, value);
-                noteHandles(payload, 0, payload.length);
-                frame = frame(payload);
+            try {
+                if (value instanceof RawValue raw) {
+                    noteHandles(raw.frame(), raw.offset(), raw.length());
+                    frame = rawFrame(Messages.EVENT, id, raw);
+                } else {
+                    byte[] payload = Messages.event(id, value);
+                    noteHandles(payload, 0, payload.length);
+                    frame = frame(payload);
+                }
+            } catch (RuntimeException e) {
+                // on the worker's reader: a bad event is dropped, never the worker
+                log.warn("an event of call {} for client {} cannot be forwarded: {}", id, peer, e.toString());
+                return;
             }
             out.send(frame, false, true);
         }

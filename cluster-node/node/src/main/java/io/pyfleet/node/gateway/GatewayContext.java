@@ -14,6 +14,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 record GatewayContext(String node, GatewaySettings settings, String token, AllowList allow, CallPath path,
         PoolControl pool, long startedNanos, AtomicInteger callsInFlight) {
 
+    /** Without the token. */
+    @Override
+    public String toString() {
+        return "GatewayContext[" + node + ", " + settings + "]";
+    }
+
     /** The pool operations a remote client may ask for, answered without blocking. */
     interface PoolControl {
         CompletionStage<PoolStats> stats();

@@ -40,6 +40,11 @@ public final class GatewayServer {
     static final class Registry {
         private final Set<ClientConnection.Logic> live = ConcurrentHashMap.newKeySet();
         private final AtomicInteger count = new AtomicInteger();
+        private volatile boolean stopping;
+
+        boolean stopping() {
+            return stopping;
+        }
 
         void add(ClientConnection.Logic c) {
             live.add(c);
@@ -128,7 +133,14 @@ public final class GatewayServer {
      * {@code grace} to end. Returns how many were still running when the grace ran out.
      */
     int drain(Duration grace) {
-        binding.unbind();
+        registry.stopping = true; // a connection accepted from now on refuses calls from its start
+        try {
+            binding.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("the gateway did not unbind cleanly: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         registry.tellAll(ClientConnection.Command.DRAIN);
         long deadline = System.nanoTime() + grace.toNanos();
         while (ctx.callsInFlight().get() > 0 && System.nanoTime() < deadline) {

@@ -149,6 +149,23 @@ class GatewayFlowTest {
         }
     }
 
+    @Test
+    void aClientCannotSendTheWorkersOwnOpsEvenWhenEverythingIsAllowed() throws IOException {
+        try (WireClient c = new WireClient(node.address())) {
+            assertEquals(Gateway.WELCOME, c.handshake(TestNodes.TOKEN).type());
+            c.request(1, "call", "fleettest.echo", List.of(1, 2), Map.of("ret", "handle")); // [[1, 2], {}], kept
+            Object kept = c.read().body();
+            assertTrue(kept instanceof io.pyfleet.client.Handle, "a handle: " + kept);
+            // a raw release of object ids on every worker, and the scatter chunk ops: refused
+            c.request(2, "identical", null, java.util.Arrays.asList("release", null, List.of(1, 2, 3, 4), null, null));
+            assertEquals(RemoteError.PROTOCOL, ((RemoteError) c.read().body()).kind());
+            c.request(3, "imap", "math.sqrt", List.of(List.of(List.of(4.0))), Map.of("stream", true));
+            assertEquals(RemoteError.PROTOCOL, ((RemoteError) c.read().body()).kind());
+            c.request(4, "builtin", "len", List.of(kept));
+            assertEquals(2L, c.read().body(), "the object was not released behind the client's back");
+        }
+    }
+
     private static long usedHeapAfterGc() throws InterruptedException {
         Runtime rt = Runtime.getRuntime();
         for (int i = 0; i < 3; i++) {

@@ -176,6 +176,23 @@ class GatewayWireTest {
         assertTrue(Files.notExists(ran));
     }
 
+    @Test
+    void aClientThatClosesItsSideGetsTheAnswersToWhatItSent() throws IOException {
+        try (WireClient c = new WireClient(node.address())) {
+            assertEquals(Gateway.WELCOME, c.handshake(TestNodes.TOKEN).type());
+            for (int i = 1; i <= 3; i++) {
+                c.request(i, "call", "fleettest.sleep_then", List.of(0.2, i));
+            }
+            c.socket.shutdownOutput();
+            java.util.Set<Object> answers = new java.util.HashSet<>();
+            for (int i = 1; i <= 3; i++) {
+                answers.add(c.read().body());
+            }
+            assertEquals(java.util.Set.of(1L, 2L, 3L), answers);
+            assertTrue(c.closedByNode(), "then the node closes");
+        }
+    }
+
     private static long usedHeap() {
         Runtime rt = Runtime.getRuntime();
         return rt.totalMemory() - rt.freeMemory();
