@@ -63,11 +63,14 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
     }
 
     /** A frame for the client, from any thread. */
-    private record Out(ByteString frame, boolean endsCall, boolean isEvent) {
+    private record Out(ByteString frame, boolean endsCall) {
     }
 
     /** Commands from the gateway, from any thread. */
     enum Command { DRAIN, FINISH }
+
+    /** The stage's signal that frames wait in its inbox. */
+    private static final Object INBOX = new Object();
 
     /** The running connection; everything here runs on the stage's own thread. */
     final class Logic extends TimerGraphStageLogic {
@@ -75,6 +78,8 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         private final long openedNanos = System.nanoTime();
         private final ArrayDeque<ByteString> outbox = new ArrayDeque<>();
         private final AsyncCallback<Object> mailbox;
+        private final java.util.concurrent.ConcurrentLinkedQueue<Out> inbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.atomic.AtomicBoolean signalled = new java.util.concurrent.atomic.AtomicBoolean();
         private final ClientSession session;
         private ByteString buffer = ByteString.emptyByteString();
         private long outboxBytes;
@@ -92,8 +97,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         Logic() {
             super(shape);
             this.mailbox = createAsyncCallback(this::onMessage);
-            this.session = new ClientSession(ctx, (frame, endsCall, isEvent) ->
-                    mailbox.invoke(new Out(frame, endsCall, isEvent)), peer);
+            this.session = new ClientSession(ctx, this::offer, peer);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {
@@ -142,16 +146,30 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
             session.ended();
         }
 
+        /**
+         * A frame from any thread (a worker's reader, mostly). Frames wait in {@link #inbox}; the
+         * stage is woken once per burst, not once per frame: under load one wake-up carries many.
+         */
+        private void offer(ByteString frame, boolean endsCall) {
+            inbox.add(new Out(frame, endsCall));
+            if (signalled.compareAndSet(false, true)) {
+                mailbox.invoke(INBOX);
+            }
+        }
+
         /** Called by the gateway from any thread. */
         void command(Command command) {
             mailbox.invoke(command);
         }
 
         private void onMessage(Object message) {
-            if (message instanceof Out o) {
-                enqueue(o.frame());
-                if (o.endsCall()) {
-                    inFlight--;
+            if (message == INBOX) {
+                signalled.set(false); // before draining: a frame offered from now on signals again
+                for (Out o; (o = inbox.poll()) != null; ) {
+                    enqueue(o.frame());
+                    if (o.endsCall()) {
+                        inFlight--;
+                    }
                 }
                 // Requests stop being read at max-buffered; past four times that (events of a stream,
                 // answers of calls already running) a client that does not read is closed. One

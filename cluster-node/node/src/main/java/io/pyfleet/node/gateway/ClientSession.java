@@ -45,10 +45,9 @@ final class ClientSession {
     interface Outbound {
         /**
          * @param frame    a whole frame, length prefix included
-         * @param endsCall true for the one reply or error that ends a request
-         * @param isEvent  true for an event (bounded differently from replies)
+         * @param endsCall true for the one reply or error that ends a request, false for an event
          */
-        void send(ByteString frame, boolean endsCall, boolean isEvent);
+        void send(ByteString frame, boolean endsCall);
     }
 
     private final GatewayContext ctx;
@@ -237,7 +236,7 @@ final class ClientSession {
                     "the node could not forward the call's outcome: " + e.getMessage(), "")));
         }
         ctx.callsInFlight().decrementAndGet();
-        out.send(frame, true, false);
+        out.send(frame, true);
     }
 
     private void fail(long id, PyFleetException error) {
@@ -297,7 +296,7 @@ final class ClientSession {
                 log.warn("an event of call {} for client {} cannot be forwarded: {}", id, peer, e.toString());
                 return;
             }
-            out.send(frame, false, true);
+            out.send(frame, false);
         }
 
         @Override
