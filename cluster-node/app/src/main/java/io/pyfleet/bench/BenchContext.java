@@ -2,19 +2,17 @@ package io.pyfleet.bench;
 
 import com.typesafe.config.Config;
 import io.pyfleet.client.Fleet;
-import io.pyfleet.node.config.GatewaySettings;
 import io.pyfleet.node.config.PyfleetSettings;
 import io.pyfleet.node.embedded.EmbeddedFleet;
-import io.pyfleet.node.gateway.NodeServer;
 import io.pyfleet.node.worker.WorkerProcess;
 import java.io.IOException;
 import java.util.function.Consumer;
 
 /**
  * What the cases measure, started on first use and shared by every case of the run: the echo loop, one
- * bare {@link WorkerProcess}, and one node: its pool is the embedded fleet, and its gateway (on a free
- * loopback port, with a token of the run) serves the TCP cases, so embedded and remote calls reach the
- * same workers. {@link #close()} stops every process started.
+ * bare {@link WorkerProcess}, one embedded node, and for the TCP cases a node in a JVM of its own (as
+ * {@code ./pyfleet node} runs it, on a free loopback port with a token of the run) reached by thin
+ * clients from this JVM. {@link #close()} stops every process started.
  */
 public final class BenchContext implements AutoCloseable {
     private final Config config;
@@ -23,7 +21,9 @@ public final class BenchContext implements AutoCloseable {
     private EchoProcess echo;
     private WorkerProcess worker;
     private java.util.List<WorkerProcess> workers;
-    private NodeServer node;
+    private EmbeddedFleet fleet;
+    private Process remoteNode;
+    private int remotePort;
     private final java.util.List<Fleet> remotes = new java.util.ArrayList<>();
     private RuntimeException fleetFailure;
     private final String token = Long.toHexString(new java.security.SecureRandom().nextLong())
@@ -69,37 +69,65 @@ public final class BenchContext implements AutoCloseable {
 
     /** The embedded node; it returns once every worker serves. */
     EmbeddedFleet fleet() {
-        return node().fleet();
-    }
-
-    /** The node (pool and gateway); it returns once every worker serves. */
-    NodeServer node() {
         if (fleetFailure != null) {
-            throw new BenchFailure("the node did not start: " + fleetFailure.getMessage(), fleetFailure);
+            throw new BenchFailure("the embedded node did not start: " + fleetFailure.getMessage(), fleetFailure);
         }
-        if (node == null) {
-            progress.accept("bench: starting a node with " + settings.pool().size() + " workers");
+        if (fleet == null) {
+            progress.accept("bench: starting an embedded node with " + settings.pool().size() + " workers");
             try {
-                Config withGateway = com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of(
-                        "pyfleet.gateway.port", 0, "pyfleet.gateway.token", token,
-                        "pyfleet.gateway.bind", "127.0.0.1", "pyfleet.gateway.max-in-flight", 4096))
-                        .withFallback(config);
-                node = NodeServer.start(withGateway, GatewaySettings.from(withGateway));
+                fleet = EmbeddedFleet.start(config);
             } catch (RuntimeException e) {
                 fleetFailure = e; // the next cases fail at once instead of starting it again
                 throw e;
             }
         }
-        return node;
+        return fleet;
     }
 
-    /** {@code count} client connections to the node's gateway, opened on first use. */
+    /**
+     * {@code count} thin-client connections to a node in a JVM of its own ({@code pyfleet node}, the same
+     * pool size and interpreter, a token of this run), as a remote program would use one.
+     */
     java.util.List<Fleet> remotes(int count) {
-        NodeServer n = node();
+        int port = remoteNode();
         while (remotes.size() < count) {
-            remotes.add(Fleet.connect(token, "127.0.0.1:" + n.address().getPort()));
+            remotes.add(Fleet.connect(token, "127.0.0.1:" + port));
         }
         return remotes.subList(0, count);
+    }
+
+    private int remoteNode() {
+        if (remoteNode != null) {
+            return remotePort;
+        }
+        progress.accept("bench: starting a node in its own JVM with " + settings.pool().size() + " workers");
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path")));
+        for (String property : java.util.List.of("logback.configurationFile", "pyfleet.home")) {
+            if (System.getProperty(property) != null) {
+                command.add("-D" + property + "=" + System.getProperty(property));
+            }
+        }
+        command.add("-Dpyfleet.worker.interpreter=" + settings.worker().interpreter());
+        command.add("-Dpyfleet.gateway.max-in-flight=4096");
+        command.addAll(java.util.List.of(io.pyfleet.cli.PyfleetCli.class.getName(), "node", "--bind", "127.0.0.1",
+                "--port", "0", "--workers", Integer.toString(settings.pool().size())));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("PYFLEET_TOKEN", token);
+        try {
+            remoteNode = builder.start();
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    remoteNode.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+            String line = out.readLine(); // "pyfleet node NAME listening on HOST:PORT", once it serves
+            if (line == null || !line.contains(" listening on ")) {
+                throw new BenchFailure("the node for the TCP cases did not start (its first line: " + line + ")");
+            }
+            remotePort = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1).trim());
+            return remotePort;
+        } catch (IOException e) {
+            throw new BenchFailure("cannot start the node for the TCP cases: " + e.getMessage(), e);
+        }
     }
 
     void progress(String line) {
@@ -110,9 +138,20 @@ public final class BenchContext implements AutoCloseable {
     public void close() {
         remotes.forEach(Fleet::close);
         remotes.clear();
-        if (node != null) {
-            node.stop();
-            node = null;
+        if (remoteNode != null) {
+            remoteNode.destroy(); // SIGTERM: the node stops its workers and exits
+            try {
+                if (!remoteNode.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    remoteNode.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            remoteNode = null;
+        }
+        if (fleet != null) {
+            fleet.close();
+            fleet = null;
         }
         if (worker != null) {
             worker.close();

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * {@code tcp_call_async_per_s}: {@link CallAsync}'s pipelined calls (the same window) from one thread
- * through one TCP connection to the node's gateway; against {@code call_async_per_s}.
+ * through one TCP connection to a node in its own JVM; against {@code call_async_per_s}.
  */
 final class TcpCallAsync implements BenchCase {
     static final String RATE = "tcp_call_async_per_s";

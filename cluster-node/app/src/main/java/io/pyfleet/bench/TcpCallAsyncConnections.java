@@ -25,7 +25,7 @@ final class TcpCallAsyncConnections implements BenchCase {
 
     @Override
     public Map<String, Double> run(BenchContext context, Pass pass) throws Exception {
-        int connections = context.fleet().poolSize();
+        int connections = context.settings().pool().size();
         List<Fleet> remotes = context.remotes(connections);
         int n = pass.size(200_000, 50_000);
         Loops.Rate rate = Loops.parallel(connections, i -> Loops.pipelinedUnchecked(n, CallAsyncThreads.WINDOW,

@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * {@code tcp_call_sync_p50_us}, {@code tcp_call_sync_p99_us}: {@link CallSync}'s call, one at a time,
- * through the thin client over one TCP connection (loopback) to the node's gateway; against the same
+ * through the thin client over one TCP connection (loopback) to a node in its own JVM; against the same
  * call on the embedded fleet, in the same run.
  */
 final class TcpCallSync implements BenchCase {
