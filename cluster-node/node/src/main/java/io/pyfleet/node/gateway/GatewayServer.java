@@ -56,6 +56,11 @@ public final class GatewayServer {
             }
         }
 
+        void unadmit() {
+            count.decrementAndGet();
+        }
+
+        /** Takes a slot for a new connection; its stage frees it when it stops (or {@link #unadmit}). */
         boolean admit(int max) {
             if (count.incrementAndGet() > max) {
                 count.decrementAndGet();
@@ -116,7 +121,12 @@ public final class GatewayServer {
                     materializer);
             return;
         }
-        connection.handleWith(Flow.fromGraph(new ClientConnection(ctx, registry, peer)), materializer);
+        try {
+            connection.handleWith(Flow.fromGraph(new ClientConnection(ctx, registry, peer)), materializer);
+        } catch (RuntimeException e) {
+            registry.unadmit(); // the stage never started: its slot is free again
+            log.warn("cannot serve client {}: {}", peer, e.toString());
+        }
     }
 
     /** Where the gateway listens (the port the OS chose when 0 was asked). */

@@ -166,6 +166,28 @@ class GatewayFlowTest {
         }
     }
 
+    @Test
+    void connectionsPastTheLimitAreRefusedAndTheirSlotsComeBack() throws Exception {
+        try (NodeServer small = TestNodes.start(1, Map.of("pyfleet.gateway.max-connections", 2))) {
+            WireClient first = new WireClient(small.address());
+            WireClient second = new WireClient(small.address());
+            assertEquals(Gateway.WELCOME, first.handshake(TestNodes.TOKEN).type());
+            assertEquals(Gateway.WELCOME, second.handshake(TestNodes.TOKEN).type());
+            try (WireClient third = new WireClient(small.address())) {
+                Incoming refused = third.read();
+                assertEquals(Messages.ERROR, refused.type());
+                assertEquals("overloaded", ((RemoteError) refused.body()).kind());
+                assertTrue(third.closedByNode());
+            }
+            first.close();
+            Eventually.await(Duration.ofSeconds(10), () -> small.connections() < 2, () -> "a slot is free again");
+            try (WireClient fourth = new WireClient(small.address())) {
+                assertEquals(Gateway.WELCOME, fourth.handshake(TestNodes.TOKEN).type());
+            }
+            second.close();
+        }
+    }
+
     private static long usedHeapAfterGc() throws InterruptedException {
         Runtime rt = Runtime.getRuntime();
         for (int i = 0; i < 3; i++) {
