@@ -240,13 +240,8 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                     authenticate(frame);
                     continue;
                 }
-                try {
-                    if (session.onFrame(frame)) {
-                        inFlight++;
-                    }
-                } catch (ProtocolException e) {
-                    refuse(e.getMessage());
-                    return;
+                if (session.onFrame(frame)) {
+                    inFlight++;
                 }
             }
         }

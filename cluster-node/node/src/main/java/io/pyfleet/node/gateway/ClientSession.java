@@ -64,19 +64,33 @@ final class ClientSession {
     }
 
     /**
-     * Takes one frame of an authenticated client. Returns true when it was a request (which
-     * ends later in exactly one frame with {@code endsCall}), false for a ping.
-     *
-     * @throws ProtocolException when the frame is not a request or a ping: the connection is closed
+     * Takes one frame of an authenticated client. Returns true when it was a request, which ends
+     * later in exactly one frame with {@code endsCall}: its answer, or a protocol error with its
+     * id when it does not decode. False for a ping, and for a frame whose id cannot be read,
+     * which is answered at once with an error of id 0. The frames around a bad one are served:
+     * the framing is intact, so one bad value costs its own call, not the connection.
      */
     boolean onFrame(byte[] payload) {
-        Incoming message = Incoming.parse(payload, null);
+        Incoming message;
+        try {
+            message = Incoming.parse(payload, null);
+        } catch (ProtocolException e) {
+            long[] header = Incoming.peekHeader(payload);
+            if (header != null && header[0] == Messages.REQUEST && header[1] > 0) {
+                ctx.callsInFlight().incrementAndGet();
+                fail(header[1], new ProtocolException("request " + header[1] + " does not decode: " + e.getMessage()));
+                return true;
+            }
+            outOfCall("a frame that is not a message: " + e.getMessage());
+            return false;
+        }
         if (message.type() == Gateway.PING) {
             return false;
         }
         if (message.type() != Messages.REQUEST || message.id() < 1) {
-            throw new ProtocolException("expected a request or a ping, got a message of type " + message.type()
-                    + " with id " + message.id());
+            outOfCall("expected a request or a ping, got a message of type " + message.type() + " with id "
+                    + message.id());
+            return false;
         }
         long id = message.id();
         List<?> body = (List<?>) message.body();
@@ -241,6 +255,12 @@ final class ClientSession {
 
     private void fail(long id, PyFleetException error) {
         finish(id, null, error);
+    }
+
+    /** A protocol error that belongs to no call: error frame with id 0; the connection serves on. */
+    private void outOfCall(String why) {
+        log.debug("client {} sent {}", peer, why);
+        out.send(frame(Messages.error(0, new RemoteError(RemoteError.PROTOCOL, "", why, ""))), false);
     }
 
     private void finishOutcomes(long id, List<Outcome> outcomes, Throwable failure) {
