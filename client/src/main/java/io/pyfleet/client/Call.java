@@ -58,6 +58,27 @@ public record Call(String op, Object target, List<?> args, Map<String, ?> kwargs
         return new Call("versions", null, null, null, null, null);
     }
 
+    /**
+     * The worker protocol's {@code opts} for this call ({@code ret}, {@code stream}, {@code coerce};
+     * spec/PROTOCOL.md), as a new map the caller may add to, or null when it has none.
+     */
+    public Map<String, Object> workerOptions() {
+        if (!options.asHandle() && !options.stream() && coerce == null) {
+            return null;
+        }
+        Map<String, Object> opts = new java.util.HashMap<>(8);
+        if (options.asHandle()) {
+            opts.put("ret", "handle");
+        }
+        if (options.stream()) {
+            opts.put("stream", true);
+        }
+        if (coerce != null) {
+            opts.put("coerce", coerce);
+        }
+        return opts;
+    }
+
     /** The same call with other options. */
     public Call with(CallOptions newOptions) {
         return new Call(op, target, args, kwargs, newOptions, coerce);

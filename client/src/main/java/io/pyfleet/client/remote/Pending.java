@@ -18,11 +18,11 @@ final class Pending<T> {
     final CompletableFuture<T> future;
     final String what;
     private final Function<Object, T> decode;
-    private final SerialEvents events;
+    private final io.pyfleet.client.OrderedEvents events;
     /** Set just before the request's bytes are written: from then on the call may have run. */
     volatile boolean written;
 
-    Pending(CompletableFuture<T> future, String what, Function<Object, T> decode, SerialEvents events) {
+    Pending(CompletableFuture<T> future, String what, Function<Object, T> decode, io.pyfleet.client.OrderedEvents events) {
         this.future = future;
         this.what = what;
         this.decode = decode;
@@ -65,7 +65,7 @@ final class Pending<T> {
     /** Completes after the call's last event has been delivered, when it has a consumer. */
     private void finish(Runnable completion) {
         if (events != null) {
-            events.thenRun(completion);
+            events.thenComplete(completion);
         } else {
             completion.run();
         }

@@ -3,6 +3,7 @@ package io.pyfleet.client.remote;
 import io.pyfleet.client.AuthenticationException;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallbackExecutor;
+import io.pyfleet.client.OrderedEvents;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.Fleet;
@@ -132,8 +133,8 @@ public final class RemoteFleet implements Fleet {
             return result;
         }
         String what = "call " + call.op() + (call.target() instanceof String s ? " " + s : "");
-        SerialEvents events = call.options().onEvent() == null ? null
-                : new SerialEvents(call.options().onEvent(), callbacks, what);
+        OrderedEvents events = call.options().onEvent() == null ? null
+                : new OrderedEvents(call.options().onEvent(), callbacks, what);
         dispatch(new Pending<>(result, what, v -> v, events), encoded.tail());
         // The call's PyObjects must outlive its writing: a Cleaner's release would be written first.
         java.lang.ref.Reference.reachabilityFence(call);
@@ -277,18 +278,12 @@ public final class RemoteFleet implements Fleet {
                 + "sent; it was not run", false));
     }
 
-    /** The protocol's opts for a worker op: {@code ret}, {@code stream}, {@code coerce}, {@code timeout_ms}, {@code events}. */
+    /** The protocol's opts for a worker op: the worker's own, plus the gateway's {@code timeout_ms} and {@code events}. */
     static Map<String, Object> wireOptions(Call call, boolean withEvents) {
         CallOptions o = call.options();
-        Map<String, Object> opts = new HashMap<>(8);
-        if (o.asHandle()) {
-            opts.put("ret", "handle");
-        }
-        if (o.stream()) {
-            opts.put("stream", true);
-        }
-        if (call.coerce() != null) {
-            opts.put("coerce", call.coerce());
+        Map<String, Object> opts = call.workerOptions();
+        if (opts == null) {
+            opts = new HashMap<>(4);
         }
         if (o.timeout() != null) {
             opts.put("timeout_ms", Math.max(1, o.timeout().toMillis()));

@@ -14,10 +14,10 @@ import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.WorkerLostException;
 import io.pyfleet.node.config.PyfleetSettings;
 import io.pyfleet.client.CallbackExecutor;
+import io.pyfleet.client.OrderedEvents;
 import io.pyfleet.node.worker.ChannelListener;
 import io.pyfleet.node.worker.EventSink;
 import io.pyfleet.node.worker.ExitStatus;
-import io.pyfleet.node.worker.OrderedEvents;
 import io.pyfleet.node.worker.PendingCall;
 import io.pyfleet.node.worker.WorkerProcess;
 import io.pyfleet.protocol.EncodedCall;
@@ -27,7 +27,6 @@ import io.pyfleet.protocol.Messages;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -223,9 +222,9 @@ public final class CallPath implements AutoCloseable {
     /** Encodes a call on the caller's thread: bad arguments fail here, before any worker sees them. */
     PendingCall prepare(Call call, CompletableFuture<Object> result, String boundWorker, long generation) {
         Consumer<Object> onEvent = call.options().onEvent();
-        EventSink sink = onEvent == null ? null : new OrderedEvents(onEvent, callbacks, "call " + call.op() + " "
-                + call.target());
-        return prepare(call.op(), call.target(), call.args(), call.kwargs(), wireOptions(call),
+        EventSink sink = onEvent == null ? null
+                : EventSink.ordered(new OrderedEvents(onEvent, callbacks, "call " + call.op() + " " + call.target()));
+        return prepare(call.op(), call.target(), call.args(), call.kwargs(), call.workerOptions(),
                 timeoutOf(call.options()), result, boundWorker, generation, sink);
     }
 
@@ -262,24 +261,6 @@ public final class CallPath implements AutoCloseable {
 
     ScheduledExecutorService jobTimers() {
         return jobTimers;
-    }
-
-    /** The protocol's opts map for a call, or null when it has none. */
-    static Map<String, Object> wireOptions(Call call) {
-        if (!call.options().asHandle() && !call.options().stream() && call.coerce() == null) {
-            return null;
-        }
-        Map<String, Object> opts = new HashMap<>(4);
-        if (call.options().asHandle()) {
-            opts.put("ret", "handle");
-        }
-        if (call.options().stream()) {
-            opts.put("stream", true);
-        }
-        if (call.coerce() != null) {
-            opts.put("coerce", call.coerce());
-        }
-        return opts;
     }
 
     /**
@@ -345,40 +326,19 @@ public final class CallPath implements AutoCloseable {
     }
 
     private void write(Lane lane, PendingCall call, boolean mayBlock) {
-        java.util.Set<Lane> batch = BATCH.get();
         if (mayBlock) {
             lane.process.send(call);
-        } else if (batch != null) {
-            lane.process.leave(call);
-            batch.add(lane);
-        } else {
+        } else if (!WriteBatch.hold(lane, call)) {
             lane.process.sendWithoutBlocking(call);
         }
     }
 
-    /** The lanes a thread left calls in during {@link #batch}, or null outside one. */
-    private static final ThreadLocal<java.util.Set<Lane>> BATCH = new ThreadLocal<>();
-
     /**
      * Runs {@code submissions} (non-blocking submits such as {@link #submitRemote}) with their
-     * writes held back, then writes each worker's share at once: one pipe write per worker for
-     * a burst of calls instead of one per call. For the gateway, which reads many requests at once.
+     * writes held back, then writes each worker's share at once ({@link WriteBatch}).
      */
     public void batch(Runnable submissions) {
-        if (BATCH.get() != null) {
-            submissions.run();
-            return;
-        }
-        java.util.Set<Lane> lanes = new java.util.LinkedHashSet<>();
-        BATCH.set(lanes);
-        try {
-            submissions.run();
-        } finally {
-            BATCH.remove();
-            for (Lane lane : lanes) {
-                lane.process.drainWithoutBlocking();
-            }
-        }
+        WriteBatch.run(submissions);
     }
 
     /** A call that never started: unbound ones go to another worker, bound ones fail. */
@@ -619,15 +579,5 @@ public final class CallPath implements AutoCloseable {
             }
             reportIfDrained(lane);
         }
-    }
-
-    static Outcome outcomeOf(Object value, Throwable failure) {
-        if (failure == null) {
-            return Outcome.ok(value);
-        }
-        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        return Outcome.failed(cause instanceof PyFleetException p ? p
-                : new PyFleetException("the call failed in the node: " + cause, cause));
     }
 }

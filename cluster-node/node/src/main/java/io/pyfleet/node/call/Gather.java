@@ -2,6 +2,7 @@ package io.pyfleet.node.call;
 
 import io.pyfleet.client.FleetFuture;
 import io.pyfleet.client.Outcome;
+import io.pyfleet.client.PyFleetException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,7 +26,7 @@ final class Gather {
 
     /** Sets the outcome of {@code index} from a call's future when it ends. */
     void add(int index, CompletableFuture<Object> call) {
-        call.whenComplete((value, failure) -> set(index, CallPath.outcomeOf(value, failure)));
+        call.whenComplete((value, failure) -> set(index, outcomeOf(value, failure)));
     }
 
     /** Sets an outcome; the first for an index counts. */
@@ -51,5 +52,16 @@ final class Gather {
 
     FleetFuture<List<Outcome>> result() {
         return result;
+    }
+
+    /** A call's value or failure as an outcome; a failure that is not a pyfleet one is wrapped. */
+    static Outcome outcomeOf(Object value, Throwable failure) {
+        if (failure == null) {
+            return Outcome.ok(value);
+        }
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        return Outcome.failed(cause instanceof PyFleetException p ? p
+                : new PyFleetException("the call failed in the node: " + cause, cause));
     }
 }

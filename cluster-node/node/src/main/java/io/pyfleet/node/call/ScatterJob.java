@@ -128,7 +128,7 @@ final class ScatterJob {
             }
             return;
         }
-        PyFleetException error = CallPath.outcomeOf(null, failure).error();
+        PyFleetException error = Gather.outcomeOf(null, failure).error();
         // After a death the reader has read every event before the failure, so the count is
         // exact and the items behind the one in service never started. A timeout is decided
         // while events may still be in the pipe: then nothing is sent again.

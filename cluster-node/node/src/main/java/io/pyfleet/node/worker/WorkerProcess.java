@@ -1,6 +1,7 @@
 package io.pyfleet.node.worker;
 
 import io.pyfleet.client.CallbackExecutor;
+import io.pyfleet.client.OrderedEvents;
 import io.pyfleet.client.CallTimeoutException;
 import io.pyfleet.client.FleetFuture;
 import io.pyfleet.client.ProtocolException;
@@ -251,8 +252,8 @@ public final class WorkerProcess implements AutoCloseable {
                     encoded.tail().length + Frames.REQUEST_HEAD_MAX, options.maxFrame()));
             return result;
         }
-        EventSink sink = onEvent == null ? null : new OrderedEvents(onEvent, CallbackExecutor.shared(),
-                "call on " + options.workerId());
+        EventSink sink = onEvent == null ? null
+                : EventSink.ordered(new OrderedEvents(onEvent, CallbackExecutor.shared(), "call on " + options.workerId()));
         PendingCall call = new PendingCall(encoded, timeout == null ? 0 : timeout.toNanos(), null, 0, result, sink);
         send(call);
         return result;

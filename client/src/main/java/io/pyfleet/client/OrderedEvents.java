@@ -1,4 +1,4 @@
-package io.pyfleet.node.worker;
+package io.pyfleet.client;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * {@value #MAX_BACKLOG} undelivered events, new ones are dropped with a warning rather
  * than kept without bound.
  */
-public final class OrderedEvents implements EventSink {
+public final class OrderedEvents {
     private static final Logger log = LoggerFactory.getLogger(OrderedEvents.class);
     static final int MAX_BACKLOG = 100_000;
 
@@ -31,22 +31,22 @@ public final class OrderedEvents implements EventSink {
         this.what = what;
     }
 
-    @Override
+    /** Queues one event for the consumer; never blocks, never runs it on this thread. */
     public void event(Object value) {
         enqueue(() -> deliver(value), false);
     }
 
-    @Override
+    /** An event that arrived but could not be decoded: logged. */
     public void undecodable(RuntimeException failure) {
         log.warn("{}: {}", what, failure.getMessage());
     }
 
-    @Override
+    /** Runs {@code completion} after every event queued before it has been delivered. */
     public void thenComplete(Runnable completion) {
         enqueue(completion, true);
     }
 
-    @Override
+    /** The call ended abruptly: events not delivered yet are dropped. */
     public void abandon() {
         long lost;
         synchronized (this) {
