@@ -328,8 +328,11 @@ public final class CallPath implements AutoCloseable {
     private void write(Lane lane, PendingCall call, boolean mayBlock) {
         if (mayBlock) {
             lane.process.send(call);
-        } else if (!WriteBatch.hold(lane, call)) {
-            lane.process.sendWithoutBlocking(call);
+        } else {
+            lane.process.leave(call);
+            if (!WriteBatch.holds(lane)) {
+                lane.process.drainWithoutBlocking();
+            }
         }
     }
 

@@ -1,6 +1,5 @@
 package io.pyfleet.node.call;
 
-import io.pyfleet.node.worker.PendingCall;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -16,13 +15,12 @@ final class WriteBatch {
     private WriteBatch() {
     }
 
-    /** Leaves the call in its worker's outbox for the end of the batch; false when no batch is open here. */
-    static boolean hold(Lane lane, PendingCall call) {
+    /** True when a batch is open on this thread: it writes the lane's outbox at its end. */
+    static boolean holds(Lane lane) {
         Set<Lane> lanes = CURRENT.get();
         if (lanes == null) {
             return false;
         }
-        lane.process.leave(call);
         lanes.add(lane);
         return true;
     }

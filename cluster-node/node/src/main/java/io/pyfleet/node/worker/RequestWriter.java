@@ -101,22 +101,17 @@ final class RequestWriter {
     }
 
     /**
-     * Leaves a call in the outbox and writes what waits there only if the write lock is free at
-     * once and only as much as surely fits in the pipe; what is left is written by the thread
-     * that holds the lock, or by one {@link #outboxWaiting} asks for. Never blocks.
+     * For a thread that must never block: {@link #leave} a call, then {@link #drainWithoutBlocking}
+     * writes what waits in the outbox only if the write lock is free at once and only as much as
+     * surely fits in the pipe; what is left is written by the thread that holds the lock, or by one
+     * {@link #outboxWaiting} asks for.
      */
-    void sendWithoutBlocking(PendingCall call, java.util.function.LongSupplier room) {
-        leave(call);
-        drainWithoutBlocking(room);
-    }
-
-    /** Leaves a call in the outbox without writing it; {@link #drainWithoutBlocking} writes it later. */
     void leave(PendingCall call) {
         outbox.offer(call);
         outboxSize.incrementAndGet();
     }
 
-    /** The writing half of {@link #sendWithoutBlocking}: never blocks. */
+    /** Writes what surely fits from the outbox; never blocks. */
     void drainWithoutBlocking(java.util.function.LongSupplier room) {
         if (!writeLock.tryLock()) {
             return; // the holder looks at the outbox again after it unlocks

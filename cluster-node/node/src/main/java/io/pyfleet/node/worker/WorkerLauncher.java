@@ -78,4 +78,42 @@ final class WorkerLauncher {
             env.remove(name);
         }
     }
+
+    /**
+     * Starts a worker and waits for its hello.
+     *
+     * @param adopt turns each handle in a reply or event into what the caller should see
+     *              (the node's releasing {@code PyObject}); null keeps {@link io.pyfleet.client.Handle}s
+     * @throws WorkerStartException when the interpreter is missing, lacks msgpack, dies on
+     *     start-up or does not say hello within the start timeout
+     */
+    static WorkerProcess launch(WorkerOptions options,
+            java.util.function.Function<io.pyfleet.client.Handle, Object> adopt) {
+        Process process;
+        try {
+            process = builder(options).start();
+        } catch (java.io.IOException e) {
+            throw new WorkerStartException("cannot start the Python interpreter '" + options.interpreter()
+                    + "' for worker " + options.workerId() + ": " + e.getMessage()
+                    + " (set pyfleet.worker.interpreter to a Python 3.9+ executable)", e);
+        }
+        WorkerProcess worker = new WorkerProcess(options, process, adopt);
+        worker.startReading();
+        worker.awaitHello();
+        Watchdog.shared().watch(worker);
+        if (!worker.isAlive()) {
+            Watchdog.shared().forget(worker); // it died before it was watched: its reader forgot it first
+        }
+        return worker;
+    }
+
+    /** Why a worker died before its hello: a missing package, or how it exited, with its last words. */
+    static WorkerStartException startFailure(WorkerOptions options, ExitStatus status, String stderrTail) {
+        if (status.code() == ExitStatus.MISSING_PACKAGE) {
+            return new WorkerStartException("the Python interpreter '" + options.interpreter()
+                    + "' cannot run the worker" + stderrTail);
+        }
+        return new WorkerStartException("worker " + options.workerId() + " (" + options.interpreter()
+                + ") exited before it started: " + status.describe() + stderrTail);
+    }
 }

@@ -1,14 +1,11 @@
 package io.pyfleet.node.worker;
 
-import io.pyfleet.client.CallbackExecutor;
-import io.pyfleet.client.OrderedEvents;
 import io.pyfleet.client.CallTimeoutException;
 import io.pyfleet.client.FleetFuture;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.RemoteFailures;
 import io.pyfleet.client.WorkerLostException;
-import io.pyfleet.protocol.EncodedCall;
 import io.pyfleet.protocol.Frames;
 import io.pyfleet.client.Handle;
 import io.pyfleet.protocol.Incoming;
@@ -74,7 +71,7 @@ public final class WorkerProcess implements AutoCloseable {
     /** The watchdog saw the process gone while its output was still open (a child held it). */
     private boolean exitNoticed;
 
-    private WorkerProcess(WorkerOptions options, Process process, Function<Handle, Object> adopt) {
+    WorkerProcess(WorkerOptions options, Process process, Function<Handle, Object> adopt) {
         this.options = options;
         this.process = process;
         this.adopt = adopt;
@@ -101,39 +98,33 @@ public final class WorkerProcess implements AutoCloseable {
      *     start-up or does not say hello within the start timeout
      */
     public static WorkerProcess start(WorkerOptions options, Function<Handle, Object> adopt) {
-        ProcessBuilder builder = WorkerLauncher.builder(options);
-        Process process;
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new WorkerStartException("cannot start the Python interpreter '" + options.interpreter()
-                    + "' for worker " + options.workerId() + ": " + e.getMessage()
-                    + " (set pyfleet.worker.interpreter to a Python 3.9+ executable)", e);
-        }
-        WorkerProcess worker = new WorkerProcess(options, process, adopt);
-        worker.stderr.start();
-        Thread reader = new Thread(worker::readLoop, "pyfleet-reader-" + options.workerId());
+        return WorkerLauncher.launch(options, adopt);
+    }
+
+    /** Reads its stderr and its replies from now on; for {@link WorkerLauncher#launch}. */
+    void startReading() {
+        stderr.start();
+        Thread reader = new Thread(this::readLoop, "pyfleet-reader-" + options.workerId());
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /** Waits for the hello; on failure the worker is killed and the failure says why. */
+    void awaitHello() {
         try {
-            worker.hello.get(options.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            hello.get(options.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            worker.kill("no hello within the start timeout");
+            kill("no hello within the start timeout");
             throw new WorkerStartException("worker " + options.workerId() + " (" + options.interpreter()
-                    + ") did not start within " + options.startTimeout() + worker.stderr.summary());
+                    + ") did not start within " + options.startTimeout() + stderr.summary());
         } catch (ExecutionException e) {
             throw e.getCause() instanceof PyFleetException p ? p
                     : new WorkerStartException("worker " + options.workerId() + " failed to start", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            worker.kill("interrupted while starting");
+            kill("interrupted while starting");
             throw new WorkerStartException("interrupted while starting worker " + options.workerId());
         }
-        Watchdog.shared().watch(worker);
-        if (!worker.isAlive()) {
-            Watchdog.shared().forget(worker); // it died before it was watched: its reader forgot it first
-        }
-        return worker;
     }
 
     /** Who hears about ended calls and the worker's death; set before calls are written. */
@@ -158,20 +149,15 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     /**
-     * Sends a call from a thread that must never block (the gateway's, a reader): it is written
-     * now if that surely fits in the pipe, else by a callback thread; through the outbox either
-     * way, so calls from one thread keep their order.
+     * For a thread that must never block (the gateway's, a reader): leaves a call in the outbox;
+     * {@link #drainWithoutBlocking} then writes what surely fits in the pipe, and a callback thread
+     * the rest. Through the outbox either way, so calls from one thread keep their order.
      */
-    public void sendWithoutBlocking(PendingCall call) {
-        writer.sendWithoutBlocking(call, this::nonBlockingRoom);
-    }
-
-    /** Leaves a call in the outbox unwritten: a batch of them is written by {@link #drainWithoutBlocking}. */
     public void leave(PendingCall call) {
         writer.leave(call);
     }
 
-    /** Writes what waits in the outbox as far as it surely fits; never blocks (see {@link #sendWithoutBlocking}). */
+    /** Writes what waits in the outbox as far as it surely fits; never blocks (see {@link #leave}). */
     public void drainWithoutBlocking() {
         writer.drainWithoutBlocking(this::nonBlockingRoom);
     }
@@ -236,27 +222,7 @@ public final class WorkerProcess implements AutoCloseable {
      */
     public CompletableFuture<Object> submit(String op, Object target, List<?> args, Map<String, ?> kwargs,
             Map<String, ?> opts, Consumer<Object> onEvent, Duration timeout) {
-        FleetFuture<Object> result = new FleetFuture<>(CallbackExecutor.shared());
-        EncodedCall encoded;
-        try {
-            encoded = Messages.encodeCall(op, target, args, kwargs, opts);
-        } catch (PyFleetException e) {
-            result.completeExceptionally(e);
-            return result;
-        } catch (RuntimeException e) {
-            result.completeExceptionally(new ProtocolException("cannot encode the call: " + e.getMessage(), e));
-            return result;
-        }
-        if (encoded.tail().length + Frames.REQUEST_HEAD_MAX > options.maxFrame()) {
-            result.completeExceptionally(new Frames.FrameTooLargeException(
-                    encoded.tail().length + Frames.REQUEST_HEAD_MAX, options.maxFrame()));
-            return result;
-        }
-        EventSink sink = onEvent == null ? null
-                : EventSink.ordered(new OrderedEvents(onEvent, CallbackExecutor.shared(), "call on " + options.workerId()));
-        PendingCall call = new PendingCall(encoded, timeout == null ? 0 : timeout.toNanos(), null, 0, result, sink);
-        send(call);
-        return result;
+        return DirectCalls.submit(this, op, target, args, kwargs, opts, onEvent, timeout);
     }
 
     /** A call waited for on this thread; failures are thrown as their typed exceptions. */
@@ -502,7 +468,7 @@ public final class WorkerProcess implements AutoCloseable {
             listener.rejected(this, unsent);
         }
         if (!hello.isDone()) {
-            hello.completeExceptionally(startFailure(status));
+            hello.completeExceptionally(WorkerLauncher.startFailure(options, status, stderr.summary()));
         }
         String who = "worker " + describe() + " died: " + status.describe()
                 + (status.signalled() ? stderr.faultLocation() : "");
@@ -524,16 +490,6 @@ public final class WorkerProcess implements AutoCloseable {
         }
         listener.died(this, status, notStarted);
         exited.complete(status);
-    }
-
-    private WorkerStartException startFailure(ExitStatus status) {
-        String tail = stderr.summary();
-        if (status.code() == ExitStatus.MISSING_PACKAGE) {
-            return new WorkerStartException("the Python interpreter '" + options.interpreter()
-                    + "' cannot run the worker" + tail);
-        }
-        return new WorkerStartException("worker " + options.workerId() + " (" + options.interpreter()
-                + ") exited before it started: " + status.describe() + tail);
     }
 
     /** SIGKILL to the worker and everything it started: its process group and its descendants. */
