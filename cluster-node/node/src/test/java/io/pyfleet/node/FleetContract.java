@@ -168,6 +168,26 @@ public abstract class FleetContract {
     }
 
     @Test
+    void unreachableObjectsAreReleasedByTheCleaner() throws Exception {
+        Fleet fleet = fleet();
+        long before = handlesHeld(fleet);
+        for (int i = 0; i < 50; i++) {
+            fleet.init("collections.deque", List.of(List.of(i)), Map.of()); // dropped at once
+        }
+        assertTrue(handlesHeld(fleet) >= before + 50, "the workers hold the 50 objects");
+        Eventually.await(Duration.ofSeconds(20), () -> {
+            System.gc();
+            return handlesHeld(fleet) <= before;
+        }, () -> kind() + ": the workers still hold " + handlesHeld(fleet) + " objects, " + before + " before");
+    }
+
+    /** Objects the workers hold, all together (the versions op counts them). */
+    private static long handlesHeld(Fleet fleet) {
+        return fleet.identicalAsync(Call.versions()).join().stream()
+                .mapToLong(o -> (Long) ((Map<?, ?>) o.get()).get("handles")).sum();
+    }
+
+    @Test
     void eventsArriveInOrderBeforeTheResultAndStreamsDeliverEachItem() throws Exception {
         Fleet fleet = fleet();
         List<Object> events = Collections.synchronizedList(new ArrayList<>());
