@@ -11,11 +11,27 @@ import java.util.function.Consumer;
  * @param onEvent  receives values the call emits with {@code pyfleet.emit} (null: none)
  * @param stream   iterate the result in the worker and deliver each item to {@code onEvent};
  *                 the call then returns the number of items
+ * @param node     the cluster node that must run the call (null: any; calls on an object always
+ *                 run on the node that owns it)
+ * @param pool     the named Python pool of that node that runs the call (null: the node's default pool)
+ * @param idempotent the call may safely run twice: a cluster scatter re-runs such items elsewhere
+ *                 when their node is lost mid-call, instead of reporting them as node-lost
  */
-public record CallOptions(Duration timeout, boolean asHandle, Consumer<Object> onEvent, boolean stream) {
+public record CallOptions(Duration timeout, boolean asHandle, Consumer<Object> onEvent, boolean stream, String node,
+        String pool, boolean idempotent) {
     public static final CallOptions DEFAULT = new CallOptions(null, false, null, false);
 
+    public CallOptions(Duration timeout, boolean asHandle, Consumer<Object> onEvent, boolean stream) {
+        this(timeout, asHandle, onEvent, stream, null, null, false);
+    }
+
     public CallOptions {
+        if (node != null && node.isBlank()) {
+            throw new IllegalArgumentException("a node name must not be blank");
+        }
+        if (pool != null && pool.isBlank()) {
+            throw new IllegalArgumentException("a pool name must not be blank");
+        }
         if (stream && onEvent == null) {
             throw new IllegalArgumentException("a streamed call needs an event consumer");
         }
@@ -34,6 +50,9 @@ public record CallOptions(Duration timeout, boolean asHandle, Consumer<Object> o
         private boolean asHandle;
         private Consumer<Object> onEvent;
         private boolean stream;
+        private String node;
+        private String pool;
+        private boolean idempotent;
 
         public Builder timeout(Duration value) {
             this.timeout = value;
@@ -57,8 +76,26 @@ public record CallOptions(Duration timeout, boolean asHandle, Consumer<Object> o
             return this;
         }
 
+        /** Runs the call on the named cluster node. */
+        public Builder on(String nodeName) {
+            this.node = nodeName;
+            return this;
+        }
+
+        /** Runs the call in the named Python pool instead of the node's default one. */
+        public Builder pool(String poolName) {
+            this.pool = poolName;
+            return this;
+        }
+
+        /** Declares that running the call twice is harmless (see {@link CallOptions#idempotent()}). */
+        public Builder idempotent() {
+            this.idempotent = true;
+            return this;
+        }
+
         public CallOptions build() {
-            return new CallOptions(timeout, asHandle, onEvent, stream);
+            return new CallOptions(timeout, asHandle, onEvent, stream, node, pool, idempotent);
         }
     }
 }

@@ -155,9 +155,15 @@ public final class RemoteFleet implements Fleet {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("a function name is required");
         }
-        Map<String, Object> opts = options != null && options.timeout() != null
-                ? Map.of("timeout_ms", options.timeout().toMillis()) : null;
-        return request("scatter", name, List.of(List.copyOf(argumentSets)), opts, Replies::outcomes,
+        Map<String, Object> opts = new HashMap<>(4);
+        if (options != null) {
+            if (options.timeout() != null) {
+                opts.put("timeout_ms", Math.max(1, options.timeout().toMillis()));
+            }
+            placement(options, opts);
+        }
+        return request("scatter", name, List.of(List.copyOf(argumentSets)), opts.isEmpty() ? null : opts,
+                Replies::outcomes,
                 "scatter " + name);
     }
 
@@ -291,7 +297,21 @@ public final class RemoteFleet implements Fleet {
         if (withEvents && o.onEvent() != null) {
             opts.put("events", true);
         }
+        placement(o, opts);
         return opts.isEmpty() ? null : opts;
+    }
+
+    /** The gateway's placement opts: {@code node}, {@code pool}, {@code idempotent}. */
+    static void placement(CallOptions o, Map<String, Object> opts) {
+        if (o.node() != null) {
+            opts.put("node", o.node());
+        }
+        if (o.pool() != null) {
+            opts.put("pool", o.pool());
+        }
+        if (o.idempotent()) {
+            opts.put("idempotent", true);
+        }
     }
 
     /** The open connection, or a new one. */
