@@ -548,3 +548,9 @@ def say(text: str) -> str:
 def read_text(path: str) -> str:
     with open(path) as f:
         return f.read()
+
+
+def tagged(x, seconds: float = 0.0) -> list:
+    """[x, pid of the worker] after sleeping: which worker (so which node) served an item."""
+    time.sleep(seconds)
+    return [x, os.getpid()]

@@ -130,6 +130,17 @@ public interface Fleet extends AutoCloseable {
     /** Per-worker statistics. */
     PoolStats stats();
 
+    /**
+     * The nodes of the cluster, by name, as the node serving this fleet sees them; a fleet in
+     * no cluster lists only itself.
+     */
+    default List<NodeStatus> nodes() {
+        PoolStats s = stats();
+        long free = s.workers().stream().filter(w -> w.ready() && w.inFlight() == 0).count();
+        return List.of(new NodeStatus(s.node(), true, true, "", List.of(), poolSize(), (int) free, List.of("default"),
+                s.uptime()));
+    }
+
     /** Stops the workers and the node. */
     @Override
     void close();

@@ -1,10 +1,26 @@
 package io.pyfleet.client;
 
-/** The node that owned the call or handle left the cluster or became unreachable. */
+/**
+ * The node that owned the call or object left the cluster, was downed or became unreachable.
+ * {@link #mayHaveRun()} says whether the call may have started there: such a call is never run
+ * again behind the caller's back (a cluster scatter re-runs items only when they are marked
+ * idempotent).
+ */
 public class NodeLostException extends PyFleetException {
     private static final long serialVersionUID = 1L;
+    private final boolean mayHaveRun;
 
     public NodeLostException(String message) {
+        this(message, true);
+    }
+
+    public NodeLostException(String message, boolean mayHaveRun) {
         super(message);
+        this.mayHaveRun = mayHaveRun;
+    }
+
+    /** True when the call may have run, in part or whole, on the lost node. */
+    public boolean mayHaveRun() {
+        return mayHaveRun;
     }
 }

@@ -7,9 +7,9 @@ package io.pyfleet.client;
  * that the client turns back into the same exception type.
  */
 public final class RemoteFailures {
-    /** The {@code type} of a {@code worker_lost} or {@code closed} error whose call may have started. */
+    /** The {@code type} of a {@code worker_lost}, {@code node_lost} or {@code closed} error whose call may have started. */
     public static final String MAY_HAVE_RUN = "may_have_run";
-    /** The {@code type} of a {@code worker_lost} or {@code closed} error whose call never started. */
+    /** The {@code type} of a {@code worker_lost}, {@code node_lost} or {@code closed} error whose call never started. */
     public static final String NOT_RUN = "not_run";
 
     private RemoteFailures() {
@@ -24,7 +24,7 @@ public final class RemoteFailures {
             case "worker_lost" -> new WorkerLostException(error.message(), mayHaveRun);
             case "closed" -> new FleetClosedException(error.message(), mayHaveRun);
             case "overloaded" -> new OverloadedException(error.message());
-            case "node_lost" -> new NodeLostException(error.message());
+            case "node_lost" -> new NodeLostException(error.message(), mayHaveRun);
             case "pool_failed" -> new PoolFailedException(error.message());
             case "not_allowed" -> new NotAllowedException(error.message());
             case "auth" -> new AuthenticationException(error.message());
@@ -56,8 +56,9 @@ public final class RemoteFailures {
             type = c.mayHaveRun() ? MAY_HAVE_RUN : NOT_RUN;
         } else if (f instanceof OverloadedException) {
             kind = "overloaded";
-        } else if (f instanceof NodeLostException) {
+        } else if (f instanceof NodeLostException n) {
             kind = "node_lost";
+            type = n.mayHaveRun() ? MAY_HAVE_RUN : NOT_RUN;
         } else if (f instanceof PoolFailedException) {
             kind = "pool_failed";
         } else if (f instanceof NotAllowedException) {

@@ -9,6 +9,7 @@ import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.FleetFuture;
+import io.pyfleet.client.NodeStatus;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.ProtocolException;
@@ -178,6 +179,11 @@ public final class RemoteFleet implements Fleet {
             throw new IllegalArgumentException("a pool needs at least one worker, not " + workers);
         }
         Fleet.join(request("resize", null, List.of(workers), null, v -> v, "resize"));
+    }
+
+    @Override
+    public List<NodeStatus> nodes() {
+        return Fleet.join(request("cluster_status", null, null, null, Replies::nodes, "cluster status"));
     }
 
     @Override

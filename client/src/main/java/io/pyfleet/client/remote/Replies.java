@@ -1,5 +1,6 @@
 package io.pyfleet.client.remote;
 
+import io.pyfleet.client.NodeStatus;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.ProtocolException;
@@ -76,6 +77,31 @@ final class Replies {
     }
 
     /** {@code pool_size} of the {@code stats} map. */
+    static List<NodeStatus> nodes(Object reply) {
+        if (!(reply instanceof List<?> l)) {
+            throw new ProtocolException("cluster_status answered " + reply);
+        }
+        List<NodeStatus> nodes = new java.util.ArrayList<>(l.size());
+        for (Object item : l) {
+            Map<?, ?> m = map(item, "node");
+            nodes.add(new NodeStatus(string(m, "name"), Boolean.TRUE.equals(m.get("self")),
+                    Boolean.TRUE.equals(m.get("reachable")), string(m, "gateway"), strings(m.get("roles")),
+                    (int) number(m, "workers", 0), (int) number(m, "free_workers", 0), strings(m.get("pools")),
+                    java.time.Duration.ofMillis(number(m, "uptime_ms", 0))));
+        }
+        return nodes;
+    }
+
+    private static List<String> strings(Object value) {
+        List<String> out = new java.util.ArrayList<>();
+        if (value instanceof List<?> l) {
+            for (Object o : l) {
+                out.add(String.valueOf(o));
+            }
+        }
+        return out;
+    }
+
     static int poolSize(Object reply) {
         Map<?, ?> m = map(reply, "stats");
         if (!(m.get("pool_size") instanceof Long n)) {

@@ -1,10 +1,13 @@
 package io.pyfleet.cli;
 
 import com.typesafe.config.Config;
+import io.pyfleet.node.config.ClusterSettings;
 import io.pyfleet.node.config.GatewaySettings;
 import io.pyfleet.node.gateway.NodeServer;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -33,7 +36,9 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
             "  pyfleet node",
             "  pyfleet node --port 7450 --workers 8",
-            "  pyfleet node --bind 0.0.0.0 --config production.conf"})
+            "  pyfleet node --bind 0.0.0.0 --config production.conf",
+            "  pyfleet node --name n1 --port 7451 --cluster-port 25521 --seed 127.0.0.1:25521 --token-file t",
+            "  pyfleet node --name n2 --port 7452 --cluster-port 25522 --seed 127.0.0.1:25521 --token-file t"})
 public final class NodeCommand implements Callable<Integer> {
     @ParentCommand
     PyfleetCli cli;
@@ -59,6 +64,19 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Read the token from FILE, or write a new one there (default: pyfleet.gateway.token-file).")
     String tokenFile;
 
+    @Option(names = "--cluster-port", paramLabel = "PORT",
+            description = "Join a cluster: the port for other nodes (Artery); 0 picks a free one "
+                    + "(default: pyfleet.cluster.port, 25520, when --seed is given).")
+    Integer clusterPort;
+
+    @Option(names = "--seed", paramLabel = "HOST:PORT",
+            description = "A seed node's cluster endpoint (repeatable). A node that names itself first starts the "
+                    + "cluster; the others join it. All nodes of a cluster must hold the same token.")
+    List<String> seeds;
+
+    @Option(names = "--role", paramLabel = "ROLE", description = "A role this node announces (repeatable).")
+    List<String> roles;
+
     @Override
     public Integer call() throws InterruptedException {
         Map<String, Object> settings = pool.settings();
@@ -75,7 +93,10 @@ public final class NodeCommand implements Callable<Integer> {
         if (bind != null || port != null) {
             gateway = gateway.withAddress(bind != null ? bind : gateway.bind(), port != null ? port : gateway.port());
         }
-        NodeServer node = NodeServer.start(config, gateway);
+        ClusterSettings cluster = ClusterSettings.from(config).with(null, clusterPort, seeds, roles);
+        PrintWriter out = spec.commandLine().getOut();
+        HeldLines lines = new HeldLines(out);
+        NodeServer node = NodeServer.start(config, gateway, cluster, lines::println);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             node.stop();
@@ -83,12 +104,46 @@ public final class NodeCommand implements Callable<Integer> {
         }, "pyfleet-node-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         InetSocketAddress at = node.address();
-        PrintWriter out = spec.commandLine().getOut();
-        out.println("pyfleet node " + node.fleet().settings().nodeName() + " listening on " + at.getHostString() + ":"
-                + at.getPort());
-        out.println("token: " + node.token().source());
-        out.flush();
+        lines.release("pyfleet node " + node.fleet().settings().nodeName() + " listening on " + at.getHostString() + ":"
+                + at.getPort(), "token: " + node.token().source());
+        node.whenTerminated().thenRun(() -> {
+            if (stopped.getCount() > 0) { // not our own stop: the cluster downed this node
+                System.err.println("pyfleet node " + node.fleet().settings().nodeName()
+                        + ": the cluster removed this node (downed, or it could not join); exiting");
+                Runtime.getRuntime().halt(3);
+            }
+        });
         stopped.await();
         return 0;
+    }
+
+    /** The cluster's lines wait until the node's first two lines are out, which tools read first. */
+    private static final class HeldLines {
+        private final PrintWriter out;
+        private final List<String> held = new ArrayList<>();
+        private boolean released;
+
+        HeldLines(PrintWriter out) {
+            this.out = out;
+        }
+
+        synchronized void println(String line) {
+            if (released) {
+                out.println(line);
+                out.flush();
+            } else {
+                held.add(line);
+            }
+        }
+
+        synchronized void release(String... first) {
+            for (String line : first) {
+                out.println(line);
+            }
+            held.forEach(out::println);
+            held.clear();
+            released = true;
+            out.flush();
+        }
     }
 }

@@ -97,7 +97,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         Logic() {
             super(shape);
             this.mailbox = createAsyncCallback(this::onMessage);
-            this.session = new ClientSession(ctx, this::offer, peer);
+            this.session = new ClientSession(ctx, this::offer, peer, true);
             setHandler(in, new AbstractInHandler() {
                 @Override
                 public void onPush() {

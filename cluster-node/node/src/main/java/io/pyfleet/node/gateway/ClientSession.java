@@ -4,12 +4,14 @@ import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.Handle;
+import io.pyfleet.client.NodeLostException;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.RemoteError;
 import io.pyfleet.client.RemoteFailures;
+import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.node.worker.EventSink;
 import io.pyfleet.node.worker.PendingCall;
 import io.pyfleet.node.worker.RawValue;
@@ -54,13 +56,19 @@ final class ClientSession {
     private final Outbound out;
     private final String peer;
     private final Set<Handle> issued = ConcurrentHashMap.newKeySet();
+    private final SessionForwarder cluster;
     private volatile boolean ended;
     private volatile boolean draining;
 
-    ClientSession(GatewayContext ctx, Outbound out, String peer) {
+    /**
+     * @param forwards whether requests that belong to other nodes go there (a client's own session);
+     *                 false for a session another node forwards to, which serves only here
+     */
+    ClientSession(GatewayContext ctx, Outbound out, String peer, boolean forwards) {
         this.ctx = ctx;
         this.out = out;
         this.peer = peer;
+        this.cluster = forwards && ctx.cluster() != null ? new SessionForwarder(this, ctx.cluster()) : null;
     }
 
     /**
@@ -103,13 +111,19 @@ final class ClientSession {
             }
             List<?> args = body.get(2) == null ? List.of() : (List<?>) body.get(2);
             Map<String, Object> opts = opts(body.get(4));
+            String node = otherNode(opts);
+            if (node != null) {
+                cluster.forward(node, id, payload); // as the client wrote it: that node serves it whole
+                return true;
+            }
             switch (op) {
                 case "identical" -> identical(id, args);
                 case "scatter" -> scatter(id, body.get(1), args, opts);
                 case "release" -> release(id, args);
                 case "stats" -> stats(id);
                 case "resize" -> resize(id, args);
-                default -> workerCall(id, op, body.get(1), args, kwargs(body.get(3)), opts);
+                case "cluster_status" -> clusterStatus(id);
+                default -> workerCall(id, op, body.get(1), args, kwargs(body.get(3)), opts, payload);
             }
         } catch (RuntimeException e) {
             fail(id, e instanceof PyFleetException p ? p : new ProtocolException("bad request: " + e));
@@ -125,6 +139,9 @@ final class ClientSession {
     /** The connection ended: the handles it received and did not release are released now. */
     void ended() {
         ended = true;
+        if (cluster != null) {
+            cluster.ended();
+        }
         int n = 0;
         for (Handle h : issued) {
             if (issued.remove(h)) {
@@ -140,9 +157,15 @@ final class ClientSession {
     // ---------------------------------------------------------------------------------- ops
 
     private void workerCall(long id, String op, Object target, List<?> args, Map<String, ?> kwargs,
-            Map<String, Object> opts) {
+            Map<String, Object> opts, byte[] payload) {
         requireWorkerOp(op);
         ctx.allow().check(op, target, args);
+        opts.remove("idempotent"); // the cluster's business (scatter), not the worker's
+        String owner = ownerElsewhere(payload);
+        if (owner != null) {
+            cluster.forward(owner, id, payload);
+            return;
+        }
         Duration timeout = timeout(opts);
         boolean events = Boolean.TRUE.equals(opts.remove("events"));
         CompletableFuture<Object> result = new CompletableFuture<>();
@@ -166,6 +189,10 @@ final class ClientSession {
         CallOptions options = new CallOptions(timeout(opts), "handle".equals(opts.get("ret")), null, false);
         Call call = new Call(op, args.get(1), innerArgs, kwargs(args.get(3)), options,
                 coerce == null ? null : coerce.toString());
+        if (spansCluster()) {
+            ClusterFanOut.identical(this, cluster, args, call).whenComplete((wire, failure) -> finish(id, wire, failure));
+            return;
+        }
         ctx.path().identicalRemote(call).whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
     }
 
@@ -181,7 +208,15 @@ final class ClientSession {
             }
             argumentSets.add(l);
         }
+        boolean idempotent = Boolean.TRUE.equals(opts.remove("idempotent"));
+        boolean progress = Boolean.TRUE.equals(opts.remove("events"));
         CallOptions options = new CallOptions(timeout(opts), false, null, false);
+        if (spansCluster()) {
+            ClusterFanOut.scatter(this, cluster, function, argumentSets, options, idempotent,
+                    progress ? done -> event(id, Map.of("done", done[0], "total", done[1])) : null)
+                    .whenComplete((wire, failure) -> finish(id, wire, failure));
+            return;
+        }
         ctx.path().scatter(function, argumentSets, options, PendingCall.Decoding.PLAIN_HANDLES, false)
                 .whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
     }
@@ -192,9 +227,13 @@ final class ClientSession {
             if (!(a instanceof Handle h)) {
                 throw new ProtocolException("release takes handles");
             }
+            n++;
+            if (cluster != null && !cluster.view().isLocal(h.node())) {
+                ClusterFanOut.releaseElsewhere(cluster, h);
+                continue;
+            }
             issued.remove(h);
             ctx.path().releaseWithoutBlocking(h);
-            n++;
         }
         finish(id, (long) n, null);
     }
@@ -228,6 +267,94 @@ final class ClientSession {
         }
     }
 
+    // ---------------------------------------------------------------------------------- the cluster
+
+    /** The node named in {@code opts.node} when it is another one; the key leaves the opts either way. */
+    private String otherNode(Map<String, Object> opts) {
+        Object node = opts.remove("node");
+        if (node == null || node.equals(ctx.node())) {
+            return null;
+        }
+        if (!(node instanceof String name)) {
+            throw new ProtocolException("node must be a node's name");
+        }
+        if (cluster == null) {
+            throw new NodeLostException("no node named '" + name + "' here: node '" + ctx.node()
+                    + (ctx.cluster() == null ? "' is in no cluster" : "' serves only its own calls for other nodes")
+                    + "; the call was not run", false);
+        }
+        return name;
+    }
+
+    /** The node that owns the objects a request names, when that is another node; null when local. */
+    private String ownerElsewhere(byte[] payload) {
+        if (cluster == null) {
+            return null;
+        }
+        String[] foreign = new String[2];
+        HandleScan.forEachHandle(payload, 0, payload.length, h -> {
+            if (!cluster.view().isLocal(h.node())) {
+                String base = io.pyfleet.node.cluster.ClusterView.base(h.node());
+                if (foreign[0] == null) {
+                    foreign[0] = base;
+                } else if (!foreign[0].equals(base)) {
+                    foreign[1] = base;
+                }
+            }
+        });
+        if (foreign[0] == null) {
+            return null;
+        }
+        if (foreign[1] != null) {
+            throw new StaleHandleException("one call cannot combine objects of different nodes (" + foreign[0] + " and "
+                    + foreign[1] + "): pass one of them by value");
+        }
+        if (cluster.view().left(foreign[0])) {
+            throw new NodeLostException("the node that owned this object (" + foreign[0]
+                    + ") left the cluster; the call was not run", false);
+        }
+        io.pyfleet.node.cluster.ClusterView.Peer owner = cluster.view().ownerOf(foreign[0]);
+        if (owner == null) {
+            throw new StaleHandleException("no node of this cluster owns the object (it was made by " + foreign[0]
+                    + ", which is not a member now)");
+        }
+        return owner.name();
+    }
+
+    /** True when identical calls and scatters run on every node: this one is in a cluster of several. */
+    private boolean spansCluster() {
+        return cluster != null && cluster.view().peer(ctx.node()) != null
+                && !cluster.view().reachableOthers().isEmpty();
+    }
+
+    /** An answer another node sent for a forwarded request: it ends that request here. */
+    void endForwarded(ByteString frame, boolean send) {
+        ctx.callsInFlight().decrementAndGet();
+        if (send && frame != null) {
+            out.send(frame, true);
+        }
+    }
+
+    /** An event another node sent for a forwarded request. */
+    void sendEvent(ByteString frame) {
+        out.send(frame, false);
+    }
+
+    GatewayContext context() {
+        return ctx;
+    }
+
+    private void event(long id, Object value) {
+        if (!ended) {
+            out.send(frame(Messages.event(id, value)), false);
+        }
+    }
+
+    private void clusterStatus(long id) {
+        ClusterFanOut.status(ctx, cluster == null ? ctx.cluster() : cluster.view())
+                .whenComplete((value, failure) -> finish(id, value, failure));
+    }
+
     // ---------------------------------------------------------------------------------- answers
 
     /** Ends a request; runs on whatever thread ended it (a worker's reader, the connection's). */
@@ -253,7 +380,7 @@ final class ClientSession {
         out.send(frame, true);
     }
 
-    private void fail(long id, PyFleetException error) {
+    void fail(long id, PyFleetException error) {
         finish(id, null, error);
     }
 
@@ -268,6 +395,11 @@ final class ClientSession {
             finish(id, null, failure);
             return;
         }
+        finish(id, toWire(outcomes), null);
+    }
+
+    /** Outcomes as the protocol lists them: {@code [0, value]} or {@code [1, [kind, type, message, traceback]]}. */
+    static List<Object> toWire(List<Outcome> outcomes) {
         List<Object> wire = new ArrayList<>(outcomes.size());
         for (Outcome o : outcomes) {
             if (o.isOk()) {
@@ -277,11 +409,14 @@ final class ClientSession {
                 wire.add(List.of(1L, List.of(e.kind(), e.type(), e.message(), e.traceback())));
             }
         }
-        finish(id, wire, null);
+        return wire;
     }
 
     private void noteHandles(byte[] bytes, int off, int len) {
         HandleScan.forEachHandle(bytes, off, len, h -> {
+            if (cluster != null && !cluster.view().isLocal(h.node())) {
+                return; // another node's object: its own session there releases it
+            }
             issued.add(h);
             // The client left before its answer arrived: whoever removes the handle releases it,
             // this reader or ended() on the connection's thread, never both, never neither.

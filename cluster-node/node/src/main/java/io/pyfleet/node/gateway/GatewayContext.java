@@ -2,17 +2,18 @@ package io.pyfleet.node.gateway;
 
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.node.call.CallPath;
+import io.pyfleet.node.cluster.ClusterView;
 import io.pyfleet.node.config.GatewaySettings;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What every client connection of a node shares: its settings and secret, the allow-list,
- * the node's call path and pool controls, and the count of remote calls in flight (which a
- * graceful stop waits for).
+ * the node's call path and pool controls, the count of remote calls in flight (which a
+ * graceful stop waits for), and what the node knows of its cluster (null when it is in none).
  */
 record GatewayContext(String node, GatewaySettings settings, String token, AllowList allow, CallPath path,
-        PoolControl pool, long startedNanos, AtomicInteger callsInFlight) {
+        PoolControl pool, long startedNanos, AtomicInteger callsInFlight, ClusterView cluster) {
 
     /** Without the token. */
     @Override

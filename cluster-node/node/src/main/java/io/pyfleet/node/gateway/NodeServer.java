@@ -1,5 +1,18 @@
 package io.pyfleet.node.gateway;
 
+import io.pyfleet.node.cluster.ClusterConfig;
+import io.pyfleet.node.cluster.ClusterView;
+import io.pyfleet.node.cluster.ClusterWatcher;
+import io.pyfleet.node.cluster.NodeAgent;
+import io.pyfleet.node.cluster.NodeInfo;
+import io.pyfleet.node.config.ClusterSettings;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Leave;
 import com.typesafe.config.Config;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.node.config.GatewaySettings;
@@ -27,6 +40,7 @@ public final class NodeServer implements AutoCloseable {
     private final GatewayToken token;
     private final GatewaySettings settings;
     private final AtomicBoolean stopped = new AtomicBoolean();
+    private volatile boolean clustered;
 
     private NodeServer(EmbeddedFleet fleet, GatewayServer gateway, GatewayToken token, GatewaySettings settings) {
         this.fleet = fleet;
@@ -37,8 +51,24 @@ public final class NodeServer implements AutoCloseable {
 
     /** Starts the pool, then the gateway; returns once both serve. */
     public static NodeServer start(Config config, GatewaySettings settings) {
+        return start(config, settings, ClusterSettings.from(config), line -> log.info("{}", line));
+    }
+
+    /**
+     * Starts the pool, then the gateway, and with {@code cluster} enabled joins the cluster its
+     * seeds name; returns once the pool and gateway serve (joining goes on). {@code announce}
+     * receives the cluster lines: where this node is, and the number of members up whenever
+     * it changes.
+     */
+    public static NodeServer start(Config config, GatewaySettings settings, ClusterSettings cluster,
+            Consumer<String> announce) {
         GatewayToken token = GatewayToken.resolve(settings, System.getenv(), Path.of(System.getProperty("user.home")));
         AllowList allow = new AllowList(settings.allow());
+        if (cluster.enabled()) {
+            String host = cluster.host().isBlank() ? settings.bind() : cluster.host();
+            config = ClusterConfig.overlay(cluster, host, cluster.secret().isEmpty() ? token.value() : cluster.secret(),
+                    config);
+        }
         EmbeddedFleet fleet = EmbeddedFleet.start(config);
         try {
             GatewayContext.PoolControl pool = new GatewayContext.PoolControl() {
@@ -57,11 +87,16 @@ public final class NodeServer implements AutoCloseable {
                     fleet.resize(workers);
                 }
             };
-            GatewayContext ctx = new GatewayContext(fleet.settings().nodeName(), settings, token.value(), allow,
-                    fleet.callPath(), pool, System.nanoTime(), new AtomicInteger());
+            String name = fleet.settings().nodeName();
+            ClusterView view = cluster.enabled() ? new ClusterView(name, fleet.settings().handleNode()) : null;
+            GatewayContext ctx = new GatewayContext(name, settings, token.value(), allow, fleet.callPath(), pool,
+                    System.nanoTime(), new AtomicInteger(), view);
             GatewayServer gateway = GatewayServer.start(fleet.system(), ctx);
             NodeServer node = new NodeServer(fleet, gateway, token, settings);
             InetSocketAddress at = gateway.address();
+            if (view != null) {
+                node.joinCluster(ctx, view, cluster, at, announce);
+            }
             log.info("pyfleet node {} serves {} worker(s); gateway on {}:{}{}; token {}", ctx.node(), fleet.poolSize(),
                     at.getHostString(), at.getPort(), settings.tls().enabled() ? " (TLS)" : "", token.source());
             return node;
@@ -69,6 +104,28 @@ public final class NodeServer implements AutoCloseable {
             fleet.close();
             throw e;
         }
+    }
+
+    private void joinCluster(GatewayContext ctx, ClusterView view, ClusterSettings cluster, InetSocketAddress at,
+            Consumer<String> announce) {
+        String gatewayAddress = at.getHostString() + ":" + at.getPort();
+        long started = System.nanoTime();
+        Supplier<CompletionStage<NodeInfo>> describe = () -> fleet.statsAsync().thenApply(stats -> new NodeInfo(
+                ctx.node(), fleet.settings().handleNode(), gatewayAddress, cluster.roles(), fleet.poolSize(),
+                (int) ClusterFanOut.free(stats), List.of("default"), (System.nanoTime() - started) / 1_000_000));
+        org.apache.pekko.actor.Address self = Cluster.get(fleet.system()).selfMember().address();
+        announce.accept("cluster: " + ctx.node() + " at " + self.host().get() + ":" + self.port().get());
+        fleet.system().systemActorOf(NodeAgent.create(view, ClusterFanOut.servedSessions(ctx), describe), "pyfleet-agent",
+                Props.empty());
+        fleet.system().systemActorOf(ClusterWatcher.create(view, cluster.describeInterval(), announce),
+                "pyfleet-cluster-watcher", Props.empty());
+        clustered = true;
+        log.info("node {} joins the cluster through {} ({})", ctx.node(), cluster.seeds(), cluster);
+    }
+
+    /** Completes when the node's actor system ended: stopped, or downed by the cluster. */
+    public CompletionStage<?> whenTerminated() {
+        return fleet.system().getWhenTerminated();
     }
 
     /** Where the gateway listens. */
@@ -101,6 +158,9 @@ public final class NodeServer implements AutoCloseable {
         Duration grace = settings.shutdownGrace();
         log.info("node {} stopping: new calls are refused; calls in flight have {} to end", fleet.settings().nodeName(),
                 grace);
+        if (clustered) {
+            leaveCluster();
+        }
         int left = gateway.drain(grace);
         if (left > 0) {
             log.warn("{} remote call(s) still running after {}: they fail as closed (they may have run)", left, grace);
@@ -109,6 +169,27 @@ public final class NodeServer implements AutoCloseable {
         gateway.closeConnections(Duration.ofSeconds(3));
         fleet.close();
         log.info("node {} stopped", fleet.settings().nodeName());
+    }
+
+    /** Leaves the cluster and waits (a few seconds at most) until the others have let it go. */
+    private void leaveCluster() {
+        Cluster c = Cluster.get(fleet.system());
+        c.manager().tell(Leave.create(c.selfMember().address()));
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            MemberStatus st = c.selfMember().status();
+            if (st == MemberStatus.exiting() || st == MemberStatus.removed() || st == MemberStatus.down()
+                    || c.isTerminated()) {
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        log.warn("node {} did not leave the cluster within 5 s; stopping anyway", fleet.settings().nodeName());
     }
 
     @Override

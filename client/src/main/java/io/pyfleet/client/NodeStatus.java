@@ -1,0 +1,21 @@
+package io.pyfleet.client;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One node of the cluster as the node a client is connected to sees it.
+ *
+ * @param self        the node the client is connected to
+ * @param reachable   false while the cluster's failure detector cannot reach it
+ * @param gateway     its client gateway {@code HOST:PORT}, or empty when unknown
+ * @param freeWorkers workers of its default pool with nothing in flight, when last asked
+ * @param pools       its Python pools ("default" first)
+ */
+public record NodeStatus(String name, boolean self, boolean reachable, String gateway, List<String> roles, int workers,
+        int freeWorkers, List<String> pools, Duration uptime) {
+    public NodeStatus {
+        roles = List.copyOf(roles);
+        pools = List.copyOf(pools);
+    }
+}

@@ -1,0 +1,164 @@
+package io.pyfleet.node.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pyfleet.client.Call;
+import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.Fleet;
+import io.pyfleet.client.NodeLostException;
+import io.pyfleet.client.NodeStatus;
+import io.pyfleet.client.Outcome;
+import io.pyfleet.client.PyObject;
+import io.pyfleet.node.Eventually;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Nodes in JVMs of their own form a cluster on loopback, and a client connected to the first
+ * uses the workers of all: identical calls, a 10,000-item scatter in input order, calls on a
+ * named node and on objects another node owns. A node killed with {@code kill -9} during a
+ * scatter: the job ends with every item accounted for, the node's objects fail as node-lost,
+ * the cluster serves on; a node that joins later gets work.
+ */
+class ClusterTest {
+    @Test
+    void threeNodesServeOneClientAndSurviveTheLossOfOne() throws Exception {
+        try (ClusterNodes cluster = new ClusterNodes()) {
+            ClusterNodes.Node n1 = cluster.start("n1", 2);
+            ClusterNodes.Node n2 = cluster.start("n2", 2);
+            ClusterNodes.Node n3 = cluster.start("n3", 2);
+            n1.awaitUp(3, Duration.ofSeconds(60));
+            try (Fleet fleet = Fleet.connect(ClusterNodes.TOKEN, n1.address())) {
+                awaitNodes(fleet, 3);
+                Set<Long> all = pids(n1, n2, n3);
+
+                List<Outcome> everywhere = fleet.identical("os.getpid");
+                assertEquals(6, everywhere.size(), "one outcome per worker of the three nodes: " + everywhere);
+                assertEquals(all, everywhere.stream().map(o -> (Long) o.value()).collect(Collectors.toSet()));
+
+                List<List<?>> items = new ArrayList<>();
+                for (int i = 0; i < 10_000; i++) {
+                    items.add(List.of(i));
+                }
+                List<Outcome> scattered = fleet.scatter("fleettest.tagged", items);
+                assertEquals(10_000, scattered.size());
+                Set<Long> servedBy = new HashSet<>();
+                for (int i = 0; i < scattered.size(); i++) {
+                    List<?> v = (List<?>) scattered.get(i).value();
+                    assertEquals((long) i, v.get(0), "input order");
+                    servedBy.add((Long) v.get(1));
+                }
+                for (ClusterNodes.Node n : List.of(n1, n2, n3)) {
+                    assertTrue(Arrays.stream(n.workers()).anyMatch(servedBy::contains), "node " + n.name() + " served");
+                }
+
+                Object onTwo = fleet.submit(Call.function("os.getpid", List.of(), Map.of())
+                        .with(CallOptions.builder().on("n2").build())).get(30, TimeUnit.SECONDS);
+                assertTrue(contains(n2, (Long) onTwo), "a call on a named node runs there");
+
+                PyObject onThree = (PyObject) fleet.submit(Call.init("collections.deque", List.of(), Map.of())
+                        .with(CallOptions.builder().on("n3").build())).get(30, TimeUnit.SECONDS);
+                fleet.method(onThree, "append", 7);
+                assertEquals(1L, fleet.builtin("len", onThree), "calls on an object go to the node that owns it");
+
+                // kill -9 of node 3 while a scatter runs over all three
+                List<List<?>> slow = new ArrayList<>();
+                for (int i = 0; i < 300; i++) {
+                    slow.add(List.of(i, 0.02));
+                }
+                CompletableFuture<List<Outcome>> job = fleet.scatterAsync("fleettest.tagged", slow, CallOptions.DEFAULT);
+                Thread.sleep(400);
+                long killed = System.nanoTime();
+                n3.kill();
+                List<Outcome> outcomes = job.get(60, TimeUnit.SECONDS);
+                long jobEnded = System.nanoTime();
+                assertEquals(300, outcomes.size());
+                int lost = 0;
+                for (int i = 0; i < outcomes.size(); i++) {
+                    Outcome o = outcomes.get(i);
+                    if (o.isOk()) {
+                        assertEquals((long) i, ((List<?>) o.value()).get(0));
+                    } else {
+                        NodeLostException e = assertInstanceOf(NodeLostException.class, o.error(), "item " + i);
+                        assertTrue(e.mayHaveRun(), "an item in flight on the lost node may have run");
+                        lost++;
+                    }
+                }
+                assertTrue(lost > 0 && lost < 300, "the lost node's items in flight are reported, the rest ran: " + lost);
+                NodeLostException gone = Eventually.awaitValue(Duration.ofSeconds(30), () -> {
+                    try {
+                        fleet.builtin("len", onThree);
+                        return null;
+                    } catch (NodeLostException e) {
+                        return e;
+                    }
+                }, () -> "node 3's object fails as node-lost");
+                long handleFailed = System.nanoTime();
+                assertFalse(gone.mayHaveRun(), "a call on an object of a lost node is refused unrun: " + gone);
+                System.out.printf("cluster: kill -9 -> scatter ended %d ms, object node-lost %d ms%n",
+                        (jobEnded - killed) / 1_000_000, (handleFailed - killed) / 1_000_000);
+                awaitNodes(fleet, 2);
+                assertEquals(4, fleet.identical("os.getpid").size(), "the cluster serves on with its two nodes");
+
+                ClusterNodes.Node n4 = cluster.start("n4", 2);
+                awaitNodes(fleet, 3);
+                Set<Long> later = new HashSet<>();
+                for (Outcome o : fleet.scatter("fleettest.tagged", items.subList(0, 2000))) {
+                    later.add((Long) ((List<?>) o.value()).get(1));
+                }
+                assertTrue(Arrays.stream(n4.workers()).anyMatch(later::contains), "a node that joined gets work");
+            }
+        }
+    }
+
+    @Test
+    void aNodeWithoutTheClusterSecretCannotJoin() throws Exception {
+        try (ClusterNodes cluster = new ClusterNodes()) {
+            ClusterNodes.Node n1 = cluster.start("n1", 1);
+            n1.awaitUp(1, Duration.ofSeconds(60));
+            ClusterNodes.Node intruder = cluster.start("intruder", 1, "some-other-token-0123456789abcdef");
+            try (Fleet fleet = Fleet.connect(ClusterNodes.TOKEN, n1.address())) {
+                boolean exited = intruder.process().waitFor(20, TimeUnit.SECONDS);
+                List<NodeStatus> nodes = fleet.nodes();
+                assertEquals(List.of("n1"), nodes.stream().map(NodeStatus::name).toList(), "the intruder is no member");
+                assertTrue(exited || !intruder.lines().contains("cluster members up: 2"),
+                        "the intruder never saw itself in the cluster");
+                java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> fleet.submit(Call.function("os.getpid", List.of(), Map.of())
+                                .with(CallOptions.builder().on("intruder").build())).get(10, TimeUnit.SECONDS));
+                NodeLostException refused = assertInstanceOf(NodeLostException.class, e.getCause());
+                assertFalse(refused.mayHaveRun(), "a call on a node that is no member is refused unrun");
+            }
+        }
+    }
+
+    private static void awaitNodes(Fleet fleet, int n) {
+        Eventually.await(Duration.ofSeconds(40), () -> fleet.nodes().stream().filter(NodeStatus::reachable).count() == n,
+                () -> n + " reachable nodes in " + fleet.nodes());
+    }
+
+    private static Set<Long> pids(ClusterNodes.Node... nodes) {
+        Set<Long> all = new HashSet<>();
+        for (ClusterNodes.Node n : nodes) {
+            Arrays.stream(n.workers()).forEach(all::add);
+        }
+        return all;
+    }
+
+    private static boolean contains(ClusterNodes.Node n, long pid) {
+        return Arrays.stream(n.workers()).anyMatch(p -> p == pid);
+    }
+}
