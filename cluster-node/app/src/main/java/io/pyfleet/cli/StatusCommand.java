@@ -1,6 +1,7 @@
 package io.pyfleet.cli;
 
 import io.pyfleet.client.Fleet;
+import io.pyfleet.client.NodeStatus;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.PoolStats.WorkerStats;
 import java.io.PrintWriter;
@@ -66,12 +67,27 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PoolStats stats;
+        List<NodeStatus> nodes;
         try (Fleet fleet = cli.fleet(pool, connect)) {
             stats = fleet.stats();
+            nodes = fleet.nodes();
         }
-        out.print(json ? json(stats) + System.lineSeparator() : table(stats));
+        out.print(json ? json(stats, nodes) + System.lineSeparator()
+                : table(stats) + (nodes.size() > 1 ? System.lineSeparator() + cluster(nodes) : ""));
         out.flush();
         return 0;
+    }
+
+    /** The cluster's nodes as a table: name (* for the one asked), roles, reachability, gateway, pools, workers. */
+    static String cluster(List<NodeStatus> nodes) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NODE", "ROLES", "REACHABLE", "GATEWAY", "POOLS", "WORKERS", "FREE", "UP"});
+        for (NodeStatus n : nodes) {
+            rows.add(new String[] {n.name() + (n.self() ? " *" : ""), n.roles().isEmpty() ? "-" : String.join(",", n.roles()),
+                n.reachable() ? "yes" : "NO", n.gateway().isEmpty() ? "-" : n.gateway(), String.join(",", n.pools()),
+                Integer.toString(n.workers()), Integer.toString(n.freeWorkers()), uptime(n.uptime())});
+        }
+        return "cluster of " + nodes.size() + " nodes" + System.lineSeparator() + columns(rows);
     }
 
     /** The header line and the table of workers, each line ended. */
@@ -90,7 +106,13 @@ public final class StatusCommand implements Callable<Integer> {
                 Integer.toString(w.inFlight()), Long.toString(w.errors()), Integer.toString(w.restarts()),
                 memory(w.rssBytes())});
         }
-        int[] widths = new int[HEADER.length];
+        return sb.append(columns(rows)).toString();
+    }
+
+    /** Rows as left-aligned columns two spaces apart, each line ended. */
+    private static String columns(List<String[]> rows) {
+        StringBuilder sb = new StringBuilder();
+        int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {
                 widths[i] = Math.max(widths[i], row[i].length());
@@ -110,7 +132,7 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     /** The stats as one JSON object, with the keys of the gateway's {@code stats} reply plus each worker's state. */
-    static String json(PoolStats stats) {
+    static String json(PoolStats stats, List<NodeStatus> nodes) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("node", stats.node());
         m.put("uptime_ms", stats.uptime().toMillis());
@@ -133,6 +155,21 @@ public final class StatusCommand implements Callable<Integer> {
             workers.add(wm);
         }
         m.put("workers", workers);
+        List<Object> cluster = new ArrayList<>();
+        for (NodeStatus n : nodes) {
+            Map<String, Object> nm = new LinkedHashMap<>();
+            nm.put("name", n.name());
+            nm.put("self", n.self());
+            nm.put("reachable", n.reachable());
+            nm.put("gateway", n.gateway());
+            nm.put("roles", n.roles());
+            nm.put("pools", n.pools());
+            nm.put("workers", n.workers());
+            nm.put("free_workers", n.freeWorkers());
+            nm.put("uptime_ms", n.uptime().toMillis());
+            cluster.add(nm);
+        }
+        m.put("cluster", cluster);
         return JsonRender.withoutRepr().render(m);
     }
 
