@@ -33,6 +33,10 @@ public final class BenchCases {
                 new TcpCallSync(),
                 new TcpCallAsync(),
                 new TcpCallAsyncConnections(),
+                new ClusterScatterCase(),
+                new ClusterCallOnNode(),
+                // kills the nodes it starts: after the other cluster cases
+                new ClusterJoinAndLoss(),
                 // kills workers: last, so that no other case measures a pool that is recovering
                 new Restart());
     }

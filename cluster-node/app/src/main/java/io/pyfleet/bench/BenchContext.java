@@ -25,6 +25,7 @@ public final class BenchContext implements AutoCloseable {
     private Process remoteNode;
     private int remotePort;
     private final java.util.List<Fleet> remotes = new java.util.ArrayList<>();
+    private final java.util.Map<String, Cluster> clusters = new java.util.LinkedHashMap<>();
     private RuntimeException fleetFailure;
     private final String token = Long.toHexString(new java.security.SecureRandom().nextLong())
             + Long.toHexString(new java.security.SecureRandom().nextLong());
@@ -130,12 +131,56 @@ public final class BenchContext implements AutoCloseable {
         }
     }
 
+    /**
+     * A cluster of {@code nodes} nodes of {@code workers} workers each, started (and joined) on first use
+     * under {@code key}, with a thin client connected to its first node; stopped by {@link #close()}.
+     */
+    Cluster cluster(String key, int nodes, int workers) throws InterruptedException {
+        Cluster c = clusters.get(key);
+        if (c == null) {
+            progress.accept("bench: starting a cluster of " + nodes + " node(s) with " + workers + " worker(s) each");
+            BenchCluster started = new BenchCluster(token, settings.worker().interpreter());
+            java.util.List<BenchCluster.Member> members = new java.util.ArrayList<>();
+            try {
+                for (int i = 1; i <= nodes; i++) {
+                    members.add(started.start(key + "-" + i, workers));
+                }
+                for (BenchCluster.Member m : members) {
+                    m.awaitUp(nodes, java.time.Duration.ofSeconds(90));
+                }
+                Fleet client = Fleet.connect(token, members.get(0).gateway());
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (client.nodes().size() < nodes) { // the first node has heard from every other
+                    if (System.nanoTime() > deadline) {
+                        throw new BenchFailure("node 1 of cluster " + key + " sees only " + client.nodes());
+                    }
+                    Thread.sleep(50);
+                }
+                c = new Cluster(started, members, client);
+            } catch (RuntimeException | InterruptedException e) {
+                started.close();
+                throw e;
+            }
+            clusters.put(key, c);
+        }
+        return c;
+    }
+
+    /** A started cluster: its nodes, and a thin client of its first node. */
+    record Cluster(BenchCluster nodes, java.util.List<BenchCluster.Member> members, Fleet client) {
+    }
+
     void progress(String line) {
         progress.accept(line);
     }
 
     @Override
     public void close() {
+        for (Cluster c : clusters.values()) {
+            c.client().close();
+            c.nodes().close();
+        }
+        clusters.clear();
         remotes.forEach(Fleet::close);
         remotes.clear();
         if (remoteNode != null) {

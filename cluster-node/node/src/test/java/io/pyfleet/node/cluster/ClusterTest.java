@@ -120,6 +120,17 @@ class ClusterTest {
                     later.add((Long) ((List<?>) o.value()).get(1));
                 }
                 assertTrue(Arrays.stream(n4.workers()).anyMatch(later::contains), "a node that joined gets work");
+
+                // an idempotent scatter re-runs the lost node's items in flight elsewhere: every item succeeds
+                CompletableFuture<List<Outcome>> again = fleet.scatterAsync("fleettest.tagged", slow,
+                        CallOptions.builder().idempotent().build());
+                Thread.sleep(400);
+                n4.kill();
+                List<Outcome> rerun = again.get(60, TimeUnit.SECONDS);
+                for (int i = 0; i < rerun.size(); i++) {
+                    assertTrue(rerun.get(i).isOk(), "item " + i + ": " + rerun.get(i));
+                    assertEquals((long) i, ((List<?>) rerun.get(i).value()).get(0));
+                }
             }
         }
     }
