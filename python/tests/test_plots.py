@@ -46,6 +46,14 @@ def test_terminal_line_and_scatter_draw_their_points():
     assert len(line.split("\n")) == 12
 
 
+def test_ascii_terminal_has_only_ascii_characters():
+    text = plots.terminal(_chart(), 60, 16, title="waves", ascii=True)
+    assert text.isascii()
+    assert "+---" in text and "|" in text and "o" in text
+    assert len(text.split("\n")) == 16
+    assert not plots.terminal(_chart(), 60, 16).isascii()
+
+
 def test_non_finite_points_are_left_out():
     text = plots.terminal_scatter([0, 1, 2, 3], [1.0, float("nan"), float("inf"), 2.0], 30, 8)
     assert text.count("o") == 2

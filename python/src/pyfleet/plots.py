@@ -1,7 +1,8 @@
 """Line and scatter charts of arrays, drawn in the worker.
 
 `terminal` renders with plotext and returns text of exactly ``height`` lines of ``width``
-characters each (no colour codes); `png` renders with matplotlib's Agg backend and returns
+characters each (no colour codes; with ``ascii=True`` only ASCII characters, for terminals
+that cannot show box-drawing and block characters); `png` renders with matplotlib's Agg backend and returns
 the bytes of a PNG image of exactly ``width`` x ``height`` pixels.
 
 A chart is a list of series, each a dict: ``kind`` ("line" or "scatter"), ``y``, optionally
@@ -26,13 +27,16 @@ MIN_PNG = (50, 50)
 MAX_PNG = (8000, 8000)
 _KINDS = ("line", "scatter")
 _SCATTER_MARKERS = ("o", "x", "+", "*", "#")
+# plotext's frame characters and their ASCII stand-ins; any other non-ASCII character becomes "*".
+_TO_ASCII = str.maketrans("─│┌┐└┘┤├┬┴┼", "-|+++++++++")
 
 # plotext draws on one module-level figure: calls from several threads of a worker take turns.
 _plotext_lock = threading.Lock()
 
 
 def terminal(series: list, width: int = 80, height: int = 24, title: str | None = None,
-             xlabel: str | None = None, ylabel: str | None = None, xlim: Any = None, ylim: Any = None) -> str:
+             xlabel: str | None = None, ylabel: str | None = None, xlim: Any = None, ylim: Any = None,
+             ascii: bool = False) -> str:
     """The chart as text: ``height`` lines of ``width`` characters, joined by newlines."""
     _check_size("terminal", width, height, MIN_TERMINAL, MAX_TERMINAL, "characters")
     data = _series(series)
@@ -44,7 +48,7 @@ def terminal(series: list, width: int = 80, height: int = 24, title: str | None 
         scatter_count = 0
         for kind, label, x, y in data:
             if kind == "line":
-                sig = fig.signal(x.tolist(), y.tolist()).lines()
+                sig = fig.signal(x.tolist(), y.tolist(), marker="." if ascii else None).lines()
             else:
                 marker = _SCATTER_MARKERS[scatter_count % len(_SCATTER_MARKERS)]
                 scatter_count += 1
@@ -65,6 +69,8 @@ def terminal(series: list, width: int = 80, height: int = 24, title: str | None 
         text = plt.uncolorize(str(fig.build()))
         fig.clear()
     # The contract is the exact size: pad or cut whatever the library's layout gave.
+    if ascii:
+        text = "".join(c if ord(c) < 128 else "*" for c in text.translate(_TO_ASCII))
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
