@@ -32,6 +32,7 @@ def test_terminal_has_exactly_the_requested_size(width, height):
     lines = text.split("\n")
     assert len(lines) == height
     assert {len(line) for line in lines} == {width}
+    assert lines[-1].strip() and lines[-2].strip(), "drawn to the full height, not padded"
     assert "\x1b" not in text
     assert "waves" in text
     if width >= 40:

@@ -42,6 +42,8 @@ def terminal(series: list, width: int = 80, height: int = 24, title: str | None 
     data = _series(series)
     plt = _require("plotext")
     with _plotext_lock:
+        # Not limited to the size of whatever terminal the worker's process thinks it has.
+        plt.terminal.limit(False, False)
         fig = plt.figure
         fig.clear()
         fig.plot_size(width, height)
@@ -94,11 +96,12 @@ def png(series: list, width: int = 800, height: int = 600, dpi: int = 100, title
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    for kind, label, x, y in data:
+    for i, (kind, label, x, y) in enumerate(data):
+        color = f"C{i % 10}"  # one colour per series, whatever its kind
         if kind == "line":
-            ax.plot(x, y, label=label)
+            ax.plot(x, y, label=label, color=color)
         else:
-            ax.scatter(x, y, label=label, s=12, zorder=3)
+            ax.scatter(x, y, label=label, s=14, zorder=3, color=color)
     if title:
         ax.set_title(str(title))
     if xlabel:

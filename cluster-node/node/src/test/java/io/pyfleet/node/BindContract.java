@@ -371,6 +371,7 @@ public abstract class BindContract {
                 assertEquals(size[0], line.length(), text);
             }
             assertTrue(text.contains("waves") && text.contains("samples"), text);
+            assertFalse(lines[size[1] - 1].isBlank(), "drawn to the full height, not padded: " + text);
         }
         String ascii = plots.terminal(Chart.line(null, new double[] {1, 4, 9, 16}), 40, 10, true);
         assertTrue(ascii.chars().allMatch(c -> c < 128), ascii);
