@@ -184,6 +184,32 @@ public abstract class BindContract {
         }
     }
 
+    /** The README's example, as written there. */
+    public interface Stats {
+        double mean(List<?> data);
+
+        @PyName("median_grouped")
+        double medianGrouped(List<?> data, @Kw("interval") Double interval);
+
+        List<Double> quantiles(List<?> data, @Kw("n") int n);
+
+        CompletableFuture<Double> stdev(List<?> data);
+
+        default double range(List<Double> d) {
+            return java.util.Collections.max(d) - java.util.Collections.min(d);
+        }
+    }
+
+    @Test
+    void theReadmeExample() {
+        Stats stats = fleet().bind(Stats.class, "statistics");
+        assertEquals(2.5, stats.mean(List.of(1, 2, 3, 4)));
+        assertEquals(2.0, stats.medianGrouped(List.of(1, 2, 2, 3), null));
+        assertEquals(List.of(1.25, 2.5, 3.75), stats.quantiles(List.of(1, 2, 3, 4), 4));
+        assertEquals(Math.sqrt(5.0 / 3), Fleet.join(stats.stdev(List.of(1, 2, 3, 4))), 1e-12);
+        assertEquals(3.0, stats.range(List.of(1.0, 4.0)));
+    }
+
     @Test
     void valuesComeBackAsTheDeclaredTypes() {
         Lib lib = fleet().bind(Lib.class, "bindtest");
