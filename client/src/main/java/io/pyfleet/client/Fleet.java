@@ -1,5 +1,6 @@
 package io.pyfleet.client;
 
+import io.pyfleet.client.bind.Binding;
 import io.pyfleet.client.remote.ClientOptions;
 import io.pyfleet.client.remote.RemoteFleet;
 import java.util.List;
@@ -119,6 +120,23 @@ public interface Fleet extends AutoCloseable {
 
     default List<Outcome> scatter(String name, List<? extends List<?>> argumentSets) {
         return join(scatterAsync(name, argumentSets, CallOptions.DEFAULT));
+    }
+
+    /**
+     * Binds a Python module to a Java interface: each abstract method of {@code api} calls the module's
+     * function of the same name and converts the result to the declared return type
+     * ({@code fleet.bind(Stats.class, "statistics").mean(List.of(1, 2, 3))}). See {@link Binding} for the
+     * rules ({@link io.pyfleet.client.bind.PyName}, {@link io.pyfleet.client.bind.Kw}, async methods).
+     *
+     * @throws IllegalArgumentException at once when {@code api} declares a return type that cannot be bound
+     */
+    default <T> T bind(Class<T> api, String module) {
+        return Binding.bind(this, api, module, CallOptions.DEFAULT);
+    }
+
+    /** {@link #bind(Class, String)} with options for every call (a timeout, a pool...). */
+    default <T> T bind(Class<T> api, String module, CallOptions options) {
+        return Binding.bind(this, api, module, options);
     }
 
     /** Number of workers the pool is set to run. */

@@ -1,11 +1,16 @@
 package io.pyfleet.cli;
 
+import io.pyfleet.client.Chart;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.Outcome;
+import io.pyfleet.client.Plots;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.PoolStats.WorkerStats;
+import io.pyfleet.client.PythonException;
 import io.pyfleet.client.NdArray;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,15 +30,16 @@ import picocli.CommandLine.Spec;
  * {@code pyfleet demo}: starts an embedded node and traces the resonance curve of a driven, damped
  * oscillator by scatter/gather over its workers. Each task (pyfleet.demo_tasks.resonance_point, shipped
  * in the worker package) integrates an ensemble of oscillators at one driving frequency with NumPy and
- * measures the steady-state amplitude; the demo draws the measured points over the exact curve and shows
- * how the work spread over the workers.
+ * measures the steady-state amplitude; the demo draws the measured points over the exact curve (in a worker,
+ * with pyfleet.plots: plotext in the terminal, matplotlib for {@code --png}) and shows how the work spread
+ * over the workers.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = PyfleetVersion.class,
         sortOptions = false,
         description = {
             "Runs the demo: a resonance sweep of a driven, damped oscillator, one NumPy simulation per "
                     + "driving frequency, scattered over an embedded node's workers; then a chart of the "
-                    + "results against theory and per-worker statistics.",
+                    + "results against theory (optionally also as a PNG image) and per-worker statistics.",
             ""})
 public final class DemoCommand implements Callable<Integer> {
     static final String TASK = "pyfleet.demo_tasks.resonance_point";
@@ -41,6 +47,11 @@ public final class DemoCommand implements Callable<Integer> {
     static final double ZETA = 0.1;
     static final double OMEGA_MIN = 0.2;
     static final double OMEGA_MAX = 2.0;
+    /** The terminal chart's size in characters, and the PNG's in pixels. */
+    static final int CHART_WIDTH = 80;
+    static final int CHART_HEIGHT = 24;
+    static final int PNG_WIDTH = 1000;
+    static final int PNG_HEIGHT = 600;
 
     /** How progress shows on stderr ({@code --progress lines}: the CLI reads enum values in any case). */
     enum Progress { AUTO, BAR, LINES, OFF }
@@ -67,6 +78,11 @@ public final class DemoCommand implements Callable<Integer> {
                     + "(default: auto).")
     Progress progress = Progress.AUTO;
 
+    @Option(names = "--png", paramLabel = "FILE",
+            description = "Also writes the chart as a PNG image of " + PNG_WIDTH + " x " + PNG_HEIGHT + " pixels to FILE "
+                    + "(drawn by a worker with matplotlib).")
+    Path png;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -92,7 +108,7 @@ public final class DemoCommand implements Callable<Integer> {
             Map<?, ?> theory = (Map<?, ?>) fleet.call(THEORY, OMEGA_MIN, OMEGA_MAX, 400L, ZETA);
             double[] curveX = ((NdArray) theory.get("omega")).toDoubleArray();
             double[] curveY = ((NdArray) theory.get("amplitude")).toDoubleArray();
-            report(out, results, curveX, curveY, before, after, sweepSeconds);
+            report(out, Plots.on(fleet), results, curveX, curveY, before, after, sweepSeconds);
             out.flush();
             return 0;
         }
@@ -104,6 +120,11 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (ensemble < 1 || ensemble > 10_000_000) {
             throw new ParameterException(spec.commandLine(), "--ensemble must be from 1 to 10000000, got " + ensemble);
+        }
+        // Checked before the sweep, which may take a while, not when the image is written.
+        Path dir = png == null ? null : png.toAbsolutePath().getParent();
+        if (dir != null && !java.nio.file.Files.isDirectory(dir)) {
+            throw new ParameterException(spec.commandLine(), "--png: no such directory " + dir);
         }
     }
 
@@ -150,7 +171,7 @@ public final class DemoCommand implements Callable<Integer> {
         return results;
     }
 
-    private void report(PrintWriter out, List<Map<?, ?>> results, double[] curveX, double[] curveY, PoolStats before,
+    private void report(PrintWriter out, Plots plots, List<Map<?, ?>> results, double[] curveX, double[] curveY, PoolStats before,
             PoolStats after, double sweepSeconds) {
         int n = results.size();
         double[] x = new double[n];
@@ -173,14 +194,27 @@ public final class DemoCommand implements Callable<Integer> {
             yMax = Math.max(yMax, v);
         }
         out.println();
-        out.print(new TerminalChart(72, 17)
+        Chart chart = Chart.builder()
                 .title("steady-state amplitude against driving frequency")
                 .xLabel("driving frequency w (natural frequency 1)")
                 .yLabel("amplitude")
                 .yRange(0, Math.ceil(yMax * 1.05 * 2) / 2)
                 .line("theory", curveX, curveY)
                 .scatter("simulated (one task each)", x, y)
-                .render());
+                .build();
+        try {
+            out.println(plots.terminal(chart, CHART_WIDTH, CHART_HEIGHT, !unicodeOut()));
+        } catch (PythonException e) {
+            // A worker interpreter without plotext still gets the rest of the report.
+            if (!e.pythonType().endsWith("ImportError") && !e.pythonType().endsWith("ModuleNotFoundError")) {
+                throw e;
+            }
+            out.println("  (no chart: " + e.pythonMessage() + ")");
+        }
+        if (png != null) {
+            plots.png(chart, PNG_WIDTH, PNG_HEIGHT, png);
+            out.printf(Locale.ROOT, "  chart written to %s (%d x %d PNG)%n", png, PNG_WIDTH, PNG_HEIGHT);
+        }
         out.println();
         double resonance = Math.sqrt(1 - 2 * ZETA * ZETA);
         double aMax = 1 / (2 * ZETA * Math.sqrt(1 - ZETA * ZETA));
@@ -214,6 +248,13 @@ public final class DemoCommand implements Callable<Integer> {
         for (String[] r : rows) {
             out.printf(Locale.ROOT, "  %-8s %8s %6s %9s %9s  %s%n", (Object[]) r);
         }
+    }
+
+    /** Whether stdout's encoding shows the chart's box-drawing and block characters (else an ASCII chart). */
+    static boolean unicodeOut() {
+        String stdout = System.getProperty("sun.stdout.encoding");
+        Charset charset = stdout != null && Charset.isSupported(stdout) ? Charset.forName(stdout) : Charset.defaultCharset();
+        return charset.newEncoder().canEncode("\u250c\u2500\u2584\u259a");
     }
 
     private static double number(Map<?, ?> m, String key) {

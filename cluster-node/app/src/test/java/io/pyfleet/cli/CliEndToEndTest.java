@@ -157,7 +157,7 @@ class CliEndToEndTest {
         Run r = run("demo", "--workers", "2", "--tasks", "8", "--ensemble", "64", "--progress", "lines");
         assertEquals(0, r.status(), r.out() + r.err());
         assertTrue(r.out().contains("resonance"), r.out());
-        assertTrue(r.out().contains("--- theory"), r.out());
+        assertChart(r.out());
         assertTrue(r.err().contains("8/8 tasks"), r.err());
         Matcher m = Pattern.compile("(?m)^  (w\\d+) +\\d+ +(\\d+) +[0-9.]+ s +(\\d+) ").matcher(r.out());
         int workers = 0;
@@ -169,6 +169,53 @@ class CliEndToEndTest {
         }
         assertEquals(2, workers, r.out());
         assertEquals(8, tasks, r.out());
+    }
+
+    /** The demo's chart: drawn by the worker, exactly its width and height, with its legend. */
+    private static void assertChart(String out) {
+        List<String> lines = out.lines().toList();
+        int top = -1;
+        for (int i = 0; i < lines.size() && top < 0; i++) {
+            top = lines.get(i).contains("steady-state amplitude against driving frequency") ? i : -1;
+        }
+        assertTrue(top >= 0, out);
+        for (String line : lines.subList(top, top + DemoCommand.CHART_HEIGHT)) {
+            assertEquals(DemoCommand.CHART_WIDTH, line.length(), out);
+        }
+        String chart = String.join("\n", lines.subList(top, top + DemoCommand.CHART_HEIGHT));
+        assertTrue(chart.contains("theory") && chart.contains("simulated (one task each)"), chart);
+        assertTrue(chart.contains("driving frequency w"), chart);
+        assertTrue(lines.get(top + DemoCommand.CHART_HEIGHT - 1).contains("driving frequency w"), chart);
+    }
+
+    @Test
+    void theDemoWritesItsChartAsAPng(@TempDir Path dir) throws Exception {
+        assumeTrue(numpy, "NumPy is not installed for " + TestPython.interpreter());
+        Path png = dir.resolve("resonance.png");
+        Run r = run("demo", "--workers", "1", "--tasks", "3", "--ensemble", "16", "--progress", "off", "--png",
+                png.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertChart(r.out());
+        assertTrue(r.out().contains("chart written to " + png + " (1000 x 600 PNG)"), r.out());
+        byte[] image = Files.readAllBytes(png);
+        assertEquals("\u0089PNG", new String(image, 0, 4, java.nio.charset.StandardCharsets.ISO_8859_1));
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(image);
+        assertEquals(DemoCommand.PNG_WIDTH, header.getInt(16));
+        assertEquals(DemoCommand.PNG_HEIGHT, header.getInt(20));
+    }
+
+    @Test
+    void withoutPlotextTheDemoReportsWithoutItsChart(@TempDir Path dir) throws Exception {
+        assumeTrue(numpy, "NumPy is not installed for " + TestPython.interpreter());
+        // A module on the workers' path that shadows plotext stands in for an interpreter without it.
+        Path lib = Files.createDirectory(dir.resolve("lib"));
+        Files.writeString(lib.resolve("plotext.py"), "raise ImportError('plotext is blocked by the test')\n");
+        Path conf = Files.writeString(dir.resolve("my.conf"), "pyfleet.worker.python-path = [\"" + lib + "\"]\n");
+        Run r = run("--config", conf.toString(), "demo", "--workers", "1", "--tasks", "2", "--ensemble", "16",
+                "--progress", "off");
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("  (no chart: pyfleet.plots needs plotext in the worker's interpreter"), r.out());
+        assertTrue(r.out().contains("highest simulated point"), r.out());
     }
 
     // --- usage errors: status 2, and no node is started ------------------------------------------------------
@@ -192,6 +239,7 @@ class CliEndToEndTest {
                 List.of("demo", "--workers", "0"),
                 List.of("bench", "--workers", "-1"),
                 List.of("demo", "--progress", "loud"),
+                List.of("demo", "--png", "/nonexistent/dir/chart.png"),
                 List.of("status", "--workers", "0"),
                 List.of("status", "--bogus"),
                 List.of("shell", "--workers", "0"))) {

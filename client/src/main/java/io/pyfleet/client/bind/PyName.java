@@ -1,0 +1,19 @@
+package io.pyfleet.client.bind;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * The Python name a method of a bound interface calls, relative to the bound module, when it is not
+ * the method's own name: {@code @PyName("linalg.norm") double norm(double[] x)} bound to {@code numpy}
+ * calls {@code numpy.linalg.norm}.
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.METHOD)
+public @interface PyName {
+    String value();
+}
