@@ -3,16 +3,17 @@ package io.pyfleet.node.gateway;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.node.call.CallPath;
 import io.pyfleet.node.config.GatewaySettings;
+import io.pyfleet.node.pool.NodePools;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What every client connection of a node shares: its settings and secret, the allow-list,
- * the node's call path and pool controls, and the count of remote calls in flight (which a
- * graceful stop waits for).
+ * the node's call path and pool controls, its named pools, and the count of remote calls in flight
+ * (which a graceful stop waits for).
  */
 record GatewayContext(String node, GatewaySettings settings, String token, AllowList allow, CallPath path,
-        PoolControl pool, long startedNanos, AtomicInteger callsInFlight) {
+        PoolControl pool, long startedNanos, AtomicInteger callsInFlight, NodePools pools) {
 
     /** Without the token. */
     @Override

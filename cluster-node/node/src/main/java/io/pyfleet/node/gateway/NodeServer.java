@@ -58,7 +58,7 @@ public final class NodeServer implements AutoCloseable {
                 }
             };
             GatewayContext ctx = new GatewayContext(fleet.settings().nodeName(), settings, token.value(), allow,
-                    fleet.callPath(), pool, System.nanoTime(), new AtomicInteger());
+                    fleet.callPath(), pool, System.nanoTime(), new AtomicInteger(), fleet.pools());
             GatewayServer gateway = GatewayServer.start(fleet.system(), ctx);
             NodeServer node = new NodeServer(fleet, gateway, token, settings);
             InetSocketAddress at = gateway.address();
