@@ -114,6 +114,7 @@ public final class EmbeddedFleet implements Fleet {
     public CompletableFuture<Object> submit(Call call) {
         CallPath to;
         try {
+            requireOwnNode(call.options().node());
             to = pools.path(call.options().pool(), call.target(), call.args(), call.kwargs());
         } catch (PyFleetException e) {
             return CompletableFuture.failedFuture(e);
@@ -124,6 +125,7 @@ public final class EmbeddedFleet implements Fleet {
     @Override
     public CompletableFuture<List<Outcome>> identicalAsync(Call call) {
         try {
+            requireOwnNode(call.options().node());
             return pools.path(call.options().pool()).identical(call);
         } catch (PyFleetException e) {
             return CompletableFuture.failedFuture(e);
@@ -134,6 +136,7 @@ public final class EmbeddedFleet implements Fleet {
     public CompletableFuture<List<Outcome>> scatterAsync(String name, List<? extends List<?>> argumentSets,
             CallOptions options) {
         try {
+            requireOwnNode(options == null ? null : options.node());
             return pools.path(options == null ? null : options.pool()).scatter(name, argumentSets, options);
         } catch (PyFleetException e) {
             return CompletableFuture.failedFuture(e);

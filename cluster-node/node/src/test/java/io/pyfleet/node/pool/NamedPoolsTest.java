@@ -1,13 +1,18 @@
 package io.pyfleet.node.pool;
 
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.Call;
+import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.PoolSpec;
 import io.pyfleet.client.UnknownPoolException;
 import io.pyfleet.node.PoolsContract;
 import io.pyfleet.node.TestFleets;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Named pools on an embedded fleet. */
@@ -32,5 +37,11 @@ class NamedPoolsTest extends PoolsContract {
         assertTrue(e.getMessage().contains("node-2") && e.getMessage().contains("local"), e.getMessage());
         assertThrows(UnknownPoolException.class, () -> embedded.pools("node-2"));
         assertThrows(UnknownPoolException.class, () -> embedded.stopPool("node-2", "x"));
+        Call getpid = Call.function("os.getpid", List.of(), Map.of());
+        assertThrows(UnknownPoolException.class, () -> Fleet.join(embedded.submit(
+                getpid.with(CallOptions.builder().on("node-2").build()))));
+        assertThrows(UnknownPoolException.class, () -> Fleet.join(embedded.scatterAsync("os.getpid",
+                List.of(List.of()), CallOptions.builder().on("node-2").build())));
+        assertInstanceOf(Long.class, Fleet.join(embedded.submit(getpid.with(CallOptions.builder().on("local").build()))));
     }
 }
