@@ -106,6 +106,7 @@ public final class NodeServer implements AutoCloseable {
             log.warn("{} remote call(s) still running after {}: they fail as closed (they may have run)", left, grace);
         }
         fleet.callPath().close();
+        fleet.pools().closeCalls();
         gateway.closeConnections(Duration.ofSeconds(3));
         fleet.close();
         log.info("node {} stopped", fleet.settings().nodeName());

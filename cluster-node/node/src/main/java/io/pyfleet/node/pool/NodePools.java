@@ -396,6 +396,14 @@ public final class NodePools implements AutoCloseable {
         return names;
     }
 
+    /**
+     * Ends every pending call of every named pool at once, as {@link CallPath#close()} does for
+     * the default one (a stopping node's last step before its connections close); new calls fail.
+     */
+    public void closeCalls() {
+        pools.values().forEach(e -> e.path.close());
+    }
+
     /** Stops every named pool (the node is stopping): their calls fail, their workers stop. */
     @Override
     public void close() {
