@@ -203,6 +203,55 @@ public abstract class PoolsContract {
         }
     }
 
+    @Test
+    void aPoolStoppedAsItGrowsLeavesNoWorkerRunning() throws Exception {
+        fleet.startPool(PoolSpec.builder("grows", python.toString()).build());
+        String owner = (String) call("grows", "os.getenv", "PYFLEET_NODE");
+        assertTrue(owner.endsWith("/grows"), owner);
+        fleet.resizePool(null, "grows", 3);
+        fleet.stopPool(null, "grows"); // the two new workers are still starting
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        List<Long> left = workersOf(owner);
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            left = workersOf(owner);
+        }
+        assertEquals(List.of(), left, "workers of the stopped pool still run");
+    }
+
+    /** Processes whose environment says they serve {@code owner} (Linux: /proc/PID/environ). */
+    private static List<Long> workersOf(String owner) throws Exception {
+        byte[] wanted = ("PYFLEET_NODE=" + owner + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<Long> found = new java.util.ArrayList<>();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+                byte[] env;
+                try {
+                    env = Files.readAllBytes(p.resolve("environ"));
+                } catch (java.io.IOException e) {
+                    continue; // gone, or not ours
+                }
+                if (indexOf(env, wanted) >= 0) {
+                    found.add(Long.parseLong(p.getFileName().toString()));
+                }
+            }
+        }
+        return found;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     private void assertOnlyTheDefaultPool() {
         assertEquals(List.of(PoolSpec.DEFAULT_POOL), fleet.pools(null).stream().map(PoolInfo::name).toList());
     }
