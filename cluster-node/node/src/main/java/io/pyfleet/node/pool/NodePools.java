@@ -374,10 +374,11 @@ public final class NodePools implements AutoCloseable {
         List<CompletableFuture<PoolInfo>> parts = new ArrayList<>();
         parts.add(defaultPool.stats().toCompletableFuture().thenApply(s -> info(PoolSpec.DEFAULT_POOL,
                 defaultPool.size(), s, settings.worker().interpreter())));
+        // a pool stopped while it is asked is left out, not a failed list
         new TreeMap<>(pools).forEach((name, e) -> parts.add(stats(e).toCompletableFuture()
-                .thenApply(s -> info(name, e.size, s, e.spec.python()))));
+                .thenApply(s -> info(name, e.size, s, e.spec.python())).exceptionally(failure -> null)));
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-                .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
+                .thenApply(v -> parts.stream().map(CompletableFuture::join).filter(java.util.Objects::nonNull).toList());
     }
 
     private PoolInfo info(String name, int size, PoolStats stats, String python) {
