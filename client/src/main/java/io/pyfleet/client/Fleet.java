@@ -159,6 +159,34 @@ public interface Fleet extends AutoCloseable {
                 s.uptime()));
     }
 
+    /**
+     * Starts a named Python pool next to the node's default one (on {@link PoolSpec#node()}, or
+     * the node this fleet talks to) and returns once every worker serves and imports the spec's
+     * required modules. Calls reach it with {@link CallOptions.Builder#pool(String)}; objects
+     * made there stay there.
+     *
+     * @throws PoolStartException naming the node and the cause when it cannot start (nothing is left running)
+     */
+    PoolInfo startPool(PoolSpec spec);
+
+    /**
+     * Grows or shrinks a named pool ({@value PoolSpec#DEFAULT_POOL}: the default one) on a node (null: this one).
+     *
+     * @throws UnknownPoolException when the node runs no such pool
+     */
+    void resizePool(String node, String name, int workers);
+
+    /**
+     * Stops a named pool: its calls in flight fail as when a fleet closes (they may have run),
+     * its objects are released and its workers stopped. The default pool stops only with the node.
+     *
+     * @throws UnknownPoolException when the node runs no such pool
+     */
+    void stopPool(String node, String name);
+
+    /** The pools of a node (null: this one), the default one first. */
+    List<PoolInfo> pools(String node);
+
     /** Stops the workers and the node. */
     @Override
     void close();

@@ -26,6 +26,8 @@ public final class RemoteFailures {
             case "overloaded" -> new OverloadedException(error.message());
             case "node_lost" -> new NodeLostException(error.message(), mayHaveRun);
             case "pool_failed" -> new PoolFailedException(error.message());
+            case "pool_start" -> new PoolStartException(error.message());
+            case "unknown_pool" -> new UnknownPoolException(error.message());
             case "not_allowed" -> new NotAllowedException(error.message());
             case "auth" -> new AuthenticationException(error.message());
             case "protocol" -> new ProtocolException(error.message());
@@ -61,6 +63,10 @@ public final class RemoteFailures {
             type = n.mayHaveRun() ? MAY_HAVE_RUN : NOT_RUN;
         } else if (f instanceof PoolFailedException) {
             kind = "pool_failed";
+        } else if (f instanceof PoolStartException) {
+            kind = "pool_start";
+        } else if (f instanceof UnknownPoolException) {
+            kind = "unknown_pool";
         } else if (f instanceof NotAllowedException) {
             kind = "not_allowed";
         } else if (f instanceof AuthenticationException) {

@@ -11,12 +11,15 @@ import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.FleetFuture;
 import io.pyfleet.client.NodeStatus;
 import io.pyfleet.client.Outcome;
+import io.pyfleet.client.PoolInfo;
+import io.pyfleet.client.PoolSpec;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.protocol.EncodedCall;
 import io.pyfleet.protocol.Messages;
+import io.pyfleet.protocol.PoolWire;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -147,7 +150,10 @@ public final class RemoteFleet implements Fleet {
         Map<String, Object> inner = wireOptions(call, false);
         List<Object> args = Arrays.asList(call.op(), call.target(), call.args().isEmpty() ? null : call.args(),
                 call.kwargs().isEmpty() ? null : call.kwargs(), inner);
-        return request("identical", null, args, null, Replies::outcomes, "identical " + call.op());
+        Map<String, Object> outer = new HashMap<>(4);
+        placement(call.options(), outer); // where it runs: the gateway's business, before the inner call's
+        return request("identical", null, args, outer.isEmpty() ? null : outer, Replies::outcomes,
+                "identical " + call.op());
     }
 
     @Override
@@ -189,6 +195,34 @@ public final class RemoteFleet implements Fleet {
     @Override
     public PoolStats stats() {
         return Fleet.join(request("stats", null, null, null, Replies::stats, "stats"));
+    }
+
+    @Override
+    public PoolInfo startPool(PoolSpec spec) {
+        return Fleet.join(request(PoolWire.START, spec.name(), List.of(PoolWire.spec(spec)), onNode(spec.node()),
+                PoolWire::info, "start pool " + spec.name()));
+    }
+
+    @Override
+    public void resizePool(String node, String name, int workers) {
+        PoolSpec.requireWorkers(workers);
+        Fleet.join(request(PoolWire.RESIZE, PoolSpec.requireName(name), List.of(workers), onNode(node), v -> v,
+                "resize pool " + name));
+    }
+
+    @Override
+    public void stopPool(String node, String name) {
+        Fleet.join(request(PoolWire.STOP, PoolSpec.requireName(name), null, onNode(node), v -> v, "stop pool " + name));
+    }
+
+    @Override
+    public List<PoolInfo> pools(String node) {
+        return Fleet.join(request(PoolWire.LIST, null, null, onNode(node), PoolWire::infos, "list pools"));
+    }
+
+    /** The gateway's opts that send a pool op to another node of the cluster. */
+    private static Map<String, Object> onNode(String node) {
+        return node == null ? null : Map.of("node", node);
     }
 
     /**

@@ -58,7 +58,9 @@ import picocli.CommandLine.Spec;
             "  pyfleet call builtins.range 3",
             "      {\"type\": \"builtins.range\", \"repr\": \"range(0, 3)\"}",
             "  PYFLEET_TOKEN=... pyfleet call --connect 127.0.0.1:7450 --all os.getpid",
-            "      [40211, 40213, 40212, 40214]"})
+            "      [40211, 40213, 40212, 40214]",
+            "  PYFLEET_TOKEN=... pyfleet call --connect 127.0.0.1:7450 --node n2 --pool sci numpy.arange 3",
+            "      [0, 1, 2]"})
 public final class CallCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -95,6 +97,15 @@ public final class CallCommand implements Callable<Integer> {
 
     @Mixin
     ConnectOptions connect;
+
+    @Option(names = "--node", paramLabel = "NODE",
+            description = "Run the call on this node of the cluster (with --connect; default: any).")
+    String node;
+
+    @Option(names = "--pool", paramLabel = "NAME",
+            description = "Run the call in this named pool of the node (see 'pyfleet pool'; default: its default "
+                    + "pool).")
+    String poolName;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "How long the call (each call with --all/--scatter) may run: 500ms, 30s, 2m, PT1M "
@@ -135,7 +146,12 @@ public final class CallCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        CallOptions options = timeout == null ? CallOptions.DEFAULT : CallOptions.builder().timeout(timeout).build();
+        CallOptions options;
+        try {
+            options = CallOptions.builder().timeout(timeout).on(node).pool(poolName).build();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
         if (!scatter) {
             List<Object> values = new ArrayList<>(args.size());
             args.forEach(a -> values.add(JsonArgs.parse(a)));

@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "COMMAND",
         description = {
             "Call Python from the JVM through a pool of supervised Python worker processes.", ""},
-        subcommands = {CallCommand.class, NodeCommand.class, StatusCommand.class, ShellCommand.class,
+        subcommands = {CallCommand.class, NodeCommand.class, StatusCommand.class, PoolCommand.class, ShellCommand.class,
             DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
             "  pyfleet demo",

@@ -5,16 +5,22 @@ import com.typesafe.config.ConfigFactory;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.Fleet;
+import io.pyfleet.client.NodeLostException;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolFailedException;
+import io.pyfleet.client.PoolInfo;
+import io.pyfleet.client.PoolSpec;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.node.call.CallPath;
+import io.pyfleet.node.config.PoolsSettings;
 import io.pyfleet.node.config.PyfleetSettings;
+import io.pyfleet.node.pool.NodePools;
 import io.pyfleet.node.pool.PoolManager;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -29,13 +35,31 @@ public final class EmbeddedFleet implements Fleet {
     private final ActorSystem<PoolManager.Command> system;
     private final PyfleetSettings settings;
     private final CallPath path;
+    private final NodePools pools;
     private volatile int poolSize;
 
-    private EmbeddedFleet(ActorSystem<PoolManager.Command> system, PyfleetSettings settings, CallPath path) {
+    private EmbeddedFleet(ActorSystem<PoolManager.Command> system, PyfleetSettings settings, PoolsSettings limits,
+            CallPath path) {
         this.system = system;
         this.settings = settings;
         this.path = path;
         this.poolSize = settings.pool().size();
+        this.pools = new NodePools(system, settings, limits, path, new NodePools.DefaultPool() {
+            @Override
+            public int size() {
+                return poolSize;
+            }
+
+            @Override
+            public void resize(int workers) {
+                EmbeddedFleet.this.resize(workers);
+            }
+
+            @Override
+            public CompletionStage<PoolStats> stats() {
+                return statsAsync();
+            }
+        });
     }
 
     /** A node with the defaults: application.conf on the classpath, system properties over it. */
@@ -51,7 +75,7 @@ public final class EmbeddedFleet implements Fleet {
         CallPath path = new CallPath(settings);
         ActorSystem<PoolManager.Command> system = ActorSystem.create(PoolManager.create(settings, path), "pyfleet",
                 config);
-        EmbeddedFleet fleet = new EmbeddedFleet(system, settings, path);
+        EmbeddedFleet fleet = new EmbeddedFleet(system, settings, PoolsSettings.from(config), path);
         try {
             fleet.awaitServing(settings.worker().startTimeout().plusSeconds(5));
         } catch (RuntimeException e) {
@@ -88,18 +112,72 @@ public final class EmbeddedFleet implements Fleet {
 
     @Override
     public CompletableFuture<Object> submit(Call call) {
-        return path.submit(call);
+        CallPath to;
+        try {
+            requireOwnNode(call.options().node());
+            to = pools.path(call.options().pool(), call.target(), call.args(), call.kwargs());
+        } catch (PyFleetException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return to.submit(call);
     }
 
     @Override
     public CompletableFuture<List<Outcome>> identicalAsync(Call call) {
-        return path.identical(call);
+        try {
+            requireOwnNode(call.options().node());
+            return pools.path(call.options().pool()).identical(call);
+        } catch (PyFleetException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override
     public CompletableFuture<List<Outcome>> scatterAsync(String name, List<? extends List<?>> argumentSets,
             CallOptions options) {
-        return path.scatter(name, argumentSets, options);
+        try {
+            requireOwnNode(options == null ? null : options.node());
+            return pools.path(options == null ? null : options.pool()).scatter(name, argumentSets, options);
+        } catch (PyFleetException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public PoolInfo startPool(PoolSpec spec) {
+        requireOwnNode(spec.node());
+        return Fleet.join(pools.start(spec));
+    }
+
+    @Override
+    public void resizePool(String node, String name, int workers) {
+        requireOwnNode(node);
+        pools.resize(PoolSpec.requireName(name), workers);
+    }
+
+    @Override
+    public void stopPool(String node, String name) {
+        requireOwnNode(node);
+        Fleet.join(pools.stop(PoolSpec.requireName(name)));
+    }
+
+    @Override
+    public List<PoolInfo> pools(String node) {
+        requireOwnNode(node);
+        return Fleet.join(pools.list());
+    }
+
+    /** An embedded fleet is one node: another node's name is an error, not a silent local run. */
+    private void requireOwnNode(String node) {
+        if (node != null && !node.equals(settings.nodeName())) {
+            throw new NodeLostException("this fleet is node '" + settings.nodeName() + "' and reaches no other "
+                    + "node, so not '" + node + "'; nothing was run", false);
+        }
+    }
+
+    /** The node's pools, for the node's own front ends (the gateway). */
+    public NodePools pools() {
+        return pools;
     }
 
     @Override
@@ -154,6 +232,7 @@ public final class EmbeddedFleet implements Fleet {
      */
     @Override
     public void close() {
+        pools.close();
         path.close();
         system.terminate();
         try {

@@ -28,9 +28,11 @@ import java.util.Set;
  *       so on), other names are allowed: what an object offers follows from how it was reached;</li>
  *   <li>{@code identical}: its one inner worker call ({@code args = [op, target, args, kwargs, opts]}) is
  *       checked as if sent alone; only worker ops may be inside;</li>
- *   <li>{@code versions}, {@code release}, {@code stats}: always allowed (they reach no user code);</li>
- *   <li>{@code resize}: allowed only with an allow-all list: changing the pool's size is an operator's act,
- *       and a node that narrows what callers reach is not one that lets them resize it;</li>
+ *   <li>{@code versions}, {@code release}, {@code stats}, {@code pool_list}: always allowed (they reach no user
+ *       code);</li>
+ *   <li>{@code resize}, {@code pool_start}, {@code pool_resize}, {@code pool_stop}: allowed only with an
+ *       allow-all list: changing the pools is an operator's act (a pool's interpreter runs any code), and a
+ *       node that narrows what callers reach is not one that lets them change its pools;</li>
  *   <li>any other op: refused.</li>
  * </ul>
  *
@@ -47,7 +49,7 @@ public final class AllowList {
     private static final Set<String> WORKER_OPS =
             Set.of("call", "const", "init", "method", "attr", "builtin", "operator", "import", "versions");
     private static final Set<String> KNOWN_OPS = union(WORKER_OPS, Set.of("release", "stats", "identical",
-            "scatter", "resize"));
+            "scatter", "resize", "pool_start", "pool_resize", "pool_stop", "pool_list"));
 
     /** True for the ops a remote caller may have a worker run (not release, map, imap: the node's own). */
     public static boolean isWorkerOp(String op) {
@@ -148,12 +150,14 @@ public final class AllowList {
             case "builtin" -> checkName(op, target, "builtins.");
             case "operator" -> checkName(op, target, "operator.");
             case "method", "attr" -> checkMember(op, args);
-            case "versions", "release", "stats" -> {
+            case "versions", "release", "stats", "pool_list" -> {
                 // reach no user code
             }
             case "identical" -> checkIdentical(args);
             case "resize" -> throw new NotAllowedException("resize is refused: only a node whose " + KEY
                     + " is [\"*\"] lets remote callers resize its pool");
+            case "pool_start", "pool_resize", "pool_stop" -> throw new NotAllowedException(op + " is refused: only "
+                    + "a node whose " + KEY + " is [\"*\"] lets remote callers start, resize or stop its pools");
             default -> throw unknown(op);
         }
     }

@@ -12,6 +12,7 @@ import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.RemoteError;
 import io.pyfleet.client.RemoteFailures;
 import io.pyfleet.client.StaleHandleException;
+import io.pyfleet.node.call.CallPath;
 import io.pyfleet.node.worker.EventSink;
 import io.pyfleet.node.worker.PendingCall;
 import io.pyfleet.node.worker.RawValue;
@@ -19,6 +20,7 @@ import io.pyfleet.protocol.Gateway;
 import io.pyfleet.protocol.HandleScan;
 import io.pyfleet.protocol.Incoming;
 import io.pyfleet.protocol.Messages;
+import io.pyfleet.protocol.PoolWire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -111,18 +113,20 @@ final class ClientSession {
             }
             List<?> args = body.get(2) == null ? List.of() : (List<?>) body.get(2);
             Map<String, Object> opts = opts(body.get(4));
+            boolean pinned = opts.get("node") != null; // to this node, or forwarded: never across the cluster
             String node = otherNode(opts);
             if (node != null) {
                 cluster.forward(node, id, payload); // as the client wrote it: that node serves it whole
                 return true;
             }
             switch (op) {
-                case "identical" -> identical(id, args);
-                case "scatter" -> scatter(id, body.get(1), args, opts);
+                case "identical" -> identical(id, args, opts, pinned);
+                case "scatter" -> scatter(id, body.get(1), args, opts, pinned);
                 case "release" -> release(id, args);
                 case "stats" -> stats(id);
                 case "resize" -> resize(id, args);
                 case "cluster_status" -> clusterStatus(id);
+                case PoolWire.START, PoolWire.RESIZE, PoolWire.STOP, PoolWire.LIST -> poolOp(id, op, body.get(1), args);
                 default -> workerCall(id, op, body.get(1), args, kwargs(body.get(3)), opts, payload);
             }
         } catch (RuntimeException e) {
@@ -145,7 +149,7 @@ final class ClientSession {
         int n = 0;
         for (Handle h : issued) {
             if (issued.remove(h)) {
-                ctx.path().releaseWithoutBlocking(h);
+                ctx.pools().releaseWithoutBlocking(h);
                 n++;
             }
         }
@@ -168,13 +172,14 @@ final class ClientSession {
         }
         Duration timeout = timeout(opts);
         boolean events = Boolean.TRUE.equals(opts.remove("events"));
+        CallPath path = ctx.pools().path(pool(opts), target, args, kwargs);
         CompletableFuture<Object> result = new CompletableFuture<>();
         result.whenComplete((value, failure) -> finish(id, value, failure));
-        ctx.path().submitRemote(op, target, args, kwargs, opts.isEmpty() ? null : opts, timeout, result,
+        path.submitRemote(op, target, args, kwargs, opts.isEmpty() ? null : opts, timeout, result,
                 events ? new Events(id) : null, PendingCall.Decoding.RAW);
     }
 
-    private void identical(long id, List<?> args) {
+    private void identical(long id, List<?> args, Map<String, Object> outer, boolean pinned) {
         if (args.size() != 5 || !(args.get(0) instanceof String op)) {
             throw new ProtocolException("identical takes [op, target, args, kwargs, opts]");
         }
@@ -182,6 +187,9 @@ final class ClientSession {
         requireWorkerOp(op); // never a raw release of ids on every worker
         ctx.allow().check("identical", null, args);
         Map<String, Object> opts = opts(args.get(4));
+        String inner = pool(opts);
+        String named = inner != null ? inner : pool(outer);
+        CallPath path = ctx.pools().path(named);
         if (opts.containsKey("stream") || opts.containsKey("events")) {
             throw new ProtocolException("an identical call cannot stream or send events");
         }
@@ -189,14 +197,14 @@ final class ClientSession {
         CallOptions options = new CallOptions(timeout(opts), "handle".equals(opts.get("ret")), null, false);
         Call call = new Call(op, args.get(1), innerArgs, kwargs(args.get(3)), options,
                 coerce == null ? null : coerce.toString());
-        if (spansCluster()) {
+        if (!pinned && named == null && spansCluster()) {
             ClusterFanOut.identical(this, cluster, args, call).whenComplete((wire, failure) -> finish(id, wire, failure));
             return;
         }
-        ctx.path().identicalRemote(call).whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
+        path.identicalRemote(call).whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
     }
 
-    private void scatter(long id, Object target, List<?> args, Map<String, Object> opts) {
+    private void scatter(long id, Object target, List<?> args, Map<String, Object> opts, boolean pinned) {
         if (!(target instanceof String function) || args.size() != 1 || !(args.get(0) instanceof List<?> sets)) {
             throw new ProtocolException("scatter takes a function name and [argument lists]");
         }
@@ -211,13 +219,13 @@ final class ClientSession {
         boolean idempotent = Boolean.TRUE.equals(opts.remove("idempotent"));
         boolean progress = Boolean.TRUE.equals(opts.remove("events"));
         CallOptions options = new CallOptions(timeout(opts), false, null, false);
-        if (spansCluster()) {
+        if (!pinned && !opts.containsKey("pool") && spansCluster()) {
             ClusterFanOut.scatter(this, cluster, function, argumentSets, options, idempotent,
                     progress ? done -> event(id, Map.of("done", done[0], "total", done[1])) : null)
                     .whenComplete((wire, failure) -> finish(id, wire, failure));
             return;
         }
-        ctx.path().scatter(function, argumentSets, options, PendingCall.Decoding.PLAIN_HANDLES, false)
+        ctx.pools().path(pool(opts)).scatter(function, argumentSets, options, PendingCall.Decoding.PLAIN_HANDLES, false)
                 .whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
     }
 
@@ -233,7 +241,7 @@ final class ClientSession {
                 continue;
             }
             issued.remove(h);
-            ctx.path().releaseWithoutBlocking(h);
+            ctx.pools().releaseWithoutBlocking(h);
         }
         finish(id, (long) n, null);
     }
@@ -258,6 +266,12 @@ final class ClientSession {
         }
         ctx.pool().resize(n.intValue());
         finish(id, null, null);
+    }
+
+    /** pool_start, pool_resize, pool_stop, pool_list: answered when the pool has started, stopped, ... */
+    private void poolOp(long id, String op, Object target, List<?> args) {
+        ctx.allow().check(op, target, args);
+        PoolOps.serve(ctx.pools(), op, target, args).whenComplete((value, failure) -> finish(id, value, failure));
     }
 
     /** Workers also know release, map and imap; those are the node's, never a client's to send as such. */
@@ -421,7 +435,7 @@ final class ClientSession {
             // The client left before its answer arrived: whoever removes the handle releases it,
             // this reader or ended() on the connection's thread, never both, never neither.
             if (ended && issued.remove(h)) {
-                ctx.path().releaseWithoutBlocking(h);
+                ctx.pools().releaseWithoutBlocking(h);
             }
         });
     }
@@ -531,6 +545,20 @@ final class ClientSession {
             throw new ProtocolException("kwargs must be a map");
         }
         return (Map<String, ?>) raw;
+    }
+
+    /**
+     * Takes the placement opts out: {@code pool} names the node's pool that runs the call (null: the
+     * default one, or the pool of the objects it names); {@code node} is the cluster's, which has
+     * already sent the request here. Neither reaches the worker.
+     */
+    private static String pool(Map<String, Object> opts) {
+        opts.remove("node");
+        Object pool = opts.remove("pool");
+        if (pool != null && !(pool instanceof String)) {
+            throw new ProtocolException("opts.pool must be a pool's name");
+        }
+        return (String) pool;
     }
 
     /** Takes {@code timeout_ms} out of the opts: the node's business, not the worker's. */

@@ -4,16 +4,17 @@ import io.pyfleet.client.PoolStats;
 import io.pyfleet.node.call.CallPath;
 import io.pyfleet.node.cluster.ClusterView;
 import io.pyfleet.node.config.GatewaySettings;
+import io.pyfleet.node.pool.NodePools;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What every client connection of a node shares: its settings and secret, the allow-list,
- * the node's call path and pool controls, the count of remote calls in flight (which a
- * graceful stop waits for), and what the node knows of its cluster (null when it is in none).
+ * the node's call path and pool controls, its named pools, the count of remote calls in flight
+ * (which a graceful stop waits for), and what the node knows of its cluster (null when it is in none).
  */
 record GatewayContext(String node, GatewaySettings settings, String token, AllowList allow, CallPath path,
-        PoolControl pool, long startedNanos, AtomicInteger callsInFlight, ClusterView cluster) {
+        PoolControl pool, long startedNanos, AtomicInteger callsInFlight, NodePools pools, ClusterView cluster) {
 
     /** Without the token. */
     @Override

@@ -90,7 +90,7 @@ public final class NodeServer implements AutoCloseable {
             String name = fleet.settings().nodeName();
             ClusterView view = cluster.enabled() ? new ClusterView(name, fleet.settings().handleNode()) : null;
             GatewayContext ctx = new GatewayContext(name, settings, token.value(), allow, fleet.callPath(), pool,
-                    System.nanoTime(), new AtomicInteger(), view);
+                    System.nanoTime(), new AtomicInteger(), fleet.pools(), view);
             GatewayServer gateway = GatewayServer.start(fleet.system(), ctx);
             NodeServer node = new NodeServer(fleet, gateway, token, settings);
             InetSocketAddress at = gateway.address();
@@ -112,7 +112,7 @@ public final class NodeServer implements AutoCloseable {
         long started = System.nanoTime();
         Supplier<CompletionStage<NodeInfo>> describe = () -> fleet.statsAsync().thenApply(stats -> new NodeInfo(
                 ctx.node(), fleet.settings().handleNode(), gatewayAddress, cluster.roles(), fleet.poolSize(),
-                (int) ClusterFanOut.free(stats), List.of("default"), (System.nanoTime() - started) / 1_000_000));
+                (int) ClusterFanOut.free(stats), fleet.pools().names(), (System.nanoTime() - started) / 1_000_000));
         org.apache.pekko.actor.Address self = Cluster.get(fleet.system()).selfMember().address();
         announce.accept("cluster: " + ctx.node() + " at " + self.host().get() + ":" + self.port().get());
         fleet.system().systemActorOf(NodeAgent.create(view, ClusterFanOut.servedSessions(ctx), describe), "pyfleet-agent",
@@ -166,6 +166,7 @@ public final class NodeServer implements AutoCloseable {
             log.warn("{} remote call(s) still running after {}: they fail as closed (they may have run)", left, grace);
         }
         fleet.callPath().close();
+        fleet.pools().closeCalls();
         gateway.closeConnections(Duration.ofSeconds(3));
         fleet.close();
         log.info("node {} stopped", fleet.settings().nodeName());

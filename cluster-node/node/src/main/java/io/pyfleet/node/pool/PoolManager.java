@@ -42,6 +42,10 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
     public record KillWorker(String workerId, String reason) implements Command {
     }
 
+    /** Stop the pool: its workers stop with it (a named pool's end; the call path fails the calls first). */
+    public record Stop() implements Command {
+    }
+
     /** From a worker: it serves now. */
     public record WorkerUp(String workerId, long generation, ActorRef<PythonWorker.Command> worker, long pid)
             implements Command {
@@ -124,6 +128,7 @@ public final class PoolManager extends AbstractBehavior<PoolManager.Command> {
                 .onMessage(KillWorker.class, this::onKillWorker)
                 .onMessage(PoolFailed.class, this::onPoolFailed)
                 .onMessage(PoolRecovering.class, this::onPoolRecovering)
+                .onMessage(Stop.class, stop -> Behaviors.stopped())
                 .build();
     }
 

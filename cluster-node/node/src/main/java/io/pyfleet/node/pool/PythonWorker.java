@@ -53,6 +53,8 @@ public final class PythonWorker extends AbstractBehavior<PythonWorker.Command> {
     private final CallPath path;
     private final Executor blocking;
     private WorkerProcess process;
+    /** The process being started: one that starts after this actor stopped is closed, not left running. */
+    private final CompletableFuture<WorkerProcess> starting;
 
     public static Behavior<Command> create(String workerId, long generation, PyfleetSettings settings,
             ActorRef<PoolManager.Command> manager, ActorRef<WorkerSupervisor.Command> supervisor, CallPath path,
@@ -72,9 +74,9 @@ public final class PythonWorker extends AbstractBehavior<PythonWorker.Command> {
         this.path = path;
         // Starting and stopping a Python process block: do them on the blocking-io dispatcher, not in the actor.
         this.blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
-        context.pipeToSelf(
-                CompletableFuture.supplyAsync(() -> WorkerProcess.start(settings.workerOptions(workerId, generation),
-                        path.adopter()), blocking),
+        this.starting = CompletableFuture.supplyAsync(() -> WorkerProcess.start(settings.workerOptions(workerId,
+                generation), path.adopter()), blocking);
+        context.pipeToSelf(starting,
                 (started, failure) -> failure == null ? new Started(started) : new StartFailed(unwrap(failure)));
         this.counters = counters;
     }
@@ -129,14 +131,27 @@ public final class PythonWorker extends AbstractBehavior<PythonWorker.Command> {
     }
 
     private Behavior<Command> onPostStop() {
+        if (process == null) {
+            // Stopped while its process started (a pool stopped as it grew): nobody else will own that process.
+            starting.thenAccept(late -> {
+                if (late.isAlive()) {
+                    stopInBackground(late);
+                }
+            });
+            return this;
+        }
         WorkerProcess stopping = process;
         if (stopping != null && stopping.isAlive()) {
             path.workerDown(workerId, generation);
-            // Never block the dispatcher on a worker's stop timeout (nor count on it during shutdown).
-            Thread stopper = new Thread(stopping::close, "pyfleet-stop-" + workerId);
-            stopper.setDaemon(true);
-            stopper.start();
+            stopInBackground(stopping);
         }
         return this;
+    }
+
+    /** Never block the dispatcher on a worker's stop timeout (nor count on it during shutdown). */
+    private void stopInBackground(WorkerProcess stopping) {
+        Thread stopper = new Thread(stopping::close, "pyfleet-stop-" + workerId);
+        stopper.setDaemon(true);
+        stopper.start();
     }
 }

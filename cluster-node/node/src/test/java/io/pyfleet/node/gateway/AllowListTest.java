@@ -123,6 +123,16 @@ class AllowListTest {
     }
 
     @Test
+    void poolListAlwaysPassesAndPoolChangesOnlyWithStar() {
+        allowed(NARROW, "pool_list", null);
+        for (String op : List.of("pool_start", "pool_resize", "pool_stop")) {
+            NotAllowedException e = refused(NARROW, op, "sci", 2L);
+            assertTrue(e.getMessage().contains(op) && e.getMessage().contains("pyfleet.gateway.allow"), e.getMessage());
+            allowed(ALL, op, "sci", 2L);
+        }
+    }
+
+    @Test
     void unknownOpsAreRefused() {
         assertTrue(refused(NARROW, "map", "math.sqrt").getMessage().contains("map"));
         refused(NARROW, "imap", "math.sqrt");

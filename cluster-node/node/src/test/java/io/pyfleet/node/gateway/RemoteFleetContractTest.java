@@ -57,6 +57,26 @@ class RemoteFleetContractTest extends FleetContract {
         }
 
         @Override
+        public io.pyfleet.client.PoolInfo startPool(io.pyfleet.client.PoolSpec spec) {
+            return remote.startPool(spec);
+        }
+
+        @Override
+        public void resizePool(String nodeName, String name, int workers) {
+            remote.resizePool(nodeName, name, workers);
+        }
+
+        @Override
+        public void stopPool(String nodeName, String name) {
+            remote.stopPool(nodeName, name);
+        }
+
+        @Override
+        public java.util.List<io.pyfleet.client.PoolInfo> pools(String nodeName) {
+            return remote.pools(nodeName);
+        }
+
+        @Override
         public void close() {
             try {
                 remote.close();

@@ -1,0 +1,125 @@
+package io.pyfleet.client;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * What a named Python pool runs: its own workers with their own interpreter (a virtual
+ * environment's {@code bin/python}, say), extra {@code sys.path} entries and environment
+ * variables, next to the node's default pool. Immutable; made with {@link #builder(String, String)}.
+ *
+ * @param name        the pool's name: letters, digits, {@code _ . -}, at most 64; not {@value #DEFAULT_POOL}
+ * @param node        the node that must run it (null: the node the fleet talks to)
+ * @param workers     how many workers, at least 1
+ * @param python      the interpreter, a path or a name looked up on the node's PATH
+ * @param pythonPath  extra directories for the workers' {@code sys.path}, in order
+ * @param environment extra environment variables of its workers
+ * @param requires    modules that must import in every worker at start, or the pool does not start
+ */
+public record PoolSpec(String name, String node, int workers, String python, List<String> pythonPath,
+        Map<String, String> environment, List<String> requires) {
+    /** The name under which the node's default pool is listed and may be named by calls. */
+    public static final String DEFAULT_POOL = "default";
+    /** The most workers one pool may be set to. */
+    public static final int MAX_WORKERS = 10_000;
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern MODULE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+
+    public PoolSpec {
+        requireName(name);
+        if (DEFAULT_POOL.equals(name)) {
+            throw new IllegalArgumentException("'" + DEFAULT_POOL + "' is the node's default pool; name yours otherwise");
+        }
+        if (node != null && node.isBlank()) {
+            throw new IllegalArgumentException("a node name must not be blank");
+        }
+        requireWorkers(workers);
+        if (python == null || python.isBlank()) {
+            throw new IllegalArgumentException("a pool needs an interpreter (python)");
+        }
+        pythonPath = List.copyOf(pythonPath);
+        environment = Map.copyOf(environment);
+        requires = List.copyOf(requires);
+        for (String module : requires) {
+            if (!MODULE.matcher(module).matches()) {
+                throw new IllegalArgumentException("'" + module + "' is not a module name");
+            }
+        }
+    }
+
+    /** Checks a pool name; returns it. */
+    public static String requireName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("a pool name is 1 to 64 letters, digits, '_', '.' or '-' "
+                    + "(starting with a letter or digit), not " + (name == null ? "null" : "'" + name + "'"));
+        }
+        return name;
+    }
+
+    /** Checks a pool size; returns it. */
+    public static int requireWorkers(int workers) {
+        if (workers < 1 || workers > MAX_WORKERS) {
+            throw new IllegalArgumentException("a pool runs 1 to " + MAX_WORKERS + " workers, not " + workers);
+        }
+        return workers;
+    }
+
+    public static Builder builder(String name, String python) {
+        return new Builder(name, python);
+    }
+
+    /** Builds a {@link PoolSpec}: one worker, no extra path, environment or required modules by default. */
+    public static final class Builder {
+        private final String name;
+        private final String python;
+        private String node;
+        private int workers = 1;
+        private final List<String> pythonPath = new ArrayList<>();
+        private final Map<String, String> environment = new LinkedHashMap<>();
+        private final List<String> requires = new ArrayList<>();
+
+        private Builder(String name, String python) {
+            this.name = name;
+            this.python = python;
+        }
+
+        /** Starts the pool on the named node of the cluster. */
+        public Builder node(String nodeName) {
+            this.node = nodeName;
+            return this;
+        }
+
+        public Builder workers(int count) {
+            this.workers = count;
+            return this;
+        }
+
+        public Builder pythonPath(String... directories) {
+            for (String d : directories) {
+                pythonPath.add(Objects.requireNonNull(d, "pythonPath entry"));
+            }
+            return this;
+        }
+
+        public Builder environment(String variable, String value) {
+            environment.put(Objects.requireNonNull(variable, "variable"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        public Builder requires(String... modules) {
+            for (String m : modules) {
+                requires.add(Objects.requireNonNull(m, "module"));
+            }
+            return this;
+        }
+
+        public PoolSpec build() {
+            return new PoolSpec(name, node, workers, python, pythonPath, environment, requires);
+        }
+    }
+}

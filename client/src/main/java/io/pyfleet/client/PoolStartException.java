@@ -1,0 +1,14 @@
+package io.pyfleet.client;
+
+/**
+ * A named pool could not start: its interpreter is missing, a module it requires does not
+ * import, or its workers died at start. The message names the node and the cause. Nothing
+ * of the pool is left running.
+ */
+public class PoolStartException extends PyFleetException {
+    private static final long serialVersionUID = 1L;
+
+    public PoolStartException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,13 @@
+package io.pyfleet.client;
+
+/**
+ * A call or a pool operation named a pool the node does not run (never started, or stopped),
+ * or a node this fleet cannot reach. A call that fails so was not run.
+ */
+public class UnknownPoolException extends PyFleetException {
+    private static final long serialVersionUID = 1L;
+
+    public UnknownPoolException(String message) {
+        super(message);
+    }
+}
