@@ -16,7 +16,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 GATEWAY_PORT = 7450
-ARTERY_PORT = 7355
+ARTERY_PORT = 25520
 
 
 def containerfile() -> list[tuple[str, str]]:
@@ -112,6 +112,14 @@ def test_the_gateway_port_is_the_nodes_default() -> None:
     conf = (REPO / "conf" / "application.conf").read_text()
     gateway = conf[conf.index("gateway {"):]
     assert re.search(r"^\s*port = (\d+)", gateway, re.MULTILINE).group(1) == str(GATEWAY_PORT)
+
+
+def test_the_artery_port_is_the_nodes_default() -> None:
+    conf = (REPO / "conf" / "application.conf").read_text()
+    section = re.search(r"^  cluster \{(.*?)^  \}", conf, re.MULTILINE | re.DOTALL)
+    if section is None:
+        pytest.skip("conf/application.conf has no pyfleet.cluster section yet (cluster mode, issue 11)")
+    assert re.search(r"^\s*port = (\d+)", section.group(1), re.MULTILINE).group(1) == str(ARTERY_PORT)
 
 
 def test_the_manifests_parse_and_kustomize_lists_them_all() -> None:
@@ -258,3 +266,14 @@ def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     problems = [line for line in result.stderr.splitlines() if "pyfleet-node.service" in line]
     assert problems == []
+
+
+def test_kustomize_renders_the_manifests() -> None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed")
+    result = subprocess.run([kubectl, "kustomize", str(DEPLOY / "k8s")], capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    rendered = list(yaml.safe_load_all(result.stdout))
+    assert sorted(doc["kind"] for doc in rendered) == ["Secret", "Service", "Service", "StatefulSet"]
