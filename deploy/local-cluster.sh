@@ -122,33 +122,40 @@ pid_files() {
   compgen -G "$STATE/node-*.pid" || true
 }
 
+# SIGTERM to the nodes in $1 ("PID START" lines), SIGKILL to those still running after $GRACE s.
+stop_nodes() {
+  local nodes="$1" pid st stuck
+  [[ -n "$nodes" ]] || return 0
+  while read -r pid st; do
+    if [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null; then STOPPED=$((STOPPED + 1)); fi
+  done <<<"$nodes"
+  stuck="$(wait_gone "$nodes" "$GRACE")"
+  if [[ -n "$stuck" ]]; then
+    note "$(wc -l <<<"$stuck") node(s) still running ${GRACE}s after SIGTERM: SIGKILL"
+    while read -r pid st; do
+      if [[ -n "$pid" ]]; then kill -KILL "$pid" 2>/dev/null || true; fi
+    done <<<"$stuck"
+    wait_gone "$stuck" 10 >/dev/null
+  fi
+}
+
 # Stops every node with a pid file in the state dir, and what they own; quiet when there is none.
 stop_all() {
-  local files nodes="" owned="" f pid st
+  local files seed="" others="" owned="" f pid st
   files="$(pid_files)"
   [[ -z "$files" ]] && return 1
   while read -r f; do
     read -r pid st <"$f" || true
     if [[ -n "${pid:-}" && -n "${st:-}" ]] && alive "$pid" "$st"; then
-      nodes+="$pid $st"$'\n'
+      if [[ "$f" == */node-1.pid ]]; then seed="$pid $st"; else others+="$pid $st"$'\n'; fi
       owned+="$(owned_processes "$pid")"$'\n'
     fi
   done <<<"$files"
-  local count=0
-  if [[ -n "$nodes" ]]; then
-    while read -r pid st; do
-      [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null && count=$((count + 1))
-    done <<<"$nodes"
-    local stuck
-    stuck="$(wait_gone "$nodes" "$GRACE")"
-    if [[ -n "$stuck" ]]; then
-      note "$(wc -l <<<"$stuck") node(s) still running ${GRACE}s after SIGTERM: SIGKILL"
-      while read -r pid st; do
-        if [[ -n "$pid" ]]; then kill -KILL "$pid" 2>/dev/null || true; fi
-      done <<<"$stuck"
-      wait_gone "$stuck" 10 >/dev/null
-    fi
-  fi
+  STOPPED=0
+  # The seed goes last: nodes that leave while it still runs are removed cleanly, instead of seeing
+  # each other vanish (unreachable, then downed by the split brain resolver after stable-after).
+  stop_nodes "$others"
+  stop_nodes "$seed"
   # A node kills its workers' process groups as it stops; after a SIGKILL of the node, its workers
   # see their pipe close and exit by themselves. Give them that time, then make sure.
   local left
@@ -162,7 +169,6 @@ stop_all() {
   fi
   [[ -z "$left" ]] || die "processes still running after SIGKILL: $(awk '{print $1}' <<<"$left" | tr '\n' ' ')"
   rm -f "$STATE"/node-*.pid "$STATE/addresses" "$STATE/token"
-  STOPPED=$count
 }
 
 cmd_down() {
@@ -188,8 +194,15 @@ print(s.getsockname()[1])' "$HOST"
 show_log_tail() {
   local k="$1"
   {
-    echo "--- tail of $STATE/node-$k.err ---"
-    tail -n 30 "$STATE/node-$k.err" 2>/dev/null || true
+    echo "--- $STATE/node-$k.err ---"
+    # The first lines say why a start failed (a usage error comes before the usage), the last what went on.
+    if (($(wc -l <"$STATE/node-$k.err" 2>/dev/null || echo 0) > 45)); then
+      head -n 10 "$STATE/node-$k.err"
+      echo "[...]"
+      tail -n 30 "$STATE/node-$k.err"
+    else
+      cat "$STATE/node-$k.err" 2>/dev/null || true
+    fi
     echo "--- $STATE/node-$k.out ---"
     tail -n 10 "$STATE/node-$k.out" 2>/dev/null || true
     echo "---"

@@ -10,7 +10,8 @@ node behaves (for node FAKE_NODE_TARGET, or every node when that is unset):
   hang      never reports the cluster up
   stubborn  ignores SIGTERM (needs SIGKILL); its worker still exits when the pipe closes
   orphan    ignores SIGTERM, and its worker ignores the closed pipe (needs SIGKILL too)
-Each node writes its pid to FAKE_NODE_PIDS/NAME.node and its worker's to NAME.worker when that is set.
+Each node writes its pid to FAKE_NODE_PIDS/NAME.node and its worker's to NAME.worker when that is set,
+and the time it got SIGTERM to NAME.stopped.
 """
 from __future__ import annotations
 
@@ -63,6 +64,9 @@ def main() -> int:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     else:
         def stop(_signum: int, _frame: object) -> None:
+            if pids:
+                with open(os.path.join(pids, f"{args.name}.stopped"), "w") as out:
+                    out.write(str(time.time()))
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
             sys.exit(0)

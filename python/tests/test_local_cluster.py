@@ -68,7 +68,11 @@ class Cluster:
 
     def fake_pids(self) -> list[int]:
         """Every stand-in node and worker started so far, as they recorded themselves."""
-        return [int(f.read_text()) for f in sorted(self.pids.iterdir())]
+        return [int(f.read_text()) for f in sorted(self.pids.iterdir()) if f.suffix in (".node", ".worker")]
+
+    def stop_times(self) -> dict[str, float]:
+        """When each stand-in node got its SIGTERM, by name."""
+        return {f.stem: float(f.read_text()) for f in self.pids.glob("*.stopped")}
 
     def cleanup(self) -> None:
         for pid in self.seen | set(self.node_pids() + self.fake_pids()):
@@ -174,6 +178,8 @@ def test_up_prints_addresses_and_token_file_then_down_leaves_no_process(cluster:
     down = cluster.run("down")
     assert down.returncode == 0, down.stderr
     assert "stopped 3 node(s); no process left" in down.stdout
+    stopped = cluster.stop_times()
+    assert stopped["node-1"] > max(stopped["node-2"], stopped["node-3"])    # the seed goes last
     assert wait_gone(nodes + workers, timeout=0) == []
     assert not list(cluster.state.glob("node-*.pid"))
     assert not token_file.exists()
@@ -211,7 +217,8 @@ def test_down_kills_nodes_that_ignore_sigterm_and_waits_for_their_workers(cluste
     nodes, workers = cluster.node_pids(), cluster.worker_pids()
     down = cluster.run("down", PYFLEET_CLUSTER_GRACE="1")
     assert down.returncode == 0, down.stderr
-    assert "2 node(s) still running 1s after SIGTERM: SIGKILL" in down.stderr
+    # node-2 first, then the seed: each needed SIGKILL
+    assert down.stderr.count("1 node(s) still running 1s after SIGTERM: SIGKILL") == 2
     assert "outlived" not in down.stderr    # the workers left by themselves when their pipe closed
     assert wait_gone(nodes + workers, timeout=0) == []
 
