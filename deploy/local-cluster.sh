@@ -311,6 +311,12 @@ cmd_up() {
   echo "$token_file"
 }
 
+# /proc, pgrep and setsid: Linux with procps and util-linux.
+for tool in pgrep setsid; do
+  command -v "$tool" >/dev/null 2>&1 || die "'$tool' was not found on PATH (Debian: apt-get install procps util-linux)"
+done
+[[ -r /proc/self/stat ]] || die "/proc is not readable: this script runs on Linux only"
+
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   down) shift; cmd_down "$@" ;;

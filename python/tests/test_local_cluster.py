@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
 import stat
 import subprocess
@@ -108,6 +109,14 @@ def test_usage_errors_exit_2_and_start_nothing(cluster: Cluster, args: list[str]
     assert "--help" in result.stderr
     assert not cluster.state.exists()
     assert result.stdout == ""
+
+
+def test_the_script_is_shellcheck_clean() -> None:
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
+    result = subprocess.run([shellcheck, str(SCRIPT)], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout
 
 
 def test_help_names_both_commands(cluster: Cluster) -> None:
