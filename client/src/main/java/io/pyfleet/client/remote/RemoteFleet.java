@@ -168,10 +168,14 @@ public final class RemoteFleet implements Fleet {
                 opts.put("timeout_ms", Math.max(1, options.timeout().toMillis()));
             }
             placement(options, opts);
+            if (options.onEvent() != null) {
+                opts.put("events", true); // progress {done, total} of a scatter across a cluster
+            }
         }
+        OrderedEvents progress = options == null || options.onEvent() == null ? null
+                : new OrderedEvents(options.onEvent(), callbacks, "scatter " + name);
         return request("scatter", name, List.of(List.copyOf(argumentSets)), opts.isEmpty() ? null : opts,
-                Replies::outcomes,
-                "scatter " + name);
+                Replies::outcomes, "scatter " + name, progress);
     }
 
     @Override
@@ -280,6 +284,11 @@ public final class RemoteFleet implements Fleet {
 
     private <T> FleetFuture<T> request(String op, Object target, List<?> args, Map<String, ?> opts,
             Function<Object, T> decode, String what) {
+        return request(op, target, args, opts, decode, what, null);
+    }
+
+    private <T> FleetFuture<T> request(String op, Object target, List<?> args, Map<String, ?> opts,
+            Function<Object, T> decode, String what, OrderedEvents events) {
         FleetFuture<T> result = new FleetFuture<>(callbacks, false);
         EncodedCall encoded;
         try {
@@ -288,7 +297,7 @@ public final class RemoteFleet implements Fleet {
             result.completeExceptionally(e);
             return result;
         }
-        dispatch(new Pending<>(result, what, decode, null), encoded.tail());
+        dispatch(new Pending<>(result, what, decode, events), encoded.tail());
         java.lang.ref.Reference.reachabilityFence(args);
         return result;
     }

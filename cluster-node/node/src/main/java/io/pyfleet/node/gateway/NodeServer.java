@@ -6,7 +6,6 @@ import io.pyfleet.node.cluster.ClusterWatcher;
 import io.pyfleet.node.cluster.NodeAgent;
 import io.pyfleet.node.cluster.NodeInfo;
 import io.pyfleet.node.config.ClusterSettings;
-import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.Props;

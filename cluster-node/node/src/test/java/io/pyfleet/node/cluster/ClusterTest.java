@@ -12,6 +12,8 @@ import io.pyfleet.client.Fleet;
 import io.pyfleet.client.NodeLostException;
 import io.pyfleet.client.NodeStatus;
 import io.pyfleet.client.Outcome;
+import io.pyfleet.client.PoolInfo;
+import io.pyfleet.client.PoolSpec;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.node.Eventually;
 import java.time.Duration;
@@ -53,7 +55,17 @@ class ClusterTest {
                 for (int i = 0; i < 10_000; i++) {
                     items.add(List.of(i));
                 }
-                List<Outcome> scattered = fleet.scatter("fleettest.tagged", items);
+                List<Object> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+                List<Outcome> scattered = fleet.scatterAsync("fleettest.tagged", items,
+                        CallOptions.builder().onEvent(progress::add).build()).get(120, TimeUnit.SECONDS);
+                Eventually.await(Duration.ofSeconds(5), () -> progress.contains(Map.of("done", 10_000L, "total", 10_000L)),
+                        () -> "progress events up to 10000 of 10000: " + progress);
+                long lastDone = 0;
+                for (Object e : progress) {
+                    long done = (Long) ((Map<?, ?>) e).get("done");
+                    assertTrue(done > lastDone, "progress only grows: " + progress);
+                    lastDone = done;
+                }
                 assertEquals(10_000, scattered.size());
                 Set<Long> servedBy = new HashSet<>();
                 for (int i = 0; i < scattered.size(); i++) {
@@ -73,6 +85,20 @@ class ClusterTest {
                         .with(CallOptions.builder().on("n3").build())).get(30, TimeUnit.SECONDS);
                 fleet.method(onThree, "append", 7);
                 assertEquals(1L, fleet.builtin("len", onThree), "calls on an object go to the node that owns it");
+
+                // a pool with its own virtual environment started on node 2 from a client of node 1
+                java.nio.file.Path venv = java.nio.file.Files.createTempDirectory("pyfleet-cluster-pool").resolve("venv");
+                java.nio.file.Path python = io.pyfleet.node.TestVenv.create(venv);
+                PoolInfo started = fleet.startPool(PoolSpec.builder("sci", python.toString()).node("n2").build());
+                assertEquals("n2", started.node());
+                CallOptions inSci = CallOptions.builder().on("n2").pool("sci").build();
+                assertEquals(venv.toString(), fleet.submit(Call.constant("sys.prefix", null).with(inSci))
+                        .get(30, TimeUnit.SECONDS), "the pool on node 2 runs its own interpreter");
+                assertEquals(List.of("default", "sci"), fleet.pools("n2").stream().map(PoolInfo::name).toList());
+                Eventually.await(Duration.ofSeconds(10), () -> fleet.nodes().stream()
+                        .anyMatch(n -> n.name().equals("n2") && n.pools().contains("sci")), () -> "n2 lists pool sci");
+                fleet.stopPool("n2", "sci");
+                assertEquals(List.of("default"), fleet.pools("n2").stream().map(PoolInfo::name).toList());
 
                 // kill -9 of node 3 while a scatter runs over all three
                 List<List<?>> slow = new ArrayList<>();
