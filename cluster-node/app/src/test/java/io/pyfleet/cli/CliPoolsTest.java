@@ -132,6 +132,6 @@ class CliPoolsTest {
     void anEmbeddedCallOnAnotherNodeIsATypedError() {
         CliEndToEndTest.Run r = CliEndToEndTest.run("call", "--node", "node-2", "os.getpid", "--workers", "1");
         assertEquals(1, r.status());
-        assertTrue(r.err().contains("UnknownPoolException") && r.err().contains("node-2"), r.err());
+        assertTrue(r.err().contains("NodeLostException") && r.err().contains("node-2"), r.err());
     }
 }
