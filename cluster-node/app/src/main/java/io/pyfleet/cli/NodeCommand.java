@@ -107,7 +107,7 @@ public final class NodeCommand implements Callable<Integer> {
         lines.release("pyfleet node " + node.fleet().settings().nodeName() + " listening on " + at.getHostString() + ":"
                 + at.getPort(), "token: " + node.token().source());
         node.whenTerminated().thenRun(() -> {
-            if (stopped.getCount() > 0) { // not our own stop: the cluster downed this node
+            if (!node.isStopping()) { // not our own stop: the cluster downed this node
                 System.err.println("pyfleet node " + node.fleet().settings().nodeName()
                         + ": the cluster removed this node (downed, or it could not join); exiting");
                 Runtime.getRuntime().halt(3);

@@ -122,6 +122,11 @@ public final class NodeServer implements AutoCloseable {
         log.info("node {} joins the cluster through {} ({})", ctx.node(), cluster.seeds(), cluster);
     }
 
+    /** True once {@link #stop()} began. */
+    public boolean isStopping() {
+        return stopped.get();
+    }
+
     /** Completes when the node's actor system ended: stopped, or downed by the cluster. */
     public CompletionStage<?> whenTerminated() {
         return fleet.system().getWhenTerminated();

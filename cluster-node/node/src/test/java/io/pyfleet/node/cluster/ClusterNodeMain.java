@@ -44,7 +44,7 @@ public final class ClusterNodeMain {
             stopped.countDown();
         }));
         node.whenTerminated().thenRun(() -> {
-            if (stopped.getCount() > 0) {
+            if (!node.isStopping()) {
                 System.out.println("terminated");
                 System.out.flush();
                 Runtime.getRuntime().halt(3);
