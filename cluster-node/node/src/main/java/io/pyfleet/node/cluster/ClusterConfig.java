@@ -49,6 +49,10 @@ public final class ClusterConfig {
         m.put("pekko.cluster.split-brain-resolver.stable-after", s.stableAfter().toMillis() + "ms");
         m.put("pekko.cluster.failure-detector.acceptable-heartbeat-pause", s.failureDetectorPause().toMillis() + "ms");
         m.put("pekko.cluster.jmx.enabled", false);
+        // calls and answers ride their own lane, sized for them, so that heartbeats never wait behind them
+        m.put("pekko.remote.artery.large-message-destinations", List.of("/system/pyfleet-agent"));
+        m.put("pekko.remote.artery.advanced.maximum-large-frame-size", s.maxMessageSize() + 64 * 1024);
+        m.put("pekko.remote.artery.advanced.large-buffer-pool-size", 16);
         m.put("pekko.cluster.log-info-verbose", false);
         m.put("pekko.cluster.configuration-compatibility-check.enforce-on-join", true);
         m.put("pekko.cluster.configuration-compatibility-check.checkers.pyfleet", SecretCheck.class.getName());

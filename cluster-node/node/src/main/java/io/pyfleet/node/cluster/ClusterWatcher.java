@@ -98,6 +98,18 @@ public final class ClusterWatcher extends AbstractBehavior<ClusterWatcher.Comman
                 describe(agent);
             }
         }
+        // an agent no longer listed (stopped, its node gone) takes no more work: its calls fail now
+        names.entrySet().removeIf(e -> {
+            if (listed.contains(e.getKey())) {
+                return false;
+            }
+            if (e.getValue() != null) {
+                getContext().getLog().warn("node {} is no longer listed: its calls and objects fail as node-lost",
+                        e.getValue());
+                view.nodeLeft(e.getValue(), e.getKey());
+            }
+            return true;
+        });
         return this;
     }
 
@@ -111,11 +123,15 @@ public final class ClusterWatcher extends AbstractBehavior<ClusterWatcher.Comman
         if (!names.containsKey(d.agent())) {
             return this; // it left while it answered
         }
+        if (!view.serving(d.info(), d.agent())) {
+            getContext().getLog().error("two nodes are named {}: {} is ignored; give every node its own name (--name)",
+                    d.info().name(), d.agent().path().address());
+            return this;
+        }
         if (names.put(d.agent(), d.info().name()) == null) {
             getContext().getLog().info("node {} serves in the cluster ({} worker(s), gateway {})", d.info().name(),
                     d.info().workers(), d.info().gateway().isEmpty() ? "none" : d.info().gateway());
         }
-        view.serving(d.info(), d.agent());
         if (unreachable.contains(d.agent().path().address())) {
             view.reachable(d.info().name(), false);
         }
@@ -132,9 +148,15 @@ public final class ClusterWatcher extends AbstractBehavior<ClusterWatcher.Comman
 
     private Behavior<Command> onMemberChanged(MemberChanged m) {
         ClusterEvent.MemberEvent e = m.event();
-        if (e instanceof ClusterEvent.MemberRemoved || e instanceof ClusterEvent.MemberDowned
-                || e instanceof ClusterEvent.MemberExited) {
+        if (e instanceof ClusterEvent.MemberRemoved || e instanceof ClusterEvent.MemberDowned) {
             gone(e.member().address(), e.getClass().getSimpleName());
+        } else if (e instanceof ClusterEvent.MemberLeft || e instanceof ClusterEvent.MemberExited) {
+            // leaving in order: no new work goes there; what runs there may still answer
+            names.forEach((agent, name) -> {
+                if (name != null && agent.path().address().equals(e.member().address())) {
+                    view.leaving(name);
+                }
+            });
         }
         announceUp();
         return this;
@@ -175,7 +197,7 @@ public final class ClusterWatcher extends AbstractBehavior<ClusterWatcher.Comman
             if (e.getValue() != null) {
                 getContext().getLog().warn("node {} left the cluster ({}): its calls and objects fail as node-lost",
                         e.getValue(), how);
-                view.nodeLeft(e.getValue());
+                view.nodeLeft(e.getValue(), e.getKey());
             }
             return true;
         });

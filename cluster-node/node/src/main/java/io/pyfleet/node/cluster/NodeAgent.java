@@ -1,5 +1,7 @@
 package io.pyfleet.node.cluster;
 
+import io.pyfleet.client.RemoteError;
+import io.pyfleet.protocol.Messages;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -31,16 +33,22 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     public sealed interface Command extends ClusterMessage {
     }
 
-    /** A client session's request (a whole protocol request, its id the client's) to serve here. */
-    public record Forward(ActorRef<Command> origin, long session, byte[] payload) implements Command {
+    /**
+     * A client session's request (a whole protocol request, its id the client's) to serve here;
+     * {@code from}, {@code to}, {@code seq} and {@code mac} authenticate it ({@link MessageAuth}).
+     */
+    public record Forward(ActorRef<Command> origin, long session, byte[] payload, String from, String to, long seq,
+            byte[] mac) implements Command {
     }
 
-    /** A frame for one of this node's client sessions: an answer, an error or an event. */
-    public record Frames(long session, byte[] frame, boolean endsCall) implements Command {
+    /** A frame for one of this node's client sessions: an answer, an error or an event; authenticated. */
+    public record Frames(long session, byte[] frame, boolean endsCall, String from, String to, long seq, byte[] mac)
+            implements Command {
     }
 
-    /** The client session ended on its node: release what it received here. */
-    public record SessionEnded(ActorRef<Command> origin, long session) implements Command {
+    /** The client session ended on its node: release what it received here; authenticated. */
+    public record SessionEnded(ActorRef<Command> origin, long session, String from, String to, long seq, byte[] mac)
+            implements Command {
     }
 
     public record Describe(ActorRef<NodeInfo> replyTo) implements Command {
@@ -69,8 +77,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private final ClusterView view;
     private final Sessions sessions;
     private final Supplier<CompletionStage<NodeInfo>> describe;
-    private final Map<String, Served> served = new HashMap<>();
-    private final Map<String, ActorRef<Command>> origins = new HashMap<>();
+    /** A served session: the origin's agent (its incarnation included) and the session's number there. */
+    private record Key(ActorRef<Command> origin, long session) {
+    }
+
+    private final Map<Key, Served> served = new HashMap<>();
+    private int refused;
 
     public static Behavior<Command> create(ClusterView view, Sessions sessions,
             Supplier<CompletionStage<NodeInfo>> describe) {
@@ -102,31 +114,70 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     }
 
     private Behavior<Command> onForward(Forward f) {
-        String key = key(f.origin(), f.session());
+        MessageAuth auth = view.auth();
+        if (!auth.accept(MessageAuth.FORWARD, f.from(), f.to(), f.seq(), f.session(), false, f.payload(), f.mac())) {
+            return refuse("a call", f.origin());
+        }
+        Key key = new Key(f.origin(), f.session());
         Served s = served.get(key);
         if (s == null) {
             ActorRef<Command> origin = f.origin();
             long session = f.session();
-            s = sessions.open("session " + session + " of " + origin.path().address(),
-                    (frame, ends) -> origin.tell(new Frames(session, frame, ends)));
+            String originNode = f.from();
+            int max = view.limits().maxMessage();
+            s = sessions.open("session " + session + " of " + origin.path().address(), (frame, ends) -> {
+                byte[] out = frame.length <= max ? frame : ends ? tooBig(frame, max) : null;
+                if (out == null) {
+                    getContext().getSystem().log().warn("an event of {} bytes cannot cross to node {} (at most {}): "
+                            + "dropped", frame.length, originNode, max);
+                    return;
+                }
+                MessageAuth.Seal seal = auth.seal(MessageAuth.FRAMES, originNode, session, ends, out);
+                origin.tell(new Frames(session, out, ends, auth.self(), originNode, seal.seq(), seal.mac()));
+            });
             served.put(key, s);
-            origins.put(key, origin);
         }
         s.onFrame(f.payload());
         return this;
     }
 
     private Behavior<Command> onFrames(Frames f) {
-        view.deliver(f.session(), f.frame(), f.endsCall());
+        if (!view.auth().accept(MessageAuth.FRAMES, f.from(), f.to(), f.seq(), f.session(), f.endsCall(), f.frame(),
+                f.mac())) {
+            return refuse("an answer", null);
+        }
+        view.deliver(f.session(), f.frame(), f.endsCall(), f.from());
         return this;
     }
 
     private Behavior<Command> onSessionEnded(SessionEnded e) {
-        String key = key(e.origin(), e.session());
-        Served s = served.remove(key);
-        origins.remove(key);
+        if (!view.auth().accept(MessageAuth.SESSION_ENDED, e.from(), e.to(), e.seq(), e.session(), false, null,
+                e.mac())) {
+            return refuse("a session end", e.origin());
+        }
+        Served s = served.remove(new Key(e.origin(), e.session()));
         if (s != null) {
             s.ended();
+        }
+        return this;
+    }
+
+    /** An error frame that ends the call of an answer too big to cross: the call ran. */
+    private static byte[] tooBig(byte[] frame, int max) {
+        long id = ClusterView.frameId(frame);
+        byte[] payload = Messages.error(Math.max(0, id), new RemoteError(RemoteError.PROTOCOL, "",
+                "the call ran, but its answer is " + frame.length + " bytes and a message between nodes carries at "
+                        + "most " + max + " (pyfleet.cluster.max-message-size): return it as an object instead", ""));
+        byte[] f = new byte[4 + payload.length];
+        java.nio.ByteBuffer.wrap(f).putInt(payload.length).put(payload);
+        return f;
+    }
+
+    /** Drops a message that is not sealed for this incarnation with the secret, or is a replay. */
+    private Behavior<Command> refuse(String what, ActorRef<Command> claimed) {
+        if (refused++ % 1000 == 0) {
+            getContext().getLog().warn("refused {} that is not sealed with the cluster secret for this node, or is a "
+                    + "replay (claimed origin {}; {} refused so far)", what, claimed, refused);
         }
         return this;
     }
@@ -137,17 +188,14 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     }
 
     private Behavior<Command> onMemberGone(MemberGone g) {
-        Iterator<Map.Entry<String, ActorRef<Command>>> it = origins.entrySet().iterator();
+        Iterator<Map.Entry<Key, Served>> it = served.entrySet().iterator();
         int ended = 0;
         while (it.hasNext()) {
-            Map.Entry<String, ActorRef<Command>> e = it.next();
-            if (e.getValue().path().address().equals(g.address())) {
+            Map.Entry<Key, Served> e = it.next();
+            if (e.getKey().origin().path().address().equals(g.address())) {
                 it.remove();
-                Served s = served.remove(e.getKey());
-                if (s != null) {
-                    s.ended();
-                    ended++;
-                }
+                e.getValue().ended();
+                ended++;
             }
         }
         if (ended > 0) {
@@ -155,9 +203,5 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                     ended);
         }
         return this;
-    }
-
-    private static String key(ActorRef<Command> origin, long session) {
-        return origin.path() + "#" + session;
     }
 }

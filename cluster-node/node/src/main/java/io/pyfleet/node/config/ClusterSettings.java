@@ -16,7 +16,7 @@ import java.util.List;
  */
 public record ClusterSettings(boolean enabled, String host, int port, List<String> seeds, List<String> roles,
         String secret, String downingStrategy, Duration stableAfter, Duration failureDetectorPause,
-        Duration describeInterval, Tls tls) {
+        Duration describeInterval, Duration answerMargin, int maxMessageSize, Tls tls) {
 
     public ClusterSettings {
         seeds = List.copyOf(seeds);
@@ -44,10 +44,14 @@ public record ClusterSettings(boolean enabled, String host, int port, List<Strin
             throw new ConfigException.BadValue("pyfleet.cluster.tls.keystore", "TLS is enabled but no keystore is given");
         }
         Config sbr = c.getConfig("split-brain-resolver");
+        long maxMessage = c.getBytes("max-message-size");
+        if (maxMessage < 64 * 1024 || maxMessage > 64L * 1024 * 1024) {
+            throw new ConfigException.BadValue("pyfleet.cluster.max-message-size", "must be between 64 KiB and 64 MiB");
+        }
         return new ClusterSettings(c.getBoolean("enabled"), c.getString("host"), port, c.getStringList("seeds"),
                 c.getStringList("roles"), c.getString("secret"), sbr.getString("active-strategy"),
                 positive(sbr, "stable-after"), positive(c, "failure-detector-pause"), positive(c, "describe-interval"),
-                tls);
+                positive(c, "answer-margin"), (int) maxMessage, tls);
     }
 
     /** The same settings with the command line's choices; null or empty keeps a value. */
@@ -56,7 +60,7 @@ public record ClusterSettings(boolean enabled, String host, int port, List<Strin
         List<String> s = newSeeds == null || newSeeds.isEmpty() ? seeds : new ArrayList<>(newSeeds);
         List<String> r = newRoles == null || newRoles.isEmpty() ? roles : new ArrayList<>(newRoles);
         return new ClusterSettings(on, newHost == null ? host : newHost, newPort == null ? port : newPort, s, r, secret,
-                downingStrategy, stableAfter, failureDetectorPause, describeInterval, tls);
+                downingStrategy, stableAfter, failureDetectorPause, describeInterval, answerMargin, maxMessageSize, tls);
     }
 
     /** {@code HOST:PORT} split, checked. */

@@ -49,7 +49,7 @@ public final class AllowList {
     private static final Set<String> WORKER_OPS =
             Set.of("call", "const", "init", "method", "attr", "builtin", "operator", "import", "versions");
     private static final Set<String> KNOWN_OPS = union(WORKER_OPS, Set.of("release", "stats", "identical",
-            "scatter", "resize", "pool_start", "pool_resize", "pool_stop", "pool_list"));
+            "scatter", "resize", "pool_start", "pool_resize", "pool_stop", "pool_list", "cluster_status"));
 
     /** True for the ops a remote caller may have a worker run (not release, map, imap: the node's own). */
     public static boolean isWorkerOp(String op) {
@@ -150,7 +150,7 @@ public final class AllowList {
             case "builtin" -> checkName(op, target, "builtins.");
             case "operator" -> checkName(op, target, "operator.");
             case "method", "attr" -> checkMember(op, args);
-            case "versions", "release", "stats", "pool_list" -> {
+            case "versions", "release", "stats", "pool_list", "cluster_status" -> {
                 // reach no user code
             }
             case "identical" -> checkIdentical(args);

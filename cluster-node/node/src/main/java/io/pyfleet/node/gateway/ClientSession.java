@@ -107,7 +107,7 @@ final class ClientSession {
         String op = (String) body.get(0);
         ctx.callsInFlight().incrementAndGet();
         try {
-            if (draining) {
+            if (draining || (cluster == null && ctx.cluster() != null && ctx.cluster().isStopping())) {
                 throw new FleetClosedException("the node is stopping and takes no new calls; the call was not run",
                         false);
             }
@@ -116,12 +116,14 @@ final class ClientSession {
             boolean pinned = opts.get("node") != null; // to this node, or forwarded: never across the cluster
             String node = otherNode(opts);
             if (node != null) {
-                cluster.forward(node, id, payload); // as the client wrote it: that node serves it whole
+                ctx.allow().check(op, body.get(1), args); // this node's list holds for what it forwards too
+                // as the client wrote it: that node serves it whole
+                cluster.forward(node, id, payload, cluster.deadline(op, opts.get("timeout_ms")));
                 return true;
             }
             switch (op) {
                 case "identical" -> identical(id, args, opts, pinned);
-                case "scatter" -> scatter(id, body.get(1), args, opts, pinned);
+                case "scatter" -> scatter(id, body.get(1), args, opts, pinned, payload);
                 case "release" -> release(id, args);
                 case "stats" -> stats(id);
                 case "resize" -> resize(id, args);
@@ -167,7 +169,7 @@ final class ClientSession {
         opts.remove("idempotent"); // the cluster's business (scatter), not the worker's
         String owner = ownerElsewhere(payload);
         if (owner != null) {
-            cluster.forward(owner, id, payload);
+            cluster.forward(owner, id, payload, cluster.deadline(op, opts.get("timeout_ms")));
             return;
         }
         Duration timeout = timeout(opts);
@@ -204,7 +206,8 @@ final class ClientSession {
         path.identicalRemote(call).whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
     }
 
-    private void scatter(long id, Object target, List<?> args, Map<String, Object> opts, boolean pinned) {
+    private void scatter(long id, Object target, List<?> args, Map<String, Object> opts, boolean pinned,
+            byte[] payload) {
         if (!(target instanceof String function) || args.size() != 1 || !(args.get(0) instanceof List<?> sets)) {
             throw new ProtocolException("scatter takes a function name and [argument lists]");
         }
@@ -219,6 +222,15 @@ final class ClientSession {
         boolean idempotent = Boolean.TRUE.equals(opts.remove("idempotent"));
         boolean progress = Boolean.TRUE.equals(opts.remove("events"));
         CallOptions options = new CallOptions(timeout(opts), false, null, false);
+        if (!pinned && cluster != null && namesObjects(payload)) {
+            // items that name objects run where those live: on their node, or here
+            String owner = ownerElsewhere(payload);
+            if (owner != null) {
+                cluster.forward(owner, id, payload, cluster.deadline("scatter", null));
+                return;
+            }
+            pinned = true;
+        }
         if (!pinned && !opts.containsKey("pool") && spansCluster()) {
             ClusterFanOut.scatter(this, cluster, function, argumentSets, options, idempotent,
                     progress ? done -> event(id, Map.of("done", done[0], "total", done[1])) : null)
@@ -333,6 +345,12 @@ final class ClientSession {
                     + ", which is not a member now)");
         }
         return owner.name();
+    }
+
+    private static boolean namesObjects(byte[] payload) {
+        boolean[] any = {false};
+        HandleScan.forEachHandle(payload, 0, payload.length, h -> any[0] = true);
+        return any[0];
     }
 
     /** True when identical calls and scatters run on every node: this one is in a cluster of several. */

@@ -33,7 +33,9 @@ final class ClusterFanOut {
             if (p.self()) {
                 part = s.context().path().identicalRemote(call).thenApply(ClientSession::toWire);
             } else if (p.reachable()) {
-                part = f.sub(p.name(), "identical", null, args, null).thenApply(SessionForwarder::outcomes);
+                Object timeout = args.get(4) instanceof Map<?, ?> inner ? inner.get("timeout_ms") : null;
+                part = f.sub(p.name(), "identical", null, args, null, f.deadline("identical", timeout))
+                        .thenApply(SessionForwarder::outcomes);
             } else {
                 continue;
             }
@@ -59,7 +61,8 @@ final class ClusterFanOut {
                 return s.context().path().scatter(function, chunk, options, PendingCall.Decoding.PLAIN_HANDLES, false)
                         .thenApply(ClientSession::toWire);
             }
-            return f.sub(node, "scatter", function, List.of(chunk), opts).thenApply(SessionForwarder::outcomes);
+            return f.sub(node, "scatter", function, List.of(chunk), opts, f.deadline("scatter", null))
+                    .thenApply(SessionForwarder::outcomes);
         }, progress).start();
     }
 
@@ -67,7 +70,7 @@ final class ClusterFanOut {
     static void releaseElsewhere(SessionForwarder f, Handle h) {
         ClusterView.Peer owner = f.view().ownerOf(h.node());
         if (owner != null && owner.reachable()) {
-            f.sub(owner.name(), "release", null, List.of(h), null);
+            f.sub(owner.name(), "release", null, List.of(h), null, f.deadline("release", null));
         }
     }
 

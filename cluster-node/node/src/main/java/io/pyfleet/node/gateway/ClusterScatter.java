@@ -148,9 +148,9 @@ final class ClusterScatter {
                 done += c.size();
             }
             report = new long[] {done, outcomes.length};
-        }
-        if (progress != null && why == null) {
-            progress.accept(report);
+            if (progress != null && why == null) {
+                progress.accept(report); // under the lock: in order, and before the answer
+            }
         }
         if (report[0] == outcomes.length) {
             result.complete(Arrays.asList(outcomes));

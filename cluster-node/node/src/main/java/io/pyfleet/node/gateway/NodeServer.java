@@ -39,7 +39,7 @@ public final class NodeServer implements AutoCloseable {
     private final GatewayToken token;
     private final GatewaySettings settings;
     private final AtomicBoolean stopped = new AtomicBoolean();
-    private volatile boolean clustered;
+    private volatile ClusterView cluster;
 
     private NodeServer(EmbeddedFleet fleet, GatewayServer gateway, GatewayToken token, GatewaySettings settings) {
         this.fleet = fleet;
@@ -87,7 +87,9 @@ public final class NodeServer implements AutoCloseable {
                 }
             };
             String name = fleet.settings().nodeName();
-            ClusterView view = cluster.enabled() ? new ClusterView(name, fleet.settings().handleNode()) : null;
+            ClusterView view = cluster.enabled() ? new ClusterView(name, fleet.settings().handleNode(),
+                    cluster.secret().isEmpty() ? token.value() : cluster.secret(), limits(fleet.settings(), cluster))
+                    : null;
             GatewayContext ctx = new GatewayContext(name, settings, token.value(), allow, fleet.callPath(), pool,
                     System.nanoTime(), new AtomicInteger(), fleet.pools(), view);
             GatewayServer gateway = GatewayServer.start(fleet.system(), ctx);
@@ -118,8 +120,14 @@ public final class NodeServer implements AutoCloseable {
                 Props.empty());
         fleet.system().systemActorOf(ClusterWatcher.create(view, cluster.describeInterval(), announce),
                 "pyfleet-cluster-watcher", Props.empty());
-        clustered = true;
+        this.cluster = view;
         log.info("node {} joins the cluster through {} ({})", ctx.node(), cluster.seeds(), cluster);
+    }
+
+    private static ClusterView.Limits limits(io.pyfleet.node.config.PyfleetSettings s, ClusterSettings c) {
+        Duration call = s.pool().callTimeout().compareTo(s.worker().startTimeout()) >= 0 ? s.pool().callTimeout()
+                : s.worker().startTimeout();
+        return new ClusterView.Limits(call, s.scatter().jobTimeout(), c.answerMargin(), c.maxMessageSize());
     }
 
     /** True once {@link #stop()} began. */
@@ -162,10 +170,13 @@ public final class NodeServer implements AutoCloseable {
         Duration grace = settings.shutdownGrace();
         log.info("node {} stopping: new calls are refused; calls in flight have {} to end", fleet.settings().nodeName(),
                 grace);
-        if (clustered) {
-            leaveCluster();
+        if (cluster != null) {
+            cluster.stopping(); // the sessions served for other nodes refuse new requests (closed, not run)
         }
         int left = gateway.drain(grace);
+        if (cluster != null) {
+            leaveCluster(); // after the calls in flight here ended: others fail what is left as node-lost
+        }
         if (left > 0) {
             log.warn("{} remote call(s) still running after {}: they fail as closed (they may have run)", left, grace);
         }
@@ -173,6 +184,9 @@ public final class NodeServer implements AutoCloseable {
         fleet.pools().closeCalls();
         gateway.closeConnections(Duration.ofSeconds(3));
         fleet.close();
+        if (cluster != null) {
+            cluster.close();
+        }
         log.info("node {} stopped", fleet.settings().nodeName());
     }
 
