@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.pyfleet.node.config.ClusterSettings;
 import io.pyfleet.node.config.GatewaySettings;
 import io.pyfleet.node.gateway.NodeServer;
+import io.pyfleet.node.gateway.StopSignals;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -102,7 +103,11 @@ public final class NodeCommand implements Callable<Integer> {
             node.stop();
             stopped.countDown();
         }, "pyfleet-node-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
+        Runtime.getRuntime().addShutdownHook(hook); // any other exit
+        StopSignals.onStop(() -> { // SIGTERM, Ctrl-C: stop while remoting still runs, so the node leaves in order
+            node.stop();
+            stopped.countDown();
+        });
         InetSocketAddress at = node.address();
         lines.release("pyfleet node " + node.fleet().settings().nodeName() + " listening on " + at.getHostString() + ":"
                 + at.getPort(), "token: " + node.token().source());

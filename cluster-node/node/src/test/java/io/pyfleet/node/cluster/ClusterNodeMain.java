@@ -43,6 +43,10 @@ public final class ClusterNodeMain {
             node.stop();
             stopped.countDown();
         }));
+        io.pyfleet.node.gateway.StopSignals.onStop(() -> {
+            node.stop();
+            stopped.countDown();
+        });
         node.whenTerminated().thenRun(() -> {
             if (!node.isStopping()) {
                 System.out.println("terminated");

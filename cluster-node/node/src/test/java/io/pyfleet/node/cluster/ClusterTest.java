@@ -157,6 +157,31 @@ class ClusterTest {
                     assertTrue(rerun.get(i).isOk(), "item " + i + ": " + rerun.get(i));
                     assertEquals((long) i, ((List<?>) rerun.get(i).value()).get(0));
                 }
+                awaitNodes(fleet, 2); // node 4 is downed and removed before node 2 leaves: one change at a time
+
+                // what cannot cross between nodes fails at once, saying whether it ran
+                CallOptions onTwo2 = CallOptions.builder().on("n2").build();
+                java.util.concurrent.ExecutionException big = assertThrows(java.util.concurrent.ExecutionException.class,
+                        () -> fleet.submit(Call.function("fleettest.echo", List.of(new byte[5_000_000]), Map.of())
+                                .with(onTwo2)).get(30, TimeUnit.SECONDS));
+                assertTrue(big.getCause() instanceof io.pyfleet.client.ProtocolException
+                        && big.getCause().getMessage().contains("not run"), "too big a request: " + big.getCause());
+                java.util.concurrent.ExecutionException bigAnswer = assertThrows(
+                        java.util.concurrent.ExecutionException.class, () -> fleet.submit(Call.function("os.urandom",
+                                List.of(5_000_000), Map.of()).with(onTwo2)).get(30, TimeUnit.SECONDS));
+                assertTrue(bigAnswer.getCause().getMessage().contains("the call ran"),
+                        "too big an answer: " + bigAnswer.getCause());
+
+                // SIGTERM of node 2: the call it serves for node 1's client ends within its grace; then it leaves
+                CompletableFuture<Object> draining = fleet.submit(Call.function("fleettest.sleep", List.of(0.5),
+                        Map.of()).with(onTwo2));
+                Thread.sleep(150);
+                n2.process().destroy();
+                assertEquals(0.5, draining.get(30, TimeUnit.SECONDS), "a call in flight ends within the grace");
+                assertTrue(n2.process().waitFor(30, TimeUnit.SECONDS) && n2.process().exitValue() == 0,
+                        "node 2 stops cleanly");
+                awaitNodes(fleet, 1);
+                assertEquals(2, fleet.identical("os.getpid").size(), "node 1 serves on alone");
             }
         }
     }
@@ -183,8 +208,10 @@ class ClusterTest {
     }
 
     private static void awaitNodes(Fleet fleet, int n) {
-        Eventually.await(Duration.ofSeconds(40), () -> fleet.nodes().stream().filter(NodeStatus::reachable).count() == n,
-                () -> n + " reachable nodes in " + fleet.nodes());
+        Eventually.await(Duration.ofSeconds(40), () -> {
+            List<NodeStatus> nodes = fleet.nodes();
+            return nodes.size() == n && nodes.stream().allMatch(NodeStatus::reachable);
+        }, () -> n + " nodes, all reachable, in " + fleet.nodes());
     }
 
     private static Set<Long> pids(ClusterNodes.Node... nodes) {
