@@ -4,6 +4,7 @@ import io.pyfleet.client.PyTuple;
 import io.pyfleet.client.PyComplex;
 import io.pyfleet.client.DType;
 import io.pyfleet.client.NdArray;
+import io.pyfleet.client.PyArray;
 import io.pyfleet.client.Handle;
 import io.pyfleet.client.HandleRef;
 import io.pyfleet.client.RemoteError;
@@ -45,7 +46,7 @@ final class ValueWriter {
     /** Kinds of Java values, resolved once per class. */
     private enum Kind {
         STRING, LONG, INTEGER, SHORT, BYTE, DOUBLE, FLOAT, BOOLEAN, BIG_INTEGER, BYTES, LIST, MAP, SET, TUPLE,
-        NDARRAY, HANDLE, ERROR, COMPLEX, DATE, TIME, OFFSET_TIME, DATETIME, OFFSET_DATETIME, ZONED_DATETIME,
+        NDARRAY, ARRAY_REF, HANDLE, ERROR, COMPLEX, DATE, TIME, OFFSET_TIME, DATETIME, OFFSET_DATETIME, ZONED_DATETIME,
         INSTANT, DURATION, DOUBLES, LONGS, INTS, FLOATS, BOOLEANS, HANDLE_REF, UNSUPPORTED
     }
 
@@ -76,6 +77,8 @@ final class ValueWriter {
                 return Kind.TUPLE;
             } else if (c == NdArray.class) {
                 return Kind.NDARRAY;
+            } else if (c == PyArray.class) {
+                return Kind.ARRAY_REF;
             } else if (c == Handle.class) {
                 return Kind.HANDLE;
             } else if (c == RemoteError.class) {
@@ -160,6 +163,7 @@ final class ValueWriter {
             case SET -> writeSet(w, (Set<?>) v, depth);
             case TUPLE -> writeTuple(w, (PyTuple) v, depth);
             case NDARRAY -> writeNdArray(w, (NdArray) v, depth);
+            case ARRAY_REF -> writeArrayRef(w, (PyArray) v, depth);
             case HANDLE -> writeHandle(w, (Handle) v, depth);
             case HANDLE_REF -> {
                 Handle h = ((HandleRef) v).handle();
@@ -377,6 +381,34 @@ final class ValueWriter {
             w.integer(d);
         }
         w.binary(data);
+    }
+
+    private static void writeArrayRef(WireBuffer w, PyArray a, int depth) {
+        ValueCodec.checkDepth(depth);
+        PyArray.Memory memory = a.memory();
+        String source = memory.source();
+        String name = memory.name();
+        long[] shape = a.shape();
+        String descr = a.dtype().descr();
+        long payload = 1 + WireBuffer.strHeaderSize(descr.length()) + descr.length()
+                + WireBuffer.arrayHeaderSize(shape.length) + utf8(source) + utf8(name);
+        for (long d : shape) {
+            payload += WireBuffer.integerSize(d);
+        }
+        w.extHeader(ExtCodes.ARRAY_REF, checkedPayload(payload));
+        w.arrayHeader(4);
+        w.string(descr);
+        w.arrayHeader(shape.length);
+        for (long d : shape) {
+            w.integer(d);
+        }
+        w.string(source);
+        w.string(name);
+    }
+
+    private static long utf8(String s) {
+        int n = s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return WireBuffer.strHeaderSize(n) + n;
     }
 
     /** The ext header and fields of a 1-d array of {@code nbytes} data bytes, leaving room for the data. */

@@ -9,7 +9,12 @@ import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolFailedException;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.PyFleetException;
+import io.pyfleet.client.DType;
+import io.pyfleet.client.PyArray;
+import io.pyfleet.node.arrays.NodeArrays;
 import io.pyfleet.node.call.CallPath;
+import io.pyfleet.node.config.ArraySettings;
+import java.nio.ByteBuffer;
 import io.pyfleet.node.config.PyfleetSettings;
 import io.pyfleet.node.pool.PoolManager;
 import java.time.Duration;
@@ -29,10 +34,13 @@ public final class EmbeddedFleet implements Fleet {
     private final ActorSystem<PoolManager.Command> system;
     private final PyfleetSettings settings;
     private final CallPath path;
+    private final NodeArrays arrays;
     private volatile int poolSize;
 
-    private EmbeddedFleet(ActorSystem<PoolManager.Command> system, PyfleetSettings settings, CallPath path) {
+    private EmbeddedFleet(ActorSystem<PoolManager.Command> system, PyfleetSettings settings, CallPath path,
+            NodeArrays arrays) {
         this.system = system;
+        this.arrays = arrays;
         this.settings = settings;
         this.path = path;
         this.poolSize = settings.pool().size();
@@ -49,9 +57,13 @@ public final class EmbeddedFleet implements Fleet {
 
     public static EmbeddedFleet start(Config config, PyfleetSettings settings) {
         CallPath path = new CallPath(settings);
+        ArraySettings arraySettings = ArraySettings.from(config);
+        NodeArrays arrays = new NodeArrays(settings.handleNode(), NodeArrays.checkedDir(arraySettings.dir()),
+                arraySettings.byValueMax());
+        path.useArrays(arrays);
         ActorSystem<PoolManager.Command> system = ActorSystem.create(PoolManager.create(settings, path), "pyfleet",
                 config);
-        EmbeddedFleet fleet = new EmbeddedFleet(system, settings, path);
+        EmbeddedFleet fleet = new EmbeddedFleet(system, settings, path, arrays);
         try {
             fleet.awaitServing(settings.worker().startTimeout().plusSeconds(5));
         } catch (RuntimeException e) {
@@ -100,6 +112,64 @@ public final class EmbeddedFleet implements Fleet {
     public CompletableFuture<List<Outcome>> scatterAsync(String name, List<? extends List<?>> argumentSets,
             CallOptions options) {
         return path.scatter(name, argumentSets, options);
+    }
+
+    /**
+     * A call whose result comes back as a {@link PyArray} in node memory whatever its size: a
+     * NumPy array, or what {@code numpy.asarray} makes of the result.
+     */
+    public CompletableFuture<Object> submitArray(Call call) {
+        return path.submit(call, true);
+    }
+
+    /** Calls a function by dotted name; its result as a {@link PyArray} (see {@link #submitArray}). */
+    public PyArray callArray(String name, Object... args) {
+        return (PyArray) Fleet.join(submitArray(Call.function(name, List.of(args), java.util.Map.of())));
+    }
+
+    /** The node's arrays in shared memory: Java data in ({@code arrays().of(double[], shape)}) and more. */
+    public NodeArrays arrays() {
+        return arrays;
+    }
+
+    /** A float64 array in node memory holding a copy of {@code data}, 1-d or of {@code shape}. */
+    public PyArray array(double[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** A float32 array in node memory. */
+    public PyArray array(float[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** An int64 array in node memory. */
+    public PyArray array(long[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** An int32 array in node memory. */
+    public PyArray array(int[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** An int16 array in node memory. */
+    public PyArray array(short[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** An int8 array in node memory. */
+    public PyArray array(byte[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** A bool array in node memory. */
+    public PyArray array(boolean[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** An array of any dtype in node memory from the remaining bytes of {@code data} (C order, little-endian). */
+    public PyArray array(DType dtype, ByteBuffer data, long... shape) {
+        return arrays.copyOf(dtype, shape, data);
     }
 
     @Override
