@@ -55,3 +55,14 @@ def sum_with_pid(x):
 
 def probe(x, indexes):
     return [int(x.nbytes)] + [int(x[i]) for i in indexes]
+
+
+def sparse(n, value, step):
+    """n float64 in shared memory with every `step`-th element set (the pages in between stay untouched)."""
+    a = shm.empty(n)
+    a[::step] = value
+    return a
+
+
+def sparse_sum(x, step):
+    return float(x[::step].sum())
