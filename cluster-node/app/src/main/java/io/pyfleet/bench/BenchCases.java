@@ -33,6 +33,11 @@ public final class BenchCases {
                 new TcpCallSync(),
                 new TcpCallAsync(),
                 new TcpCallAsyncConnections(),
+                new ArrayMemcpy(),
+                new ArrayPipe(),
+                new ArrayCopies(),
+                new ArrayHandoff(),
+                new NumpyMultiply8mb(),
                 // kills workers: last, so that no other case measures a pool that is recovering
                 new Restart());
     }
