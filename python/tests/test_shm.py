@@ -7,7 +7,6 @@ import msgpack
 import numpy as np
 import pytest
 
-from conftest import wait_until
 from pyfleet import extcodes, shm
 from pyfleet.codec import NDARRAY_DTYPES, Decoder, Encoder
 from pyfleet.errors import DecodeError, ProtocolError
@@ -78,11 +77,17 @@ def test_an_array_made_in_shared_memory_is_handed_over_without_a_copy():
     assert shm.segment_of(a[1:]) is None, "a part of a segment is copied"
 
 
-def test_releasing_the_keeper_closes_its_descriptor():
+def test_released_memory_is_reused_for_the_next_result_unless_discarded():
     fields, keeper, table = _export(np.ones(1000))
-    assert os.path.exists(fields[2])
+    pooled = shm.pooled()
     assert table.release([keeper[3]]) == 1
-    assert not os.path.exists(fields[2])
+    assert shm.pooled() == pooled + 1
+    again, keeper2, table2 = _export(np.full(900, 2.0))
+    assert again[2] == fields[2], "the same memfd, already mapped: no page faults"
+    assert _attach(again).tolist() == [2.0] * 900
+    table2.resolve(Handle(*keeper2)).discard()
+    table2.release([keeper2[3]])
+    assert not os.path.exists(again[2]), "discarded memory is closed, not pooled"
 
 
 def test_small_arrays_stay_by_value_under_the_threshold():
@@ -152,7 +157,11 @@ def test_a_worker_sends_large_results_by_reference_and_releases_them(worker):
     back = _attach(fields)
     assert back[-1] == 99999.0
     assert worker.call("release", None, [keeper.id]) == 1
-    wait_until(lambda: not os.path.exists(fields[2]))
+    worker.send([MSG_REQUEST, 2, "call", "numpy.ones", [100000], None, {"arrays": 4096}])
+    again = msgpack.unpackb(msgpack.unpackb(worker.read_frame(), strict_map_key=False)[2].data)
+    assert again[2] == fields[2], "the released memory holds the next result"
+    assert _attach(again)[-1] == 1.0
+    worker.call("release", None, [msgpack.unpackb(again[3].data)[3]])
     assert worker.call("call", "numpy.arange", [10.0], opts={"arrays": 4096}).tolist() == list(range(10))
     with pytest.raises(Exception, match="no array encoding"):
         worker.call("call", "builtins.list", [["a"]], opts={"ret": "array", "arrays": 0})

@@ -16,11 +16,12 @@ import itertools
 import mmap
 import os
 import re
+import threading
 from typing import Any
 
 from .errors import DecodeError
 
-__all__ = ["Export", "Segment", "attach", "empty", "export", "segment_of"]
+__all__ = ["Export", "Segment", "attach", "empty", "export", "pooled", "segment_of"]
 
 _PROC_FD = re.compile(r"/proc/[0-9]+/fd/[0-9]+\Z")
 _names = itertools.count(1)
@@ -38,17 +39,62 @@ class Segment(mmap.mmap):
 
 
 class Export:
-    """A descriptor kept open for the node; dropping it (the node's release) closes it."""
+    """What keeps an exported array's memory open for the node until the node releases it.
 
-    __slots__ = ("fd",)
+    Dropping it (the node's release) puts a segment of its own back in the pool for the next
+    result, unless `discard` was called (the node may still have views of it).
+    """
 
-    def __init__(self, fd: int) -> None:
+    __slots__ = ("fd", "seg")
+
+    def __init__(self, fd: int = -1, seg: Segment | None = None) -> None:
         self.fd = fd
+        self.seg = seg
+
+    def discard(self) -> None:
+        """Never reuse this memory: the node may still read it."""
+        self.seg = None
 
     def __del__(self) -> None:
+        seg, self.seg = self.seg, None
+        if seg is not None:
+            _recycle(seg)
         fd, self.fd = self.fd, -1
         if fd >= 0:
             os.close(fd)
+
+
+# Results' segments the node has released, kept mapped for the next results: fresh shared
+# memory costs a page fault per page, which dwarfs copying into memory already there.
+POOL_MAX_BYTES = 256 << 20
+POOL_MAX_COUNT = 32
+_pool: list[Segment] = []
+_pool_lock = threading.Lock()
+
+
+def _recycle(seg: Segment) -> None:
+    if seg.fd < 0 or seg.closed:  # finalised already (both were garbage in one cycle)
+        return
+    with _pool_lock:
+        if len(_pool) < POOL_MAX_COUNT and sum(len(s) for s in _pool) + len(seg) <= POOL_MAX_BYTES:
+            _pool.append(seg)
+
+
+def _take(nbytes: int) -> Segment | None:
+    """A pooled segment of nbytes to twice that, or None."""
+    with _pool_lock:
+        best = None
+        for s in _pool:
+            if s.fd >= 0 and nbytes <= len(s) <= 2 * nbytes and (best is None or len(s) < len(best)):
+                best = s
+        if best is not None:
+            _pool.remove(best)
+        return best
+
+
+def pooled() -> int:
+    """How many segments wait in the pool."""
+    return len(_pool)
 
 
 def _count(shape: list[int]) -> int:
@@ -147,19 +193,16 @@ def export(arr: Any, descr: str) -> tuple[str, Export]:
     import numpy as np
 
     seg = segment_of(arr) if arr.dtype.str == descr else None
-    if seg is not None:
+    if seg is not None:  # made in shared memory: the same memory, no copy
         fd = os.dup(seg.fd)
-    else:
+        return f"/proc/{os.getpid()}/fd/{fd}", Export(fd)
+    nbytes = arr.size * np.dtype(descr).itemsize
+    if nbytes == 0:
         fd = os.memfd_create(f"pyfleet-{os.getpid()}-{next(_names)}", os.MFD_CLOEXEC)
-        try:
-            nbytes = arr.size * np.dtype(descr).itemsize
-            if nbytes:
-                os.ftruncate(fd, nbytes)
-                with mmap.mmap(fd, nbytes, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE) as mm:
-                    dst = np.frombuffer(mm, dtype=descr, count=arr.size).reshape(arr.shape)
-                    np.copyto(dst, arr, casting="equiv")  # also makes views contiguous, swaps big-endian
-                    del dst
-        except BaseException:
-            os.close(fd)
-            raise
-    return f"/proc/{os.getpid()}/fd/{fd}", Export(fd)
+        return f"/proc/{os.getpid()}/fd/{fd}", Export(fd)
+    out = _take(nbytes) or _new_segment(nbytes)
+    assert out is not None
+    dst = np.frombuffer(out, dtype=descr, count=arr.size).reshape(arr.shape)
+    np.copyto(dst, arr, casting="equiv")  # also makes views contiguous, swaps big-endian
+    del dst
+    return f"/proc/{os.getpid()}/fd/{out.fd}", Export(seg=out)

@@ -27,16 +27,61 @@ public final class NodeArrays {
     private final String node;
     private final Path dir;
     private final long byValueMax;
+    private final long poolMax;
+    /** Released node segments kept mapped for reuse, by size: fresh shared memory costs a fault per page. */
+    private final java.util.Map<Long, java.util.ArrayDeque<Segment>> pool = new java.util.HashMap<>();
+    private long pooledBytes;
+    private boolean closed;
 
     /**
      * @param node       the node name arrays carry as their owner
      * @param dir        where segments are created (and unlinked at once): a tmpfs, /dev/shm
      * @param byValueMax arrays of at most this many bytes come back by value; larger ones as {@link PyArray}
+     * @param poolMax    bytes of released node arrays kept mapped for reuse
      */
-    public NodeArrays(String node, Path dir, long byValueMax) {
+    public NodeArrays(String node, Path dir, long byValueMax, long poolMax) {
         this.node = node;
         this.dir = dir;
         this.byValueMax = byValueMax;
+        this.poolMax = poolMax;
+    }
+
+    /** Where a released segment goes: back to the pool when it may be reused, else freed. */
+    private void free(Segment seg) {
+        if (seg.writable() && !seg.viewsMayLive() && seg.byteSize() > 0) {
+            synchronized (pool) {
+                if (!closed && pooledBytes + seg.byteSize() <= poolMax) {
+                    pool.computeIfAbsent(seg.byteSize(), k -> new java.util.ArrayDeque<>()).push(seg);
+                    pooledBytes += seg.byteSize();
+                    return;
+                }
+            }
+        }
+        seg.destroy();
+    }
+
+    private Segment pooled(long size) {
+        synchronized (pool) {
+            java.util.ArrayDeque<Segment> free = pool.get(size);
+            Segment seg = free == null ? null : free.poll();
+            if (seg != null) {
+                pooledBytes -= size;
+                seg.reuse();
+            }
+            return seg;
+        }
+    }
+
+    /** Frees the pooled memory; arrays still open keep theirs until they are closed. */
+    public void close() {
+        List<Segment> all = new java.util.ArrayList<>();
+        synchronized (pool) {
+            closed = true;
+            pool.values().forEach(all::addAll);
+            pool.clear();
+            pooledBytes = 0;
+        }
+        all.forEach(Segment::destroy);
     }
 
     /** The worker option that makes a worker send larger arrays by reference: the first size that does. */
@@ -52,8 +97,9 @@ public final class NodeArrays {
      * @param releaseKeeper releases the keeper handle in its worker, without blocking
      * @throws ProtocolException when the memory cannot be opened (the worker died meanwhile, say)
      */
-    public PyArray adopt(ArrayRef ref, Consumer<Handle> releaseKeeper) {
+    public PyArray adopt(ArrayRef ref, Consumer<Handle> releaseKeeper, KeeperRelease whenFreed) {
         Handle keeper = ref.keeper() instanceof Handle h ? h : null;
+        boolean adopted = false;
         try {
             if (keeper == null) {
                 throw new ProtocolException("an array reference from a worker must carry its keeper handle");
@@ -68,25 +114,49 @@ public final class NodeArrays {
                 throw new ProtocolException("cannot take over the array " + ref + " from worker " + keeper.worker()
                         + " (did it exit?): " + e.getMessage(), e);
             }
+            // The worker keeps its memfd until the array is freed here, then reuses it for a next
+            // result, unless views of it may still be read here.
+            seg.onFree(s -> {
+                s.destroy();
+                whenFreed.release(keeper, s.viewsMayLive());
+            });
+            adopted = true;
             return new PyArray(ref.dtype(), ref.shape(), node, seg);
         } finally {
-            if (keeper != null) {
+            if (keeper != null && !adopted) {
                 releaseKeeper.accept(keeper);
             }
         }
     }
 
+    /** Releases a worker's keeper once the node has freed the array it kept. */
+    @FunctionalInterface
+    public interface KeeperRelease {
+        /**
+         * @param discard the worker must not reuse the memory (the node may still have views of it)
+         */
+        void release(Handle keeper, boolean discard);
+    }
+
     /**
-     * A new array in node memory, filled by {@code fill} through writable little-endian
-     * buffers that cover it in order (one, unless it is over 2 GiB).
+     * A new array in node memory, zero-filled, then filled by {@code fill} through writable
+     * little-endian buffers that cover it in order (one, unless it is over 2 GiB).
      */
     public PyArray create(DType dtype, long[] shape, Consumer<List<MappedByteBuffer>> fill) {
+        return create(dtype, shape, fill, false);
+    }
+
+    /** {@code fillsAll}: {@code fill} writes every byte, so released memory may be reused unzeroed. */
+    private PyArray create(DType dtype, long[] shape, Consumer<List<MappedByteBuffer>> fill, boolean fillsAll) {
         long size = ArrayRef.byteLength(dtype, shape);
-        Segment seg = Segment.create(dir, size);
+        Segment seg = fillsAll ? pooled(size) : null;
+        if (seg == null) {
+            seg = Segment.create(dir, size).onFree(this::free);
+        }
         try {
-            List<MappedByteBuffer> maps = seg.writableMaps();
-            for (MappedByteBuffer m : maps) {
-                m.order(ByteOrder.LITTLE_ENDIAN);
+            List<MappedByteBuffer> maps = new java.util.ArrayList<>();
+            for (MappedByteBuffer m : seg.writableMaps()) {
+                maps.add((MappedByteBuffer) m.duplicate().order(ByteOrder.LITTLE_ENDIAN));
             }
             fill.accept(maps);
         } catch (RuntimeException | Error e) {
@@ -111,7 +181,7 @@ public final class NodeArrays {
                 m.duplicate().put(part);
                 src.position(src.position() + m.remaining());
             }
-        });
+        }, true);
     }
 
     /** A float64 array of {@code data}, 1-d or of {@code shape}. */
@@ -122,7 +192,7 @@ public final class NodeArrays {
             int n = m.remaining() / 8;
             m.asDoubleBuffer().put(data, at[0], n);
             at[0] += n;
-        }));
+        }), true);
     }
 
     /** A float32 array of {@code data}, 1-d or of {@code shape}. */
@@ -133,7 +203,7 @@ public final class NodeArrays {
             int n = m.remaining() / 4;
             m.asFloatBuffer().put(data, at[0], n);
             at[0] += n;
-        }));
+        }), true);
     }
 
     /** An int64 array of {@code data}, 1-d or of {@code shape}. */
@@ -144,7 +214,7 @@ public final class NodeArrays {
             int n = m.remaining() / 8;
             m.asLongBuffer().put(data, at[0], n);
             at[0] += n;
-        }));
+        }), true);
     }
 
     /** An int32 array of {@code data}, 1-d or of {@code shape}. */
@@ -155,7 +225,7 @@ public final class NodeArrays {
             int n = m.remaining() / 4;
             m.asIntBuffer().put(data, at[0], n);
             at[0] += n;
-        }));
+        }), true);
     }
 
     /** An int16 array of {@code data}, 1-d or of {@code shape}. */
@@ -166,7 +236,7 @@ public final class NodeArrays {
             int n = m.remaining() / 2;
             m.asShortBuffer().put(data, at[0], n);
             at[0] += n;
-        }));
+        }), true);
     }
 
     /** An int8 array of {@code data}, 1-d or of {@code shape}. */
@@ -184,7 +254,7 @@ public final class NodeArrays {
                 m.put(i, data[at[0] + i] ? (byte) 1 : 0);
             }
             at[0] += n;
-        }));
+        }), true);
     }
 
     /** A copy of an array by value in node memory. */

@@ -53,15 +53,40 @@ final class Segment implements PyArray.Memory {
     private final String name;
     private final List<MappedByteBuffer> maps;
     private final AtomicInteger refs = new AtomicInteger(1);
+    private final boolean writable;
     private volatile boolean viewsMayLive;
     private volatile int fd;
+    /** Told when the last array on it is released: it pools or destroys the segment. */
+    private volatile java.util.function.Consumer<Segment> onFree = Segment::destroy;
 
     private Segment(FileChannel channel, long size, String name, int fd, boolean writable) throws IOException {
         this.channel = channel;
         this.size = size;
         this.name = name;
         this.fd = fd;
+        this.writable = writable;
         this.maps = map(channel, size, writable);
+    }
+
+    Segment onFree(java.util.function.Consumer<Segment> action) {
+        this.onFree = action;
+        return this;
+    }
+
+    /** Made by this node (writable), as opposed to a worker's memory it took over. */
+    boolean writable() {
+        return writable;
+    }
+
+    /** Some array on it was dropped unclosed: views of it may still be read. */
+    boolean viewsMayLive() {
+        return viewsMayLive;
+    }
+
+    /** A pooled segment handed out again, to one new array. */
+    void reuse() {
+        viewsMayLive = false;
+        refs.set(1);
     }
 
     /** A new zero-filled segment in {@code dir}: created, found among our descriptors, unlinked at once. */
@@ -198,9 +223,13 @@ final class Segment implements PyArray.Memory {
         if (unreachable) {
             viewsMayLive = true;
         }
-        if (refs.decrementAndGet() != 0) {
-            return;
+        if (refs.decrementAndGet() == 0) {
+            onFree.accept(this);
         }
+    }
+
+    /** Gives the memory back: closes the descriptor and, unless views may live, unmaps at once. */
+    void destroy() {
         closeQuietly(channel);
         if (!viewsMayLive && INVOKE_CLEANER != null) {
             // Every array on it was closed: unmap now rather than at some later GC.

@@ -97,8 +97,7 @@ public final class CallPath implements AutoCloseable {
         this.jobTimers = timers;
         this.queue = new NodeQueue(depth, queueBound, callbacks, () -> open);
         queue.onLaneClosed(this::closeLane);
-        PyObject.Releaser releaser = this::release;
-        this.adopt = callerArrays.adopter(releaser, this::releaseWithoutBlocking);
+        this.adopt = callerArrays.adopter(this);
     }
 
     /** Lets the node's own callers receive large arrays as {@code PyArray}s; set once, before any call. */

@@ -1,5 +1,6 @@
 package io.pyfleet.node.call;
 
+import io.pyfleet.client.Call;
 import io.pyfleet.client.Handle;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyObject;
@@ -7,6 +8,7 @@ import io.pyfleet.node.arrays.NodeArrays;
 import io.pyfleet.protocol.ArrayAdopter;
 import io.pyfleet.protocol.ArrayRef;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -32,7 +34,15 @@ final class CallerArrays {
     }
 
     /** Handles become releasing PyObjects, array references PyArrays the node took over. */
-    ArrayAdopter adopter(PyObject.Releaser releaser, Consumer<Handle> releaseWithoutBlocking) {
+    ArrayAdopter adopter(CallPath path) {
+        PyObject.Releaser releaser = path::release;
+        Consumer<Handle> releaseWithoutBlocking = path::releaseWithoutBlocking;
+        NodeArrays.KeeperRelease whenFreed = (keeper, discard) -> {
+            if (discard) {
+                path.submit(Call.method(keeper, "discard", List.of(), Map.of()));
+            }
+            path.release(keeper);
+        };
         return new ArrayAdopter() {
             @Override
             public Object apply(Handle handle) {
@@ -48,7 +58,7 @@ final class CallerArrays {
                     }
                     throw new ProtocolException("a worker sent an array reference, but this node keeps no arrays");
                 }
-                return a.adopt(ref, releaseWithoutBlocking);
+                return a.adopt(ref, releaseWithoutBlocking, whenFreed);
             }
         };
     }

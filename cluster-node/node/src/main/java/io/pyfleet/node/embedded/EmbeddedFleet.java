@@ -59,7 +59,7 @@ public final class EmbeddedFleet implements Fleet {
         CallPath path = new CallPath(settings);
         ArraySettings arraySettings = ArraySettings.from(config);
         NodeArrays arrays = new NodeArrays(settings.handleNode(), NodeArrays.checkedDir(arraySettings.dir()),
-                arraySettings.byValueMax());
+                arraySettings.byValueMax(), arraySettings.poolMax());
         path.useArrays(arrays);
         ActorSystem<PoolManager.Command> system = ActorSystem.create(PoolManager.create(settings, path), "pyfleet",
                 config);
@@ -234,5 +234,6 @@ public final class EmbeddedFleet implements Fleet {
         }
         path.awaitWorkersGone(settings.worker().stopTimeout().plusSeconds(2));
         path.shutdownCallbacks(1000);
+        arrays.close();
     }
 }
