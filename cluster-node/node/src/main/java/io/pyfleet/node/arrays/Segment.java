@@ -30,6 +30,9 @@ final class Segment implements PyArray.Memory {
     private static final long PID = ProcessHandle.current().pid();
     private static final Method INVOKE_CLEANER;
     private static final Object UNSAFE;
+    /** Reads FileDescriptor's private descriptor number (Unsafe needs no opened module), or null. */
+    private static final Method GET_INT;
+    private static final long FD_OFFSET;
 
     static {
         Method m = null;
@@ -45,6 +48,32 @@ final class Segment implements PyArray.Memory {
         }
         INVOKE_CLEANER = m;
         UNSAFE = unsafe;
+        Method getInt = null;
+        long offset = -1;
+        if (unsafe != null) {
+            try {
+                Class<?> c = unsafe.getClass();
+                offset = (Long) c.getMethod("objectFieldOffset", java.lang.reflect.Field.class)
+                        .invoke(unsafe, java.io.FileDescriptor.class.getDeclaredField("fd"));
+                getInt = c.getMethod("getInt", Object.class, long.class);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                LoggerFactory.getLogger(Segment.class).debug("descriptor numbers come from /proc/self/fd: {}", e.toString());
+            }
+        }
+        GET_INT = getInt;
+        FD_OFFSET = offset;
+    }
+
+    /** The number of an open descriptor, or -1 when it cannot be read (then /proc/self/fd is scanned). */
+    private static int numberOf(java.io.FileDescriptor d) {
+        if (GET_INT == null) {
+            return -1;
+        }
+        try {
+            return (Integer) GET_INT.invoke(UNSAFE, d, FD_OFFSET);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return -1;
+        }
     }
 
     private final FileChannel channel;
@@ -89,29 +118,26 @@ final class Segment implements PyArray.Memory {
         refs.set(1);
     }
 
-    /** A new zero-filled segment in {@code dir}: created, found among our descriptors, unlinked at once. */
+    /** A new zero-filled segment in {@code dir}: created, its descriptor number noted, unlinked at once. */
     static Segment create(Path dir, long size) {
         Path file = dir.resolve("pyfleet-" + PID + "-" + Long.toUnsignedString(System.nanoTime(), 36) + "-"
                 + Integer.toUnsignedString(java.util.concurrent.ThreadLocalRandom.current().nextInt(), 36));
-        FileChannel ch = null;
+        java.io.RandomAccessFile raf = null;
         try {
-            ch = FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE_NEW,
-                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+            raf = new java.io.RandomAccessFile(file.toFile(), "rw");
             try {
-                if (size > 0) {
-                    ch.write(ByteBuffer.allocate(1), size - 1); // sets the size; the file stays sparse
-                }
+                raf.setLength(size); // sparse: pages come when written
                 String link = file.toString();
-                int fd = findFd(link);
-                return new Segment(ch, size, link + " (deleted)", fd, true);
+                int fd = numberOf(raf.getFD());
+                return new Segment(raf.getChannel(), size, link + " (deleted)", fd >= 0 ? fd : findFd(link), true);
             } finally {
                 Files.deleteIfExists(file);
             }
         } catch (IOException e) {
-            closeQuietly(ch);
+            closeQuietly(raf);
             throw new UncheckedIOException("cannot create " + size + " bytes of shared memory in " + dir + ": " + e, e);
         } catch (RuntimeException e) {
-            closeQuietly(ch);
+            closeQuietly(raf);
             throw e;
         }
     }
@@ -122,16 +148,18 @@ final class Segment implements PyArray.Memory {
      */
     static Segment adopt(String source, long size) throws IOException {
         Path path = Path.of(source);
-        FileChannel ch = FileChannel.open(path, java.nio.file.StandardOpenOption.READ);
+        java.io.RandomAccessFile raf = new java.io.RandomAccessFile(path.toFile(), "r");
         try {
             String name = Files.readSymbolicLink(path).toString();
-            long actual = ch.size();
+            long actual = raf.length();
             if (actual < size) {
                 throw new IOException(source + " has " + actual + " bytes, the array needs " + size);
             }
-            return new Segment(ch, size, name, -1, false);
+            // Its own descriptor number: another descriptor of the same memfd (the same array
+            // handed over twice) links to the same name, so a scan could pick the wrong one.
+            return new Segment(raf.getChannel(), size, name, numberOf(raf.getFD()), false);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(ch);
+            closeQuietly(raf);
             throw e;
         }
     }
@@ -173,7 +201,7 @@ final class Segment implements PyArray.Memory {
     }
 
     @Override
-    public String source() {
+    public synchronized String source() {
         int n = fd;
         if (n < 0) {
             try {
@@ -247,7 +275,7 @@ final class Segment implements PyArray.Memory {
         return refs.get();
     }
 
-    private static void closeQuietly(FileChannel ch) {
+    private static void closeQuietly(java.io.Closeable ch) {
         if (ch != null) {
             try {
                 ch.close();

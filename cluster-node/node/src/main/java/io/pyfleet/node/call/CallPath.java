@@ -9,7 +9,6 @@ import io.pyfleet.client.OverloadedException;
 import io.pyfleet.client.PoolFailedException;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
-import io.pyfleet.client.PyObject;
 import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.WorkerLostException;
 import io.pyfleet.node.config.PyfleetSettings;

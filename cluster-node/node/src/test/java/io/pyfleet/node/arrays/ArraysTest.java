@@ -197,6 +197,22 @@ class ArraysTest {
     }
 
     @Test
+    void theSameMemoryHandedOverTwiceStaysUsableWhenOneHandleCloses() {
+        fleet.call("arraytest.held", 1 << 18); // made once in each worker that is asked
+        for (int i = 0; i < 6; i++) {
+            PyArray first = fleet.callArray("arraytest.held", 1 << 18);
+            PyArray second = fleet.callArray("arraytest.held", 1 << 18);
+            first.memory().source();
+            second.memory().source();
+            first.close();
+            try (second) {
+                assertEquals((double) (1 << 18), second.toDoubles()[5]);
+                assertEquals((double) (1 << 18) * (1 << 18), fleet.call("numpy.sum", second));
+            }
+        }
+    }
+
+    @Test
     void anArrayOverTwoGibibytesIsReadInSeveralMappings() {
         long n = (5L << 30) / 2; // 2.5 GiB of bytes
         PyArray big = fleet.arrays().create(DType.UINT8, new long[] {n}, maps -> {
