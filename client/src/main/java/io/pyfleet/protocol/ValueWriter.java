@@ -47,7 +47,7 @@ final class ValueWriter {
     private enum Kind {
         STRING, LONG, INTEGER, SHORT, BYTE, DOUBLE, FLOAT, BOOLEAN, BIG_INTEGER, BYTES, LIST, MAP, SET, TUPLE,
         NDARRAY, ARRAY_REF, HANDLE, ERROR, COMPLEX, DATE, TIME, OFFSET_TIME, DATETIME, OFFSET_DATETIME, ZONED_DATETIME,
-        INSTANT, DURATION, DOUBLES, LONGS, INTS, FLOATS, BOOLEANS, HANDLE_REF, UNSUPPORTED
+        INSTANT, DURATION, DOUBLES, LONGS, INTS, FLOATS, SHORTS, BOOLEANS, HANDLE_REF, UNSUPPORTED
     }
 
     private static final ClassValue<Kind> KINDS = new ClassValue<>() {
@@ -111,6 +111,8 @@ final class ValueWriter {
                 return Kind.FLOATS;
             } else if (c == boolean[].class) {
                 return Kind.BOOLEANS;
+            } else if (c == short[].class) {
+                return Kind.SHORTS;
             } else if (HandleRef.class.isAssignableFrom(c)) {
                 return Kind.HANDLE_REF;
             } else if (List.class.isAssignableFrom(c)) {
@@ -214,6 +216,13 @@ final class ValueWriter {
                 int n = bytesOf(a.length, 4);
                 writeNdArrayHeader(w, DType.FLOAT32.descr(), a.length, n, depth);
                 ByteBuffer.wrap(w.buf, w.pos, n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(a);
+                w.pos += n;
+            }
+            case SHORTS -> {
+                short[] a = (short[]) v;
+                int n = bytesOf(a.length, 2);
+                writeNdArrayHeader(w, DType.INT16.descr(), a.length, n, depth);
+                ByteBuffer.wrap(w.buf, w.pos, n).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(a);
                 w.pos += n;
             }
             case BOOLEANS -> {

@@ -280,14 +280,6 @@ public final class NodeArrays {
         return shape.clone();
     }
 
-    /** Another reference to the same memory (no copy), or null when it was freed. */
-    public PyArray share(PyArray array) {
-        if (array.memory() instanceof Segment seg && seg.retain()) {
-            return new PyArray(array.dtype(), array.shape(), node, seg);
-        }
-        return null;
-    }
-
     /** Where segments are created. */
     public Path dir() {
         return dir;

@@ -112,6 +112,25 @@ class ArraysTest {
     }
 
     @Test
+    void shortsBytesAndBuffersAlsoGoByValue() {
+        short[] s = {Short.MIN_VALUE, -1, 0, Short.MAX_VALUE};
+        List<?> seen = (List<?>) fleet.call("arraytest.describe", (Object) s);
+        assertEquals(List.of("<i2", List.of(4L)), seen.subList(0, 2), "a short[] goes as an int16 array");
+        NdArray back = (NdArray) fleet.call("arraytest.copy", NdArray.ofShorts(s, 2, 2));
+        assertArrayEquals(new long[] {2, 2}, back.shape());
+        assertArrayEquals(s, back.toShortArray());
+        byte[] b = {-128, 1, 127};
+        assertArrayEquals(b, ((NdArray) fleet.call("arraytest.copy", NdArray.ofBytes(b))).data());
+        assertEquals("|i1", ((List<?>) fleet.call("arraytest.describe", NdArray.ofBytes(b))).get(0));
+        ByteBuffer u16 = ByteBuffer.allocate(6).order(ByteOrder.LITTLE_ENDIAN).putShort((short) 65535).putShort((short) 1)
+                .putShort((short) 2).flip();
+        NdArray u = NdArray.of(DType.UINT16, u16, 3);
+        assertEquals(List.of(65535L, 1L, 2L), fleet.call("builtins.list", (Object) fleet.call("arraytest.copy", u)));
+        assertArrayEquals(new short[] {-1, 1, 2}, u.toShortArray(), "uint16 bits, exact");
+        assertThrows(IllegalStateException.class, () -> NdArray.ofDoubles(new double[1]).toShortArray());
+    }
+
+    @Test
     void oddShapesComeBackContiguousAndLittleEndian() {
         try (PyArray zeroD = fleet.callArray("arraytest.scalar")) {
             assertEquals(0, zeroD.ndim());
