@@ -139,8 +139,10 @@ def test_memory_too_small_for_the_shape_is_refused():
     ({"arrays": -1}, "non-negative"),
     ({"arrays": "big"}, "non-negative"),
     ({"ret": "array"}, "needs opts.arrays"),
+    ({"arrays": True}, "non-negative"),  # after {"arrays": 1} was cached: True == 1 as a key
 ])
 def test_array_options_are_checked(opts, message):
+    assert parse_options({"arrays": 1}).array_min == 1
     with pytest.raises(ProtocolError, match=message):
         parse_options(opts)
     assert parse_options({"ret": "array", "arrays": 0}).array

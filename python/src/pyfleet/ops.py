@@ -69,6 +69,11 @@ def parse_options(opts: Any) -> Options:
         raise ProtocolError(f"opts must be a map or nil, not {_tname(opts)}")
     if not opts:
         return DEFAULT_OPTIONS
+    if len(opts) == 1:  # the node's own calls: just {"arrays": n}, parsed once per n
+        n = opts.get("arrays")
+        parsed = _ARRAYS_ONLY.get(n) if type(n) is int else None
+        if parsed is not None:
+            return parsed
     unknown = [k for k in opts if k not in _OPTION_KEYS]
     if unknown:
         raise ProtocolError(f"unknown option(s) {unknown!r}; known: ret, stream, coerce, arrays")
@@ -86,8 +91,15 @@ def parse_options(opts: Any) -> Options:
     coerce = opts.get("coerce")
     if coerce is not None and (type(coerce) is not str or coerce not in _COERCE):
         raise ProtocolError(f"opts.coerce must be \"int\", \"float\" or \"str\", not {coerce!r}")
-    return Options(ret == "handle", bool(stream), _COERCE[coerce] if coerce is not None else None,
-                   array_min, ret == "array")
+    parsed = Options(ret == "handle", bool(stream), _COERCE[coerce] if coerce is not None else None,
+                     array_min, ret == "array")
+    if len(opts) == 1 and array_min is not None and len(_ARRAYS_ONLY) < 64:
+        _ARRAYS_ONLY[array_min] = parsed
+    return parsed
+
+
+# Options of {"arrays": n} by n (an Options is never changed once made).
+_ARRAYS_ONLY: dict[int, Options] = {}
 
 
 def as_array(result: Any) -> Any:
