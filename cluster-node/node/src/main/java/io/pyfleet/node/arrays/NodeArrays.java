@@ -285,11 +285,34 @@ public final class NodeArrays {
         return dir;
     }
 
-    /** The directory, checked: it must exist and be writable. */
+    /**
+     * The directory, checked: it must exist and be writable. Files a node left there (killed
+     * in the instant between creating one and unlinking it) are removed when that node's
+     * process is gone.
+     */
     public static Path checkedDir(Path dir) {
         if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
             throw new IllegalArgumentException("pyfleet.arrays.dir " + dir + " is not a writable directory");
         }
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            files.filter(NodeArrays::leftOver).forEach(f -> {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException e) {
+                    // another user's, or gone meanwhile
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            // nothing to sweep
+        }
         return dir;
     }
+
+    /** {@code pyfleet-<pid>-...} of a process that no longer runs. */
+    private static boolean leftOver(Path file) {
+        java.util.regex.Matcher m = LEFT_OVER.matcher(file.getFileName().toString());
+        return m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(p -> !p.isAlive()).orElse(true);
+    }
+
+    private static final Pattern LEFT_OVER = Pattern.compile("pyfleet-([0-9]{1,18})-[0-9a-z]+-[0-9a-z]+");
 }
