@@ -283,7 +283,7 @@ def test_malformed_frames_keep_the_worker_in_sync(shared_worker):
         (encode([0, "id", "versions", None, None, None, None]), 0, "request id"),
         (encode([0, 80, "versions", None, None, None, None])[:-2], 80, "malformed"),   # truncated
         (encode([0, 81, "versions", None, None, None, None]) + b"\xc0", 81, "malformed"),  # extra data
-        (bytes.fromhex("97" "00" "52" "d40c00" "c0c0c0c0"), 82, "unknown ext code"),
+        (bytes.fromhex("97" "00" "52" "d47f00" "c0c0c0c0"), 82, "unknown ext code"),  # 12 is taken
     ]
     for payload, rid, fragment in cases:
         w.send_frame(payload)

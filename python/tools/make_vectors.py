@@ -192,7 +192,11 @@ def invalid() -> list[tuple[str, str]]:
         ("ext8 tuple of 7 bytes, 6 present", "c70702920102030405"),
         # ext codes
         ("ext code 0", "d40000"),
-        ("unknown ext code 12", "d40c00"),
+        ("unknown ext code 13", "d40d00"),
+        ("array reference that is not an array", "d40c00"),
+        ("array reference of 3 fields", ext8(12, "93 a3 3c6638 91 01 a5 2f70726f63")),
+        # an array reference names memory on this host: no decoder maps an arbitrary path
+        ("array reference to a file that is not /proc/<pid>/fd/<n>", ext8(12, "94a33c66389101a62f746d702f78a178")),
         ("unknown ext code 99", "d46300"),
         ("ext code -1 of 1 byte", "d4ff00"),
         # payloads

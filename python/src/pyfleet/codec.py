@@ -99,6 +99,9 @@ class Encoder:
 
     def __init__(self, handle_hook: HandleHook | None = None) -> None:
         self.handle_hook = handle_hook
+        #: arrays of at least this many bytes go as references to shared memory (ext 12),
+        #: kept alive by a handle; None: every array by value
+        self.array_min: int | None = None
         self._default_cb = self._default  # one bound method, shared by all packers
         self._packers: list[msgpack.Packer] = [_new_packer(self._default_cb)]
         self._depth = 0
@@ -264,6 +267,8 @@ class Encoder:
         descr = NDARRAY_DTYPES.get((dtype.kind, dtype.itemsize))
         if descr is None or dtype.fields is not None:
             return None  # unsupported dtype: the caller falls back to a handle
+        if self.array_min is not None and arr.nbytes >= self.array_min and self.handle_hook is not None:
+            return self._array_ref(arr, descr)
         if dtype.str != descr:  # big-endian (or native on a big-endian host)
             arr = arr.astype(descr)
         if arr.ndim and arr.size and arr.flags.c_contiguous:
@@ -271,6 +276,13 @@ class Encoder:
         else:
             data = arr.tobytes(order="C")
         return ExtType(X.NDARRAY, self._pack([descr, list(arr.shape), data]))
+
+    def _array_ref(self, arr: Any, descr: str) -> ExtType:
+        from . import shm
+
+        src, keeper = shm.export(arr, descr)
+        owner = self.handle_hook(keeper)  # type: ignore[misc]
+        return ExtType(X.ARRAY_REF, self._pack([descr, list(arr.shape), src, owner]))
 
 
 def _hashable(value: Any) -> Any:
@@ -314,7 +326,7 @@ class Decoder:
             X.BIGINT: self._bigint, X.TUPLE: self._tuple, X.SET: self._set, X.DATE: self._date,
             X.TIME: self._time, X.DATETIME: self._datetime, X.TIMEDELTA: self._timedelta,
             X.NDARRAY: self._ndarray, X.HANDLE: self._handle, X.ERROR: self._error,
-            X.COMPLEX: self._complex,
+            X.COMPLEX: self._complex, X.ARRAY_REF: self._array_ref,
         }
 
     def decode(self, data: bytes) -> Any:
@@ -491,6 +503,18 @@ class Decoder:
             return np.zeros(shape, dtype=dtype)
         # bytearray: the array owns a writable copy, like any array user code makes.
         return np.frombuffer(bytearray(raw), dtype=dtype).reshape(shape)
+
+    def _array_ref(self, data: bytes, slow: bool) -> Any:
+        descr, shape, src, owner = self._fields(data, "array reference", 4)  # owner: the memory's name
+        if type(descr) is not str or descr not in _NDARRAY_DESCRS:
+            raise DecodeError(f"unsupported ndarray dtype {descr!r}")
+        if type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
+            raise DecodeError("array reference shape must be an array of non-negative ints")
+        if type(owner) is not str:
+            raise DecodeError("an array reference sent to a worker carries the name of its memory (str)")
+        from . import shm
+
+        return shm.attach(src, descr, shape, owner)
 
 
 def peek_header(data: bytes) -> tuple[Any | None, Any | None]:

@@ -4,6 +4,7 @@ These numbers are part of the contract with the Java codec: never renumber.
 """
 
 __all__ = [
+    "ARRAY_REF",
     "BIGINT",
     "COMPLEX",
     "DATE",
@@ -29,9 +30,10 @@ NDARRAY = 8     # msgpack [descr, shape, data]
 HANDLE = 9      # msgpack [node, worker, generation, id, type]
 ERROR = 10      # msgpack [kind, type, message, traceback]
 COMPLEX = 11    # >dd real, imaginary
+ARRAY_REF = 12  # msgpack [descr, shape, source, owner]: an ndarray in shared memory (shm.py)
 
 NAMES = {
     BIGINT: "bigint", TUPLE: "tuple", SET: "set", DATE: "date", TIME: "time",
     DATETIME: "datetime", TIMEDELTA: "timedelta", NDARRAY: "ndarray",
-    HANDLE: "handle", ERROR: "error", COMPLEX: "complex",
+    HANDLE: "handle", ERROR: "error", COMPLEX: "complex", ARRAY_REF: "array reference",
 }

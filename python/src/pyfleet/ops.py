@@ -25,6 +25,7 @@ __all__ = [
     "PROTOCOL_VERSION",
     "Options",
     "Runner",
+    "as_array",
     "numpy_version",
     "parse_options",
     "prepare",
@@ -36,21 +37,26 @@ PROTOCOL_VERSION = 1
 
 Runner = Callable[[], Any]
 
-_RET_VALUES = ("value", "handle")
+_RET_VALUES = ("value", "handle", "array")
 _COERCE = {"int": int, "float": float, "str": str}
-_OPTION_KEYS = frozenset({"ret", "stream", "coerce"})
+_OPTION_KEYS = frozenset({"ret", "stream", "coerce", "arrays"})
 
 
 class Options:
     """Parsed `opts` of a request."""
 
-    __slots__ = ("coerce", "handle", "stream")
+    __slots__ = ("array", "array_min", "coerce", "handle", "stream")
 
     def __init__(self, handle: bool = False, stream: bool = False,
-                 coerce: Callable[[Any], Any] | None = None) -> None:
+                 coerce: Callable[[Any], Any] | None = None, array_min: int | None = None,
+                 array: bool = False) -> None:
         self.handle = handle
         self.stream = stream
         self.coerce = coerce
+        #: the caller maps shared memory: arrays of at least this many bytes go by reference
+        self.array_min = array_min
+        #: the result is an ndarray sent by reference whatever its size
+        self.array = array
 
 
 DEFAULT_OPTIONS = Options()
@@ -63,19 +69,49 @@ def parse_options(opts: Any) -> Options:
         raise ProtocolError(f"opts must be a map or nil, not {_tname(opts)}")
     if not opts:
         return DEFAULT_OPTIONS
+    if len(opts) == 1:  # the node's own calls: just {"arrays": n}, parsed once per n
+        n = opts.get("arrays")
+        parsed = _ARRAYS_ONLY.get(n) if type(n) is int else None
+        if parsed is not None:
+            return parsed
     unknown = [k for k in opts if k not in _OPTION_KEYS]
     if unknown:
-        raise ProtocolError(f"unknown option(s) {unknown!r}; known: ret, stream, coerce")
+        raise ProtocolError(f"unknown option(s) {unknown!r}; known: ret, stream, coerce, arrays")
     ret = opts.get("ret")
     if ret is not None and ret not in _RET_VALUES:
-        raise ProtocolError(f"opts.ret must be \"value\" or \"handle\", not {ret!r}")
+        raise ProtocolError(f"opts.ret must be \"value\", \"handle\" or \"array\", not {ret!r}")
+    array_min = opts.get("arrays")
+    if array_min is not None and (type(array_min) is not int or array_min < 0):
+        raise ProtocolError(f"opts.arrays must be a non-negative int (bytes), not {array_min!r}")
+    if ret == "array" and array_min is None:
+        raise ProtocolError("opts.ret \"array\" needs opts.arrays: only a caller on the node's host maps arrays")
     stream = opts.get("stream")
     if stream is not None and type(stream) is not bool:
         raise ProtocolError(f"opts.stream must be a bool, not {_tname(stream)}")
     coerce = opts.get("coerce")
     if coerce is not None and (type(coerce) is not str or coerce not in _COERCE):
         raise ProtocolError(f"opts.coerce must be \"int\", \"float\" or \"str\", not {coerce!r}")
-    return Options(ret == "handle", bool(stream), _COERCE[coerce] if coerce is not None else None)
+    parsed = Options(ret == "handle", bool(stream), _COERCE[coerce] if coerce is not None else None,
+                     array_min, ret == "array")
+    if len(opts) == 1 and array_min is not None and len(_ARRAYS_ONLY) < 64:
+        _ARRAYS_ONLY[array_min] = parsed
+    return parsed
+
+
+# Options of {"arrays": n} by n (an Options is never changed once made).
+_ARRAYS_ONLY: dict[int, Options] = {}
+
+
+def as_array(result: Any) -> Any:
+    """The result of a call with ``ret: "array"``: an ndarray of a dtype the wire carries."""
+    import numpy as np
+
+    from .codec import NDARRAY_DTYPES
+
+    arr = result if type(result) is np.ndarray else np.asarray(result)
+    if NDARRAY_DTYPES.get((arr.dtype.kind, arr.dtype.itemsize)) is None or arr.dtype.fields is not None:
+        raise TypeError(f"ret \"array\": a result of dtype {arr.dtype} has no array encoding")
+    return arr
 
 
 def _tname(value: Any) -> str:

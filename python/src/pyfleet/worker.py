@@ -65,7 +65,7 @@ from .messages import (
     MSG_REPLY,
     MSG_REQUEST,
 )
-from .ops import DEFAULT_OPTIONS, PROTOCOL_VERSION, numpy_version, parse_options, prepare
+from .ops import DEFAULT_OPTIONS, PROTOCOL_VERSION, as_array, numpy_version, parse_options, prepare
 from .stdio import LOG_LINE_MAX, LogPump, Stdio
 from .wire import FrameReader, FrameWriter, max_frame_from_env
 
@@ -264,6 +264,8 @@ class Worker:
                     result = options.coerce(result)
                 if options.handle:
                     result = self.table.add(result)
+                elif options.array:
+                    result = as_array(result)
         except BaseException as exc:  # noqa: BLE001 (SystemExit & co. from user code are errors too)
             if guard.forked:  # user code forked and its child came back here: leave
                 guard.child_exit(guard.exit_code(exc))
@@ -271,7 +273,15 @@ class Worker:
             return
         if guard.forked:
             guard.child_exit(0)
-        self._reply(rid, result)
+        if options.array_min is None:
+            self._reply(rid, result)
+            return
+        encoder = self._encoder
+        encoder.array_min = 0 if options.array else options.array_min
+        try:
+            self._reply(rid, result)
+        finally:
+            encoder.array_min = None
 
     def _reply(self, rid: int, result: Any) -> None:
         try:

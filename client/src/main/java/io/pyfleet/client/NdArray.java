@@ -112,6 +112,25 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
         return new NdArray(DType.INT32.descr(), shapeOf(values.length, shape), b);
     }
 
+    /** A 1-d {@code <i2} array of {@code values}, or of the given shape. */
+    public static NdArray ofShorts(short[] values, long... shape) {
+        byte[] b = new byte[Math.multiplyExact(values.length, 2)];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(values);
+        return new NdArray(DType.INT16.descr(), shapeOf(values.length, shape), b);
+    }
+
+    /** A 1-d {@code |i1} array of {@code values}, or of the given shape (a {@code byte[]} alone goes as Python bytes). */
+    public static NdArray ofBytes(byte[] values, long... shape) {
+        return new NdArray(DType.INT8.descr(), shapeOf(values.length, shape), values);
+    }
+
+    /** An array of any dtype from the remaining bytes of {@code data} (C order, little-endian). */
+    public static NdArray of(DType dtype, ByteBuffer data, long... shape) {
+        byte[] b = new byte[data.remaining()];
+        data.duplicate().get(b);
+        return new NdArray(dtype.descr(), shape, b);
+    }
+
     /** A 1-d {@code |b1} array of {@code values}, or of the given shape. */
     public static NdArray ofBooleans(boolean[] values, long... shape) {
         byte[] b = new byte[values.length];
@@ -259,6 +278,20 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
         for (int i = 0; i < out.length; i++) {
             out[i] = Math.toIntExact(integer(bb, i));
         }
+        return out;
+    }
+
+    /**
+     * The elements of an {@code <i2} or {@code <u2} array, bits exact.
+     *
+     * @throws IllegalStateException for another dtype
+     */
+    public short[] toShortArray() {
+        if (type() != DType.INT16 && type() != DType.UINT16) {
+            throw new IllegalStateException("toShortArray() needs an int16 or uint16 array, not " + dtype);
+        }
+        short[] out = new short[data.length / 2];
+        buffer().asShortBuffer().get(out);
         return out;
     }
 

@@ -27,6 +27,11 @@ public final class ExtCodes {
     public static final byte ERROR = 10;
     /** Complex: real and imaginary float64. */
     public static final byte COMPLEX = 11;
+    /**
+     * NumPy array in shared memory on this host: {@code [dtype, shape, source, keeper]} (see
+     * {@link ArrayRef}); valid only between a node and its own workers.
+     */
+    public static final byte ARRAY_REF = 12;
 
     /** Payload size of a {@link #DATE}. */
     public static final int DATE_SIZE = 4;

@@ -285,6 +285,15 @@ final class ValueReader {
                 case ExtCodes.ERROR:
                     ValueCodec.checkDepth(depth);
                     return readError(len);
+                case ExtCodes.ARRAY_REF: {
+                    ValueCodec.checkDepth(depth);
+                    ArrayRef ref = readArrayRef(len);
+                    if (handles instanceof ArrayAdopter adopter) {
+                        return adopter.adoptArray(ref);
+                    }
+                    throw new ProtocolException("an array reference (ext 12) is only valid between a node and its "
+                            + "own workers; arrays travel by value everywhere else");
+                }
                 case ExtCodes.COMPLEX: {
                     fixed(len, ExtCodes.COMPLEX_SIZE, "complex");
                     ByteBuffer b = ByteBuffer.wrap(scratch);
@@ -431,6 +440,45 @@ final class ValueReader {
             Handle h = new Handle(u.unpackString(), u.unpackString(), u.unpackLong(), u.unpackLong(), u.unpackString());
             expectEnd(stop, "handle");
             return h;
+        }
+
+        private ArrayRef readArrayRef(int len) throws IOException {
+            long stop = position() + len;
+            expectArray(4, "array reference");
+            String descr = u.unpackString();
+            DType dtype = DType.ofDescr(descr);
+            if (dtype == null) {
+                throw new ProtocolException("unsupported array dtype '" + descr + "' (supported: " + DType.DESCRS + ")");
+            }
+            int ndim = u.unpackArrayHeader();
+            if (ndim > ArrayRef.MAX_DIMS) {
+                throw new ProtocolException("array with " + ndim + " dimensions, at most " + ArrayRef.MAX_DIMS);
+            }
+            long[] shape = new long[ndim];
+            for (int i = 0; i < ndim; i++) {
+                shape[i] = u.unpackLong();
+            }
+            String source = u.unpackString();
+            Object keeper;
+            MessageFormat f = u.getNextFormat();
+            if (f == MessageFormat.NIL) {
+                u.unpackNil();
+                keeper = null;
+            } else if (f.getValueType() == org.msgpack.value.ValueType.STRING) {
+                keeper = u.unpackString();
+            } else {
+                org.msgpack.core.ExtensionTypeHeader h = u.unpackExtensionTypeHeader();
+                if (h.getType() != ExtCodes.HANDLE) {
+                    throw new ProtocolException("array reference keeper must be nil, a string or a handle");
+                }
+                keeper = readHandle(h.getLength());
+            }
+            expectEnd(stop, "array reference");
+            try {
+                return new ArrayRef(dtype, shape, source, keeper);
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException("malformed array reference: " + e.getMessage(), e);
+            }
         }
 
         private RemoteError readError(int len) throws IOException {

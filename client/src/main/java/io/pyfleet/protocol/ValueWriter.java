@@ -4,6 +4,7 @@ import io.pyfleet.client.PyTuple;
 import io.pyfleet.client.PyComplex;
 import io.pyfleet.client.DType;
 import io.pyfleet.client.NdArray;
+import io.pyfleet.client.PyArray;
 import io.pyfleet.client.Handle;
 import io.pyfleet.client.HandleRef;
 import io.pyfleet.client.RemoteError;
@@ -45,8 +46,8 @@ final class ValueWriter {
     /** Kinds of Java values, resolved once per class. */
     private enum Kind {
         STRING, LONG, INTEGER, SHORT, BYTE, DOUBLE, FLOAT, BOOLEAN, BIG_INTEGER, BYTES, LIST, MAP, SET, TUPLE,
-        NDARRAY, HANDLE, ERROR, COMPLEX, DATE, TIME, OFFSET_TIME, DATETIME, OFFSET_DATETIME, ZONED_DATETIME,
-        INSTANT, DURATION, DOUBLES, LONGS, INTS, FLOATS, BOOLEANS, HANDLE_REF, UNSUPPORTED
+        NDARRAY, ARRAY_REF, HANDLE, ERROR, COMPLEX, DATE, TIME, OFFSET_TIME, DATETIME, OFFSET_DATETIME, ZONED_DATETIME,
+        INSTANT, DURATION, DOUBLES, LONGS, INTS, FLOATS, SHORTS, BOOLEANS, HANDLE_REF, UNSUPPORTED
     }
 
     private static final ClassValue<Kind> KINDS = new ClassValue<>() {
@@ -76,6 +77,8 @@ final class ValueWriter {
                 return Kind.TUPLE;
             } else if (c == NdArray.class) {
                 return Kind.NDARRAY;
+            } else if (c == PyArray.class) {
+                return Kind.ARRAY_REF;
             } else if (c == Handle.class) {
                 return Kind.HANDLE;
             } else if (c == RemoteError.class) {
@@ -108,6 +111,8 @@ final class ValueWriter {
                 return Kind.FLOATS;
             } else if (c == boolean[].class) {
                 return Kind.BOOLEANS;
+            } else if (c == short[].class) {
+                return Kind.SHORTS;
             } else if (HandleRef.class.isAssignableFrom(c)) {
                 return Kind.HANDLE_REF;
             } else if (List.class.isAssignableFrom(c)) {
@@ -160,6 +165,7 @@ final class ValueWriter {
             case SET -> writeSet(w, (Set<?>) v, depth);
             case TUPLE -> writeTuple(w, (PyTuple) v, depth);
             case NDARRAY -> writeNdArray(w, (NdArray) v, depth);
+            case ARRAY_REF -> writeArrayRef(w, (PyArray) v, depth);
             case HANDLE -> writeHandle(w, (Handle) v, depth);
             case HANDLE_REF -> {
                 Handle h = ((HandleRef) v).handle();
@@ -210,6 +216,13 @@ final class ValueWriter {
                 int n = bytesOf(a.length, 4);
                 writeNdArrayHeader(w, DType.FLOAT32.descr(), a.length, n, depth);
                 ByteBuffer.wrap(w.buf, w.pos, n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(a);
+                w.pos += n;
+            }
+            case SHORTS -> {
+                short[] a = (short[]) v;
+                int n = bytesOf(a.length, 2);
+                writeNdArrayHeader(w, DType.INT16.descr(), a.length, n, depth);
+                ByteBuffer.wrap(w.buf, w.pos, n).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(a);
                 w.pos += n;
             }
             case BOOLEANS -> {
@@ -377,6 +390,34 @@ final class ValueWriter {
             w.integer(d);
         }
         w.binary(data);
+    }
+
+    private static void writeArrayRef(WireBuffer w, PyArray a, int depth) {
+        ValueCodec.checkDepth(depth);
+        PyArray.Memory memory = a.memory();
+        String source = memory.source();
+        String name = memory.name();
+        long[] shape = a.shape();
+        String descr = a.dtype().descr();
+        long payload = 1 + WireBuffer.strHeaderSize(descr.length()) + descr.length()
+                + WireBuffer.arrayHeaderSize(shape.length) + utf8(source) + utf8(name);
+        for (long d : shape) {
+            payload += WireBuffer.integerSize(d);
+        }
+        w.extHeader(ExtCodes.ARRAY_REF, checkedPayload(payload));
+        w.arrayHeader(4);
+        w.string(descr);
+        w.arrayHeader(shape.length);
+        for (long d : shape) {
+            w.integer(d);
+        }
+        w.string(source);
+        w.string(name);
+    }
+
+    private static long utf8(String s) {
+        int n = s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return WireBuffer.strHeaderSize(n) + n;
     }
 
     /** The ext header and fields of a 1-d array of {@code nbytes} data bytes, leaving room for the data. */

@@ -459,7 +459,7 @@ class ValueCodecTest {
     @Test
     void unsupportedTypesNameTheClass() {
         for (Object v : new Object[] {new Object(), Optional.empty(), 'c', new java.math.BigDecimal("1.5"),
-                new short[] {1}, new java.util.ArrayDeque<>(), java.time.Period.ofDays(1), List.of(new StringBuilder())}) {
+                new char[] {1}, new java.util.ArrayDeque<>(), java.time.Period.ofDays(1), List.of(new StringBuilder())}) {
             ProtocolException e = assertThrows(ProtocolException.class, () -> ValueCodec.encode(v));
             String cls = v instanceof List<?> l ? l.get(0).getClass().getName() : v.getClass().getName();
             assertTrue(e.getMessage().contains(cls), e.getMessage());

@@ -33,6 +33,11 @@ public final class BenchCases {
                 new TcpCallSync(),
                 new TcpCallAsync(),
                 new TcpCallAsyncConnections(),
+                new ArrayMemcpy(),
+                new ArrayPipe(),
+                new ArrayCopies(),
+                new ArrayHandoff(),
+                new NumpyMultiply8mb(),
                 new ClusterScatterCase(),
                 new ClusterCallOnNode(),
                 // kills the nodes it starts: after the other cluster cases

@@ -22,6 +22,7 @@ public final class BenchContext implements AutoCloseable {
     private WorkerProcess worker;
     private java.util.List<WorkerProcess> workers;
     private EmbeddedFleet fleet;
+    private EmbeddedFleet byValueFleet;
     private Process remoteNode;
     private int remotePort;
     private final java.util.List<Fleet> remotes = new java.util.ArrayList<>();
@@ -83,6 +84,20 @@ public final class BenchContext implements AutoCloseable {
             }
         }
         return fleet;
+    }
+
+    /**
+     * A one-worker embedded node that sends every array by value through the pipe (arrays up to
+     * 1 GiB, frames up to 1.5 GiB): the baseline of the array cases.
+     */
+    EmbeddedFleet byValueFleet() {
+        if (byValueFleet == null) {
+            progress.accept("bench: starting an embedded node that sends arrays by value");
+            byValueFleet = EmbeddedFleet.start(com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of(
+                    "pyfleet.pool.size", 1, "pyfleet.arrays.by-value-max", "1GiB",
+                    "pyfleet.worker.max-frame-size", "1536MiB")).withFallback(config));
+        }
+        return byValueFleet;
     }
 
     /**
@@ -197,6 +212,10 @@ public final class BenchContext implements AutoCloseable {
         if (fleet != null) {
             fleet.close();
             fleet = null;
+        }
+        if (byValueFleet != null) {
+            byValueFleet.close();
+            byValueFleet = null;
         }
         if (worker != null) {
             worker.close();

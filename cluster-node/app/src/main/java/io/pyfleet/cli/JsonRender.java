@@ -130,6 +130,8 @@ public final class JsonRender {
             string(sb, Base64.getEncoder().encodeToString(b));
         } else if (v instanceof NdArray a) {
             ndarray(sb, a);
+        } else if (v instanceof io.pyfleet.client.PyArray a) {
+            ndarray(sb, a.toNdArray()); // an array in node memory prints as its values, as by value
         } else if (v instanceof PyComplex c) {
             sb.append("{\"real\": ");
             floating(sb, c.real());

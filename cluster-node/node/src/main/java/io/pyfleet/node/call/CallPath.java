@@ -9,7 +9,6 @@ import io.pyfleet.client.OverloadedException;
 import io.pyfleet.client.PoolFailedException;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
-import io.pyfleet.client.PyObject;
 import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.WorkerLostException;
 import io.pyfleet.node.config.PyfleetSettings;
@@ -64,6 +63,7 @@ public final class CallPath implements AutoCloseable {
     private final CallbackExecutor callbacks;
     private final ScheduledExecutorService jobTimers;
     private final Function<Handle, Object> adopt;
+    private final CallerArrays callerArrays = new CallerArrays();
 
     /** Guards changes of the lane arrays. */
     private final Object lock = new Object();
@@ -96,8 +96,12 @@ public final class CallPath implements AutoCloseable {
         this.jobTimers = timers;
         this.queue = new NodeQueue(depth, queueBound, callbacks, () -> open);
         queue.onLaneClosed(this::closeLane);
-        PyObject.Releaser releaser = this::release;
-        this.adopt = handle -> new PyObject(handle, releaser);
+        this.adopt = callerArrays.adopter(this);
+    }
+
+    /** Lets the node's own callers receive large arrays as {@code PyArray}s; set once, before any call. */
+    public void useArrays(io.pyfleet.node.arrays.NodeArrays nodeArrays) {
+        callerArrays.use(nodeArrays);
     }
 
     /** What a worker's replies turn handles into: a {@code PyObject} released through this path. */
@@ -114,10 +118,15 @@ public final class CallPath implements AutoCloseable {
 
     /** Runs a call somewhere in the pool (or on the owner of its handles). */
     public CompletableFuture<Object> submit(Call call) {
+        return submit(call, false);
+    }
+
+    /** {@link #submit(Call)}; {@code asArray}: the result comes back as a {@code PyArray} whatever its size. */
+    public CompletableFuture<Object> submit(Call call, boolean asArray) {
         FleetFuture<Object> result = new FleetFuture<>(callbacks);
         PendingCall pending;
         try {
-            pending = prepare(call, result, null, 0);
+            pending = prepare(call, result, null, 0, PendingCall.Decoding.ADOPT, asArray);
         } catch (PyFleetException e) {
             result.completeExceptionally(e);
             return result;
@@ -149,7 +158,7 @@ public final class CallPath implements AutoCloseable {
             CompletableFuture<Object> part = new CompletableFuture<>();
             gather.add(i, part);
             try {
-                route(prepare(call, part, serving[i].workerId, serving[i].generation).decoding(decoding), mayBlock);
+                route(prepare(call, part, serving[i].workerId, serving[i].generation, decoding, false), mayBlock);
             } catch (PyFleetException e) {
                 part.completeExceptionally(e);
             }
@@ -185,6 +194,7 @@ public final class CallPath implements AutoCloseable {
             Duration timeout, CompletableFuture<Object> result, EventSink events, PendingCall.Decoding decoding) {
         PendingCall pending;
         try {
+            CallerArrays.refuseRemote(opts);
             pending = prepare(op, target, args, kwargs, opts, timeout == null ? defaultTimeout : timeout, result,
                     null, 0, events).decoding(decoding);
         } catch (PyFleetException e) {
@@ -220,12 +230,13 @@ public final class CallPath implements AutoCloseable {
     }
 
     /** Encodes a call on the caller's thread: bad arguments fail here, before any worker sees them. */
-    PendingCall prepare(Call call, CompletableFuture<Object> result, String boundWorker, long generation) {
+    PendingCall prepare(Call call, CompletableFuture<Object> result, String boundWorker, long generation,
+            PendingCall.Decoding decoding, boolean asArray) {
         Consumer<Object> onEvent = call.options().onEvent();
         EventSink sink = onEvent == null ? null
                 : EventSink.ordered(new OrderedEvents(onEvent, callbacks, "call " + call.op() + " " + call.target()));
-        return prepare(call.op(), call.target(), call.args(), call.kwargs(), call.workerOptions(),
-                timeoutOf(call.options()), result, boundWorker, generation, sink);
+        return prepare(call.op(), call.target(), call.args(), call.kwargs(), callerArrays.opts(call, decoding, asArray),
+                timeoutOf(call.options()), result, boundWorker, generation, sink).decoding(decoding);
     }
 
     PendingCall prepare(String op, Object target, List<?> args, Map<String, ?> kwargs, Map<String, ?> opts,

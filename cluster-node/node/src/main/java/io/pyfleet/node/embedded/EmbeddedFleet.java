@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.DType;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.NodeLostException;
 import io.pyfleet.client.Outcome;
@@ -11,12 +12,16 @@ import io.pyfleet.client.PoolFailedException;
 import io.pyfleet.client.PoolInfo;
 import io.pyfleet.client.PoolSpec;
 import io.pyfleet.client.PoolStats;
+import io.pyfleet.client.PyArray;
 import io.pyfleet.client.PyFleetException;
+import io.pyfleet.node.arrays.NodeArrays;
 import io.pyfleet.node.call.CallPath;
+import io.pyfleet.node.config.ArraySettings;
 import io.pyfleet.node.config.PoolsSettings;
 import io.pyfleet.node.config.PyfleetSettings;
 import io.pyfleet.node.pool.NodePools;
 import io.pyfleet.node.pool.PoolManager;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -36,11 +41,13 @@ public final class EmbeddedFleet implements Fleet {
     private final PyfleetSettings settings;
     private final CallPath path;
     private final NodePools pools;
+    private final NodeArrays arrays;
     private volatile int poolSize;
 
     private EmbeddedFleet(ActorSystem<PoolManager.Command> system, PyfleetSettings settings, PoolsSettings limits,
-            CallPath path) {
+            CallPath path, NodeArrays arrays) {
         this.system = system;
+        this.arrays = arrays;
         this.settings = settings;
         this.path = path;
         this.poolSize = settings.pool().size();
@@ -73,9 +80,13 @@ public final class EmbeddedFleet implements Fleet {
 
     public static EmbeddedFleet start(Config config, PyfleetSettings settings) {
         CallPath path = new CallPath(settings);
+        ArraySettings arraySettings = ArraySettings.from(config);
+        NodeArrays arrays = new NodeArrays(settings.handleNode(), NodeArrays.checkedDir(arraySettings.dir()),
+                arraySettings.byValueMax(), arraySettings.poolMax());
+        path.useArrays(arrays);
         ActorSystem<PoolManager.Command> system = ActorSystem.create(PoolManager.create(settings, path), "pyfleet",
                 config);
-        EmbeddedFleet fleet = new EmbeddedFleet(system, settings, PoolsSettings.from(config), path);
+        EmbeddedFleet fleet = new EmbeddedFleet(system, settings, PoolsSettings.from(config), path, arrays);
         try {
             fleet.awaitServing(settings.worker().startTimeout().plusSeconds(5));
         } catch (RuntimeException e) {
@@ -180,6 +191,64 @@ public final class EmbeddedFleet implements Fleet {
         return pools;
     }
 
+    /**
+     * A call whose result comes back as a {@link PyArray} in node memory whatever its size: a
+     * NumPy array, or what {@code numpy.asarray} makes of the result.
+     */
+    public CompletableFuture<Object> submitArray(Call call) {
+        return path.submit(call, true);
+    }
+
+    /** Calls a function by dotted name; its result as a {@link PyArray} (see {@link #submitArray}). */
+    public PyArray callArray(String name, Object... args) {
+        return (PyArray) Fleet.join(submitArray(Call.function(name, List.of(args), java.util.Map.of())));
+    }
+
+    /** The node's arrays in shared memory: Java data in ({@code arrays().of(double[], shape)}) and more. */
+    public NodeArrays arrays() {
+        return arrays;
+    }
+
+    /** A float64 array in node memory holding a copy of {@code data}, 1-d or of {@code shape}. */
+    public PyArray array(double[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** A float32 array in node memory. */
+    public PyArray array(float[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** An int64 array in node memory. */
+    public PyArray array(long[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** An int32 array in node memory. */
+    public PyArray array(int[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** An int16 array in node memory. */
+    public PyArray array(short[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** An int8 array in node memory. */
+    public PyArray array(byte[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** A bool array in node memory. */
+    public PyArray array(boolean[] data, long... shape) {
+        return arrays.of(data, shape);
+    }
+
+    /** An array of any dtype in node memory from the remaining bytes of {@code data} (C order, little-endian). */
+    public PyArray array(DType dtype, ByteBuffer data, long... shape) {
+        return arrays.copyOf(dtype, shape, data);
+    }
+
     @Override
     public int poolSize() {
         return poolSize;
@@ -243,5 +312,6 @@ public final class EmbeddedFleet implements Fleet {
         }
         path.awaitWorkersGone(settings.worker().stopTimeout().plusSeconds(2));
         path.shutdownCallbacks(1000);
+        arrays.close();
     }
 }

@@ -1,0 +1,306 @@
+package io.pyfleet.client;
+
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A NumPy array whose bytes stay in shared memory owned by a node on this host: only its
+ * description crosses a worker's pipe. Its dtype, shape and owner are known here without a
+ * round trip; Java reads it through read-only views ({@link #buffer()}, constant time) or
+ * copies it out ({@link #toDoubles()} and the like). Pass it as an argument and the worker
+ * maps the same memory (no copy); any worker of the node may use it, and it outlives the
+ * worker that made it.
+ *
+ * <p>Close it to free the memory (once the last array on it is closed). A view must not be
+ * used after its array is closed. An unreachable PyArray is released by a {@link Cleaner}
+ * too; its memory then goes when its views are unreachable as well.
+ */
+public final class PyArray implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    /** The shared memory behind arrays; the node implements it. */
+    public interface Memory {
+        /** Where a worker on this host opens the memory: {@code /proc/<node pid>/fd/<n>}. */
+        String source();
+
+        /** What that descriptor's link reads: a worker checks it names this memory. */
+        String name();
+
+        /** The size in bytes. */
+        long byteSize();
+
+        /** Read-only little-endian views that cover the memory in order, each under 2 GiB. */
+        List<ByteBuffer> views();
+
+        /**
+         * Gives one reference back; the last frees the memory.
+         *
+         * @param unreachable the array was dropped unclosed: its views may still be in use
+         */
+        void release(boolean unreachable);
+    }
+
+    private final DType dtype;
+    private final long[] shape;
+    private final String owner;
+    private final Memory memory;
+    private final Release release;
+    private final Cleaner.Cleanable cleanable;
+
+    /**
+     * An array on {@code memory}, which holds one reference for it.
+     *
+     * @param owner the node that owns the memory
+     */
+    public PyArray(DType dtype, long[] shape, String owner, Memory memory) {
+        this.dtype = Objects.requireNonNull(dtype, "dtype");
+        this.shape = shape.clone();
+        this.owner = Objects.requireNonNull(owner, "owner");
+        this.memory = Objects.requireNonNull(memory, "memory");
+        this.release = new Release(memory, new AtomicBoolean());
+        this.cleanable = CLEANER.register(this, release);
+    }
+
+    /** What the Cleaner runs: it must not reference the PyArray. */
+    private record Release(Memory memory, AtomicBoolean done) implements Runnable {
+        @Override
+        public void run() {
+            if (done.compareAndSet(false, true)) {
+                memory.release(true);
+            }
+        }
+
+        void closeNow() {
+            if (done.compareAndSet(false, true)) {
+                memory.release(false);
+            }
+        }
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** A copy of the dimensions. */
+    public long[] shape() {
+        return shape.clone();
+    }
+
+    public int ndim() {
+        return shape.length;
+    }
+
+    /** The number of elements (1 for a 0-d array). */
+    public long size() {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
+    }
+
+    /** The size in bytes. */
+    public long byteSize() {
+        return size() * dtype.itemSize();
+    }
+
+    /** The node whose memory holds the array. */
+    public String owner() {
+        return owner;
+    }
+
+    /** The memory behind the array: for the wire codec. */
+    public Memory memory() {
+        checkOpen();
+        return memory;
+    }
+
+    public boolean isClosed() {
+        return release.done().get();
+    }
+
+    /**
+     * A read-only little-endian view of the whole array, in constant time.
+     *
+     * @throws IllegalStateException when the array is closed, or over 2 GiB (use {@link #buffers()})
+     */
+    public ByteBuffer buffer() {
+        List<ByteBuffer> views = views();
+        if (views.isEmpty()) {
+            return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer();
+        }
+        if (views.size() > 1) {
+            throw new IllegalStateException("the array has " + byteSize() + " bytes, more than one ByteBuffer holds "
+                    + "(2 GiB): read it through buffers()");
+        }
+        return views.get(0);
+    }
+
+    /** Read-only little-endian views covering the array in order (one unless it is over 2 GiB). */
+    public List<ByteBuffer> buffers() {
+        return views();
+    }
+
+    /** {@link #buffer()} as doubles, for a {@code float64} array. */
+    public DoubleBuffer doubleBuffer() {
+        requireType(DType.FLOAT64, "doubleBuffer()");
+        return buffer().asDoubleBuffer();
+    }
+
+    private List<ByteBuffer> views() {
+        checkOpen();
+        List<ByteBuffer> out = new ArrayList<>();
+        for (ByteBuffer b : memory.views()) {
+            out.add(b.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN));
+        }
+        return out;
+    }
+
+    /** The elements as doubles: {@code float64} copied exactly, other real dtypes converted. */
+    public double[] toDoubles() {
+        if (dtype != DType.FLOAT64) {
+            return toNdArray().toDoubleArray();
+        }
+        double[] out = new double[elements()];
+        int at = 0;
+        for (ByteBuffer b : views()) {
+            int n = b.remaining() / 8;
+            b.asDoubleBuffer().get(out, at, n);
+            at += n;
+        }
+        Reference.reachabilityFence(this);
+        return out;
+    }
+
+    /** The elements as floats: {@code float32} copied exactly, other real dtypes converted. */
+    public float[] toFloats() {
+        if (dtype != DType.FLOAT32) {
+            return toNdArray().toFloatArray();
+        }
+        float[] out = new float[elements()];
+        int at = 0;
+        for (ByteBuffer b : views()) {
+            int n = b.remaining() / 4;
+            b.asFloatBuffer().get(out, at, n);
+            at += n;
+        }
+        Reference.reachabilityFence(this);
+        return out;
+    }
+
+    /** The elements as longs: {@code int64}/{@code uint64} bits copied exactly, other integer dtypes converted. */
+    public long[] toLongs() {
+        if (dtype != DType.INT64 && dtype != DType.UINT64) {
+            return toNdArray().toLongArray();
+        }
+        long[] out = new long[elements()];
+        int at = 0;
+        for (ByteBuffer b : views()) {
+            int n = b.remaining() / 8;
+            b.asLongBuffer().get(out, at, n);
+            at += n;
+        }
+        Reference.reachabilityFence(this);
+        return out;
+    }
+
+    /** The elements as ints: {@code int32}/{@code uint32} bits copied exactly, other integer dtypes converted. */
+    public int[] toInts() {
+        if (dtype != DType.INT32 && dtype != DType.UINT32) {
+            return toNdArray().toIntArray();
+        }
+        int[] out = new int[elements()];
+        int at = 0;
+        for (ByteBuffer b : views()) {
+            int n = b.remaining() / 4;
+            b.asIntBuffer().get(out, at, n);
+            at += n;
+        }
+        Reference.reachabilityFence(this);
+        return out;
+    }
+
+    /** The elements of an {@code int16}/{@code uint16} array, bits exact. */
+    public short[] toShorts() {
+        if (dtype != DType.INT16 && dtype != DType.UINT16) {
+            throw new IllegalStateException("toShorts() needs an int16 or uint16 array, not " + dtype);
+        }
+        short[] out = new short[elements()];
+        int at = 0;
+        for (ByteBuffer b : views()) {
+            int n = b.remaining() / 2;
+            b.asShortBuffer().get(out, at, n);
+            at += n;
+        }
+        Reference.reachabilityFence(this);
+        return out;
+    }
+
+    /** The raw little-endian C-order bytes, of any dtype. */
+    public byte[] toBytes() {
+        long n = byteSize();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("the array has " + n + " bytes, more than a Java array holds");
+        }
+        byte[] out = new byte[(int) n];
+        int at = 0;
+        for (ByteBuffer b : views()) {
+            int k = b.remaining();
+            b.get(out, at, k);
+            at += k;
+        }
+        Reference.reachabilityFence(this);
+        return out;
+    }
+
+    /** The elements as booleans (non-zero is true), from a boolean or integer dtype. */
+    public boolean[] toBooleans() {
+        return toNdArray().toBooleanArray();
+    }
+
+    /** A copy by value. */
+    public NdArray toNdArray() {
+        return new NdArray(dtype.descr(), shape, toBytes());
+    }
+
+    private int elements() {
+        long n = size();
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("the array has " + n + " elements, more than a Java array holds: "
+                    + "read it through buffers()");
+        }
+        return (int) n;
+    }
+
+    private void requireType(DType type, String what) {
+        if (dtype != type) {
+            throw new IllegalStateException(what + " needs a " + type + " array, not " + dtype);
+        }
+    }
+
+    private void checkOpen() {
+        if (release.done().get()) {
+            throw new IllegalStateException("the array was closed");
+        }
+    }
+
+    /** Frees the memory once no other array uses it; later reads fail. Idempotent. */
+    @Override
+    public void close() {
+        release.closeNow();
+        cleanable.clean();
+    }
+
+    @Override
+    public String toString() {
+        return "PyArray[" + dtype.descr() + " " + Arrays.toString(shape) + " on " + owner + "]";
+    }
+}

@@ -1,0 +1,93 @@
+package io.pyfleet.node.call;
+
+import io.pyfleet.client.Call;
+import io.pyfleet.client.Handle;
+import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyObject;
+import io.pyfleet.node.arrays.NodeArrays;
+import io.pyfleet.protocol.ArrayAdopter;
+import io.pyfleet.protocol.ArrayRef;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** What the call path needs of the node's arrays: the worker option that asks for references, and their adoption. */
+final class CallerArrays {
+    private volatile NodeArrays arrays;
+    private volatile Map<String, ?> arrayOpts;
+
+    void use(NodeArrays nodeArrays) {
+        this.arrays = nodeArrays;
+        this.arrayOpts = Map.of("arrays", nodeArrays.referenceFrom());
+    }
+
+    NodeArrays get() {
+        return arrays;
+    }
+
+    /** A remote client cannot map the node's memory: its calls may not ask for references. */
+    static void refuseRemote(Map<String, ?> opts) {
+        if (opts != null && opts.containsKey("arrays")) {
+            throw new ProtocolException("opts.arrays is for callers on the node's host: over TCP arrays travel by value");
+        }
+    }
+
+    /** Handles become releasing PyObjects, array references PyArrays the node took over. */
+    ArrayAdopter adopter(CallPath path) {
+        PyObject.Releaser releaser = path::release;
+        Consumer<Handle> releaseWithoutBlocking = path::releaseWithoutBlocking;
+        NodeArrays.KeeperRelease whenFreed = (keeper, discard) -> {
+            if (discard) {
+                path.submit(Call.method(keeper, "discard", List.of(), Map.of()));
+            }
+            path.release(keeper);
+        };
+        return new ArrayAdopter() {
+            @Override
+            public Object apply(Handle handle) {
+                return new PyObject(handle, releaser);
+            }
+
+            @Override
+            public Object adoptArray(ArrayRef ref) {
+                NodeArrays a = arrays;
+                if (a == null) {
+                    if (ref.keeper() instanceof Handle h) {
+                        releaseWithoutBlocking.accept(h);
+                    }
+                    throw new ProtocolException("a worker sent an array reference, but this node keeps no arrays");
+                }
+                return a.adopt(ref, releaseWithoutBlocking, whenFreed);
+            }
+        };
+    }
+
+    /** The worker options of {@code call}: with what asks for references when its reply is decoded here. */
+    Map<String, ?> opts(io.pyfleet.client.Call call, io.pyfleet.node.worker.PendingCall.Decoding decoding, boolean asArray) {
+        if (decoding != io.pyfleet.node.worker.PendingCall.Decoding.ADOPT) {
+            return call.workerOptions();
+        }
+        return withArrays(call.workerOptions(), asArray);
+    }
+
+    /** {@code opts} plus what makes a worker send large arrays by reference, for a caller in this node. */
+    Map<String, ?> withArrays(Map<String, ?> opts, boolean asArray) {
+        NodeArrays a = arrays;
+        if (a == null) {
+            if (asArray) {
+                throw new ProtocolException("this node keeps no arrays in shared memory");
+            }
+            return opts;
+        }
+        if ((opts == null || opts.isEmpty()) && !asArray) {
+            return arrayOpts;
+        }
+        Map<String, Object> out = opts == null ? new HashMap<>(4) : new HashMap<>(opts);
+        out.put("arrays", a.referenceFrom());
+        if (asArray) {
+            out.put("ret", "array");
+        }
+        return out;
+    }
+}
