@@ -16,13 +16,30 @@ import java.util.function.Consumer;
  * @param pool     the named Python pool of that node that runs the call (null: the node's default pool)
  * @param idempotent the call may safely run twice: a cluster scatter re-runs such items elsewhere
  *                 when their node is lost mid-call, instead of reporting them as node-lost
+ * @param asArray  the result comes back as a {@link PyArray} whatever its size (what {@code numpy.asarray}
+ *                 makes of it); in node memory on an embedded fleet, by value over TCP
  */
 public record CallOptions(Duration timeout, boolean asHandle, Consumer<Object> onEvent, boolean stream, String node,
-        String pool, boolean idempotent) {
+        String pool, boolean idempotent, boolean asArray) {
     public static final CallOptions DEFAULT = new CallOptions(null, false, null, false);
 
     public CallOptions(Duration timeout, boolean asHandle, Consumer<Object> onEvent, boolean stream) {
-        this(timeout, asHandle, onEvent, stream, null, null, false);
+        this(timeout, asHandle, onEvent, stream, null, null, false, false);
+    }
+
+    public CallOptions(Duration timeout, boolean asHandle, Consumer<Object> onEvent, boolean stream, String node,
+            String pool, boolean idempotent) {
+        this(timeout, asHandle, onEvent, stream, node, pool, idempotent, false);
+    }
+
+    /** The same options with the result kept as a handle. */
+    public CallOptions withHandle() {
+        return new CallOptions(timeout, true, onEvent, stream, node, pool, idempotent, asArray);
+    }
+
+    /** The same options with the result as a {@link PyArray}. */
+    public CallOptions withArray() {
+        return new CallOptions(timeout, asHandle, onEvent, stream, node, pool, idempotent, true);
     }
 
     public CallOptions {
@@ -53,6 +70,7 @@ public record CallOptions(Duration timeout, boolean asHandle, Consumer<Object> o
         private String node;
         private String pool;
         private boolean idempotent;
+        private boolean asArray;
 
         public Builder timeout(Duration value) {
             this.timeout = value;
@@ -94,8 +112,14 @@ public record CallOptions(Duration timeout, boolean asHandle, Consumer<Object> o
             return this;
         }
 
+        /** Returns the result as a {@link PyArray} (see {@link CallOptions#asArray()}). */
+        public Builder asArray() {
+            this.asArray = true;
+            return this;
+        }
+
         public CallOptions build() {
-            return new CallOptions(timeout, asHandle, onEvent, stream, node, pool, idempotent);
+            return new CallOptions(timeout, asHandle, onEvent, stream, node, pool, idempotent, asArray);
         }
     }
 }

@@ -69,6 +69,50 @@ public final class PyArray implements AutoCloseable {
         this.cleanable = CLEANER.register(this, release);
     }
 
+    /**
+     * An array on the heap holding {@code a}'s bytes: what a fleet without node memory (a thin
+     * client over TCP) gives where a node array is asked for. It is sent by value when passed to
+     * a call, and has no owner node ({@link #owner()} is empty).
+     */
+    public static PyArray of(NdArray a) {
+        DType type = DType.parse(a.dtype());
+        ByteBuffer bytes = ByteBuffer.wrap(a.data()).order(java.nio.ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer();
+        return new PyArray(type, a.shape(), "", new HeapMemory(bytes));
+    }
+
+    /** True for an array whose bytes live in this JVM's heap ({@link #of(NdArray)}), not in a node's memory. */
+    public boolean onHeap() {
+        return memory instanceof HeapMemory;
+    }
+
+    /** Heap bytes: no source for a worker to map, so the array travels by value. */
+    private record HeapMemory(ByteBuffer bytes) implements Memory {
+        @Override
+        public String source() {
+            return "";
+        }
+
+        @Override
+        public String name() {
+            return "";
+        }
+
+        @Override
+        public long byteSize() {
+            return bytes.capacity();
+        }
+
+        @Override
+        public List<ByteBuffer> views() {
+            return List.of(bytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN));
+        }
+
+        @Override
+        public void release(boolean unreachable) {
+            // the garbage collector frees it
+        }
+    }
+
     /** What the Cleaner runs: it must not reference the PyArray. */
     private record Release(Memory memory, AtomicBoolean done) implements Runnable {
         @Override

@@ -394,6 +394,10 @@ final class ValueWriter {
 
     private static void writeArrayRef(WireBuffer w, PyArray a, int depth) {
         ValueCodec.checkDepth(depth);
+        if (a.onHeap()) {
+            writeNdArray(w, a.toNdArray(), depth); // no node memory behind it: its bytes go by value
+            return;
+        }
         PyArray.Memory memory = a.memory();
         String source = memory.source();
         String name = memory.name();

@@ -3,6 +3,7 @@ package io.pyfleet.client.bind;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.DType;
 import io.pyfleet.client.NdArray;
+import io.pyfleet.client.PyArray;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PyTuple;
 import java.lang.reflect.ParameterizedType;
@@ -51,8 +52,8 @@ public final class Returns {
     }
 
     private static final UnaryOperator<CallOptions> PLAIN = o -> o;
-    private static final UnaryOperator<CallOptions> AS_HANDLE = o -> o.asHandle() ? o
-            : new CallOptions(o.timeout(), true, o.onEvent(), o.stream(), o.node(), o.pool(), o.idempotent());
+    private static final UnaryOperator<CallOptions> AS_HANDLE = CallOptions::withHandle;
+    private static final UnaryOperator<CallOptions> AS_ARRAY = CallOptions::withArray;
 
     private static final Map<Class<?>, Conversion> TABLE = table();
 
@@ -86,7 +87,16 @@ public final class Returns {
         value(t, int[].class, v -> v instanceof NdArray a ? exact(() -> integral(a).toIntArray()) : ints(items(v)), null);
         value(t, boolean[].class, v -> v instanceof NdArray a ? integral(a).toBooleanArray() : booleans(items(v)), null);
         t.put(PyObject.class, new Conversion(AS_HANDLE, nullable(v -> cast(PyObject.class, v))));
+        t.put(PyArray.class, new Conversion(AS_ARRAY, Returns::toArray));
         return Map.copyOf(t);
+    }
+
+    /** A node array as it is, an array that came by value (over TCP, or small in a collection) on the heap. */
+    private static Object toArray(Object v) {
+        if (v instanceof NdArray a) {
+            return PyArray.of(a);
+        }
+        return cast(PyArray.class, v);
     }
 
     /**
@@ -131,6 +141,9 @@ public final class Returns {
         }
         if (type instanceof Class<?> c && (c.isPrimitive() || c == PyObject.class || c == Void.class)) {
             return null;
+        }
+        if (type == PyArray.class) {
+            return Returns::toArray; // inside a collection an array is not forced into node memory
         }
         Conversion c = of(type);
         return c == null || c.options() != PLAIN ? null : c.converter();

@@ -130,7 +130,7 @@ public final class EmbeddedFleet implements Fleet {
         } catch (PyFleetException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return to.submit(call);
+        return to.submit(call, call.options().asArray());
     }
 
     @Override
