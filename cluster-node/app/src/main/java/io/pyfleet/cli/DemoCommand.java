@@ -7,7 +7,6 @@ import io.pyfleet.client.Plots;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.PoolStats.WorkerStats;
 import io.pyfleet.client.PythonException;
-import io.pyfleet.client.NdArray;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
@@ -43,7 +42,6 @@ import picocli.CommandLine.Spec;
             ""})
 public final class DemoCommand implements Callable<Integer> {
     static final String TASK = "pyfleet.demo_tasks.resonance_point";
-    static final String THEORY = "pyfleet.demo_tasks.resonance_theory";
     static final double ZETA = 0.1;
     static final double OMEGA_MIN = 0.2;
     static final double OMEGA_MAX = 2.0;
@@ -105,10 +103,10 @@ public final class DemoCommand implements Callable<Integer> {
             double sweepSeconds = seconds(System.nanoTime() - sweepStart);
             PoolStats after = fleet.stats();
 
-            Map<?, ?> theory = (Map<?, ?>) fleet.call(THEORY, OMEGA_MIN, OMEGA_MAX, 400L, ZETA);
-            double[] curveX = ((NdArray) theory.get("omega")).toDoubleArray();
-            double[] curveY = ((NdArray) theory.get("amplitude")).toDoubleArray();
-            report(out, Plots.on(fleet), results, curveX, curveY, before, after, sweepSeconds);
+            DemoArrays.Curve curve = DemoArrays.compute(fleet, ZETA, OMEGA_MIN, OMEGA_MAX);
+            report(out, Plots.on(fleet), results, curve.omega(), curve.amplitude(), before, after, sweepSeconds);
+            out.println();
+            curve.report().forEach(out::println);
             out.flush();
             return 0;
         }

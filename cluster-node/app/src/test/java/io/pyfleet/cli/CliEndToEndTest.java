@@ -169,6 +169,14 @@ class CliEndToEndTest {
         }
         assertEquals(2, workers, r.out());
         assertEquals(8, tasks, r.out());
+        // the exact curve on node-owned arrays: the pipes carried a sliver of the array bytes
+        Matcher pipes = Pattern.compile("using (\\d+) MB of array data;\\R  the workers' pipes carried ([0-9,]+) bytes")
+                .matcher(r.out());
+        assertTrue(pipes.find(), r.out());
+        long arrayBytes = Long.parseLong(pipes.group(1)) * 1_000_000;
+        long pipeBytes = Long.parseLong(pipes.group(2).replace(",", ""));
+        assertTrue(pipeBytes < arrayBytes / 1000, "arrays stay in shared memory: " + pipeBytes + " of " + arrayBytes);
+        assertTrue(r.out().contains("peak A = 5.0252 at w = 0.98995"), r.out());
     }
 
     /** The demo's chart: drawn by the worker, exactly its width and height, with its legend. */
