@@ -11,7 +11,6 @@ import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.RemoteError;
 import io.pyfleet.client.RemoteFailures;
-import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.node.call.CallPath;
 import io.pyfleet.node.worker.EventSink;
 import io.pyfleet.node.worker.PendingCall;
@@ -167,7 +166,7 @@ final class ClientSession {
         requireWorkerOp(op);
         ctx.allow().check(op, target, args);
         opts.remove("idempotent"); // the cluster's business (scatter), not the worker's
-        String owner = ownerElsewhere(payload);
+        String owner = (cluster == null ? null : cluster.ownerElsewhere(payload));
         if (owner != null) {
             cluster.forward(owner, id, payload, cluster.deadline(op, opts.get("timeout_ms")));
             return;
@@ -222,9 +221,9 @@ final class ClientSession {
         boolean idempotent = Boolean.TRUE.equals(opts.remove("idempotent"));
         boolean progress = Boolean.TRUE.equals(opts.remove("events"));
         CallOptions options = new CallOptions(timeout(opts), false, null, false);
-        if (!pinned && cluster != null && namesObjects(payload)) {
+        if (!pinned && cluster != null && SessionForwarder.namesObjects(payload)) {
             // items that name objects run where those live: on their node, or here
-            String owner = ownerElsewhere(payload);
+            String owner = cluster.ownerElsewhere(payload);
             if (owner != null) {
                 cluster.forward(owner, id, payload, cluster.deadline("scatter", null));
                 return;
@@ -310,47 +309,6 @@ final class ClientSession {
                     + "; the call was not run", false);
         }
         return name;
-    }
-
-    /** The node that owns the objects a request names, when that is another node; null when local. */
-    private String ownerElsewhere(byte[] payload) {
-        if (cluster == null) {
-            return null;
-        }
-        String[] foreign = new String[2];
-        HandleScan.forEachHandle(payload, 0, payload.length, h -> {
-            if (!cluster.view().isLocal(h.node())) {
-                String base = io.pyfleet.node.cluster.ClusterView.base(h.node());
-                if (foreign[0] == null) {
-                    foreign[0] = base;
-                } else if (!foreign[0].equals(base)) {
-                    foreign[1] = base;
-                }
-            }
-        });
-        if (foreign[0] == null) {
-            return null;
-        }
-        if (foreign[1] != null) {
-            throw new StaleHandleException("one call cannot combine objects of different nodes (" + foreign[0] + " and "
-                    + foreign[1] + "): pass one of them by value");
-        }
-        if (cluster.view().left(foreign[0])) {
-            throw new NodeLostException("the node that owned this object (" + foreign[0]
-                    + ") left the cluster; the call was not run", false);
-        }
-        io.pyfleet.node.cluster.ClusterView.Peer owner = cluster.view().ownerOf(foreign[0]);
-        if (owner == null) {
-            throw new StaleHandleException("no node of this cluster owns the object (it was made by " + foreign[0]
-                    + ", which is not a member now)");
-        }
-        return owner.name();
-    }
-
-    private static boolean namesObjects(byte[] payload) {
-        boolean[] any = {false};
-        HandleScan.forEachHandle(payload, 0, payload.length, h -> any[0] = true);
-        return any[0];
     }
 
     /** True when identical calls and scatters run on every node: this one is in a cluster of several. */

@@ -6,6 +6,8 @@ import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.RemoteError;
 import io.pyfleet.client.RemoteFailures;
 import io.pyfleet.node.cluster.ClusterView;
+import io.pyfleet.client.StaleHandleException;
+import io.pyfleet.protocol.HandleScan;
 import io.pyfleet.protocol.Incoming;
 import io.pyfleet.protocol.Messages;
 import java.time.Duration;
@@ -269,5 +271,44 @@ final class SessionForwarder implements ClusterView.Inbox {
 
     private static FleetClosedException closed() {
         return new FleetClosedException("the client's connection ended; the call's parts may have run", true);
+    }
+
+    /** The node that owns the objects a request names, when that is another node; null when local. */
+    String ownerElsewhere(byte[] payload) {
+        String[] foreign = new String[2];
+        HandleScan.forEachHandle(payload, 0, payload.length, h -> {
+            if (!view.isLocal(h.node())) {
+                String base = ClusterView.base(h.node());
+                if (foreign[0] == null) {
+                    foreign[0] = base;
+                } else if (!foreign[0].equals(base)) {
+                    foreign[1] = base;
+                }
+            }
+        });
+        if (foreign[0] == null) {
+            return null;
+        }
+        if (foreign[1] != null) {
+            throw new StaleHandleException("one call cannot combine objects of different nodes (" + foreign[0] + " and "
+                    + foreign[1] + "): pass one of them by value");
+        }
+        if (view.left(foreign[0])) {
+            throw new NodeLostException("the node that owned this object (" + foreign[0]
+                    + ") left the cluster; the call was not run", false);
+        }
+        ClusterView.Peer owner = view.ownerOf(foreign[0]);
+        if (owner == null) {
+            throw new StaleHandleException("no node of this cluster owns the object (it was made by " + foreign[0]
+                    + ", which is not a member now)");
+        }
+        return owner.name();
+    }
+
+    /** True when the request names any object (a handle anywhere in it). */
+    static boolean namesObjects(byte[] payload) {
+        boolean[] any = {false};
+        HandleScan.forEachHandle(payload, 0, payload.length, h -> any[0] = true);
+        return any[0];
     }
 }
