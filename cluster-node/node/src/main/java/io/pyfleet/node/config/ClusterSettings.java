@@ -38,8 +38,8 @@ public record ClusterSettings(boolean enabled, String host, int port, List<Strin
             throw new ConfigException.BadValue("pyfleet.cluster.port", "must be 0..65535");
         }
         Config t = c.getConfig("tls");
-        Tls tls = new Tls(t.getBoolean("enabled"), path(t, "keystore"), t.getString("keystore-password"),
-                path(t, "truststore"), t.getString("truststore-password"), t.getString("protocol"));
+        Tls tls = new Tls(t.getBoolean("enabled"), GatewaySettings.path(t, "keystore"), t.getString("keystore-password"),
+                GatewaySettings.path(t, "truststore"), t.getString("truststore-password"), t.getString("protocol"));
         if (tls.enabled() && tls.keystore() == null) {
             throw new ConfigException.BadValue("pyfleet.cluster.tls.keystore", "TLS is enabled but no keystore is given");
         }
@@ -50,8 +50,9 @@ public record ClusterSettings(boolean enabled, String host, int port, List<Strin
         }
         return new ClusterSettings(c.getBoolean("enabled"), c.getString("host"), port, c.getStringList("seeds"),
                 c.getStringList("roles"), c.getString("secret"), sbr.getString("active-strategy"),
-                positive(sbr, "stable-after"), positive(c, "failure-detector-pause"), positive(c, "describe-interval"),
-                positive(c, "answer-margin"), (int) maxMessage, tls);
+                GatewaySettings.positive(sbr, "stable-after"), GatewaySettings.positive(c, "failure-detector-pause"),
+                GatewaySettings.positive(c, "describe-interval"),
+                GatewaySettings.positive(c, "answer-margin"), (int) maxMessage, tls);
     }
 
     /** The same settings with the command line's choices; null or empty keeps a value. */
@@ -85,18 +86,5 @@ public record ClusterSettings(boolean enabled, String host, int port, List<Strin
     public String toString() {
         return "ClusterSettings[" + (enabled ? "on" : "off") + ", " + host + ":" + port + ", seeds " + seeds + ", roles "
                 + roles + ", " + downingStrategy + " after " + stableAfter + ", tls " + (tls.enabled() ? "on" : "off") + "]";
-    }
-
-    private static Path path(Config c, String key) {
-        String value = c.getString(key);
-        return value.isBlank() ? null : Path.of(value);
-    }
-
-    private static Duration positive(Config c, String key) {
-        Duration d = c.getDuration(key);
-        if (d.isNegative() || d.isZero()) {
-            throw new ConfigException.BadValue(key, "must be positive");
-        }
-        return d;
     }
 }

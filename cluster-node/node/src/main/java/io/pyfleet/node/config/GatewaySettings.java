@@ -75,12 +75,14 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
                 idleTimeout, maxFrameSize, maxInFlight, maxBuffered, maxConnections, shutdownGrace, tls);
     }
 
-    private static Path path(Config c, String key) {
+    /** A path key; blank: null. */
+    static Path path(Config c, String key) {
         String value = c.getString(key);
         return value.isBlank() ? null : Path.of(value);
     }
 
-    private static Duration positive(Config c, String key) {
+    /** A duration key that must be positive. */
+    static Duration positive(Config c, String key) {
         Duration d = c.getDuration(key);
         if (d.isNegative() || d.isZero()) {
             throw new ConfigException.BadValue(key, "must be positive");
