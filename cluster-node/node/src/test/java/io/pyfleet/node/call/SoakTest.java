@@ -62,6 +62,7 @@ class SoakTest {
         if (cause instanceof WorkerLostException lost && !lost.mayHaveRun()
                 || cause instanceof io.pyfleet.client.ConnectionLostException cut && !cut.mayHaveRun()
                 || cause instanceof FleetClosedException closed && !closed.mayHaveRun()
+                || cause instanceof io.pyfleet.client.NodeLostException gone && !gone.mayHaveRun()
                 || cause instanceof OverloadedException || cause instanceof PoolFailedException
                 || cause instanceof io.pyfleet.client.StaleHandleException) {
             return Fate.NEVER_RAN;
@@ -116,6 +117,114 @@ class SoakTest {
             second.close();
             node.stop();
         }, Long.getLong("pyfleet.soak.remote.seconds", 20), threadsBefore, heapBefore);
+    }
+
+    /**
+     * The same load through a cluster of two nodes: the clients are connected to n1 and every call
+     * is named onto n2 (so n1 forwards it, and n2's answers come back through n1), while n2's
+     * workers are killed under them. {@code -Dpyfleet.soak.cluster.seconds} (default 20).
+     */
+    @Test
+    void theSameThroughAClusterEndsEveryForwardedCallExactlyOnce() throws Exception {
+        Set<String> threadsBefore = pyfleetThreads();
+        long heapBefore = usedHeap();
+        int seed = freePort();
+        NodeServer n1 = clusterNode("n1", 1, seed, seed);
+        NodeServer n2 = clusterNode("n2", 3, freePort(), seed);
+        String at = "127.0.0.1:" + n1.address().getPort();
+        Fleet first = Fleet.connect(TOKEN, at);
+        Fleet second = Fleet.connect(TOKEN, at);
+        Eventually.await(Duration.ofSeconds(60), () -> first.nodes().size() == 2, () -> "n1 sees n2: " + first.nodes());
+        soak(n2.fleet(), List.of(new OnNode(first, "n2"), new OnNode(second, "n2")), () -> {
+            first.close();
+            second.close();
+            n2.stop();
+            n1.stop();
+        }, Long.getLong("pyfleet.soak.cluster.seconds", 20), threadsBefore, heapBefore);
+    }
+
+    private static NodeServer clusterNode(String name, int workers, int port, int seed) {
+        Map<String, Object> settings = new HashMap<>(SOAK_POOL);
+        settings.put("pyfleet.node-name", name);
+        settings.put("pyfleet.gateway.port", 0);
+        settings.put("pyfleet.gateway.token", TOKEN);
+        settings.put("pyfleet.cluster.enabled", true);
+        settings.put("pyfleet.cluster.port", port);
+        settings.put("pyfleet.cluster.seeds", List.of("127.0.0.1:" + seed));
+        settings.put("pyfleet.cluster.describe-interval", "300ms");
+        com.typesafe.config.Config config = TestFleets.config(workers, settings);
+        return NodeServer.start(config, GatewaySettings.from(config), io.pyfleet.node.config.ClusterSettings.from(config),
+                line -> { });
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** A fleet whose every call, identical call and scatter is named onto one node of the cluster. */
+    private record OnNode(Fleet fleet, String node) implements Fleet {
+        private CallOptions placed(CallOptions o) {
+            return new CallOptions(o.timeout(), o.asHandle(), o.onEvent(), o.stream(), node, o.pool(), o.idempotent(),
+                    o.asArray());
+        }
+
+        @Override
+        public CompletableFuture<Object> submit(Call call) {
+            return fleet.submit(call.with(placed(call.options())));
+        }
+
+        @Override
+        public CompletableFuture<List<Outcome>> identicalAsync(Call call) {
+            return fleet.identicalAsync(call.with(placed(call.options())));
+        }
+
+        @Override
+        public CompletableFuture<List<Outcome>> scatterAsync(String name, List<? extends List<?>> argumentSets,
+                CallOptions options) {
+            return fleet.scatterAsync(name, argumentSets, placed(options == null ? CallOptions.DEFAULT : options));
+        }
+
+        @Override
+        public int poolSize() {
+            return fleet.poolSize();
+        }
+
+        @Override
+        public void resize(int workers) {
+            fleet.resize(workers);
+        }
+
+        @Override
+        public io.pyfleet.client.PoolStats stats() {
+            return fleet.stats();
+        }
+
+        @Override
+        public io.pyfleet.client.PoolInfo startPool(io.pyfleet.client.PoolSpec spec) {
+            return fleet.startPool(spec);
+        }
+
+        @Override
+        public void resizePool(String n, String name, int workers) {
+            fleet.resizePool(n, name, workers);
+        }
+
+        @Override
+        public void stopPool(String n, String name) {
+            fleet.stopPool(n, name);
+        }
+
+        @Override
+        public List<io.pyfleet.client.PoolInfo> pools(String n) {
+            return fleet.pools(n);
+        }
+
+        @Override
+        public void close() {
+            fleet.close();
+        }
     }
 
     private static final String TOKEN = "soak-token-0123456789abcdef";
