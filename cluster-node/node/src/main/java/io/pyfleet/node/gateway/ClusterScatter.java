@@ -44,7 +44,7 @@ final class ClusterScatter {
     private final ArrayDeque<Chunk> waiting = new ArrayDeque<>();
     private final Map<String, Integer> running = new HashMap<>();
     private final Set<String> lost = new HashSet<>();
-    private final int chunkSize;
+    private int next; // items before it are carved into chunks
     private int done;
 
     /**
@@ -59,15 +59,24 @@ final class ClusterScatter {
         this.run = run;
         this.progress = progress;
         this.outcomes = new Object[items.size()];
-        int capacity = 0;
-        for (ClusterView.Peer p : live()) {
-            capacity += slots(p);
+    }
+
+    /**
+     * The next chunk: one to run again first, else a new one of half the items left per free
+     * worker (guided: large while much is left, which amortises the hops; small at the end, so the
+     * last chunks do not leave nodes idle); null when none is left.
+     */
+    private Chunk take(int capacity) {
+        if (!waiting.isEmpty()) {
+            return waiting.poll();
         }
-        // about four chunks per free worker: small enough to balance, large enough to amortise a hop
-        this.chunkSize = Math.max(1, Math.min(256, items.size() / Math.max(1, capacity * 4)));
-        for (int i = 0; i < items.size(); i += chunkSize) {
-            waiting.add(new Chunk(i, Math.min(items.size(), i + chunkSize)));
+        if (next >= items.size()) {
+            return null;
         }
+        int size = Math.max(1, Math.min(256, (items.size() - next) / Math.max(1, 2 * capacity)));
+        Chunk c = new Chunk(next, Math.min(items.size(), next + size));
+        next = c.to();
+        return c;
     }
 
     CompletableFuture<List<Object>> start() {
@@ -83,13 +92,20 @@ final class ClusterScatter {
         List<Map.Entry<String, Chunk>> starts = new ArrayList<>();
         boolean allDone;
         synchronized (this) {
-            for (ClusterView.Peer p : live()) {
+            List<ClusterView.Peer> live = live();
+            int capacity = live.stream().mapToInt(ClusterScatter::slots).sum();
+            for (ClusterView.Peer p : live) {
                 int busy = running.getOrDefault(p.name(), 0);
-                while (busy < slots(p) && !waiting.isEmpty()) {
-                    starts.add(Map.entry(p.name(), waiting.poll()));
+                Chunk c;
+                while (busy < slots(p) && (c = take(capacity)) != null) {
+                    starts.add(Map.entry(p.name(), c));
                     busy++;
                 }
                 running.put(p.name(), busy);
+            }
+            if (next < items.size() && starts.isEmpty() && running.values().stream().allMatch(n -> n == 0)) {
+                waiting.add(new Chunk(next, items.size())); // below: ended unrun, with whatever waits
+                next = items.size();
             }
             if (starts.isEmpty() && !waiting.isEmpty() && running.values().stream().allMatch(n -> n == 0)) {
                 // no node left to run them (never the case while this node serves): they end unrun
