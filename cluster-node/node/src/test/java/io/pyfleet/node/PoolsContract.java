@@ -89,6 +89,7 @@ public abstract class PoolsContract {
         PoolInfo started = fleet.startPool(PoolSpec.builder("venv-a", python.toString()).pythonPath(markerDir.toString())
                 .environment("POOL_FLAVOR", "a").requires("poolmarker", "json").build());
         assertEquals(new PoolInfo("venv-a", nodeName(), 1, 1, python.toString()), started);
+        assertEquals(List.of("default", "venv-a"), fleet.nodes().get(0).pools(), "the node lists its pools");
 
         // Its interpreter, its path and its environment; the default pool has none of them.
         assertEquals(venv.toString(), Fleet.join(fleet.submit(Call.constant("sys.prefix", null).with(in("venv-a")))));

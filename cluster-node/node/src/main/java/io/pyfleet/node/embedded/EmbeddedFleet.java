@@ -269,6 +269,15 @@ public final class EmbeddedFleet implements Fleet {
                 Duration.ofSeconds(10), system.scheduler()).toCompletableFuture());
     }
 
+    /** This node alone (an embedded fleet is in no cluster), with its named pools. */
+    @Override
+    public List<io.pyfleet.client.NodeStatus> nodes() {
+        PoolStats s = stats();
+        long free = s.workers().stream().filter(w -> w.ready() && w.inFlight() == 0).count();
+        return List.of(new io.pyfleet.client.NodeStatus(s.node(), true, true, "", List.of(), poolSize, (int) free,
+                pools.names(), s.uptime()));
+    }
+
     /** The stats without waiting: for threads that must not block (the gateway's). */
     public java.util.concurrent.CompletionStage<PoolStats> statsAsync() {
         return AskPattern.ask(system, (ActorRef<PoolStats> replyTo) -> new PoolManager.GetStats(replyTo),

@@ -86,7 +86,7 @@ final class ClusterFanOut {
                 m.put("roles", List.of());
                 m.put("workers", (long) ctx.pool().poolSize());
                 m.put("free_workers", free(stats));
-                m.put("pools", List.of("default"));
+                m.put("pools", ctx.pools().names());
                 m.put("uptime_ms", (System.nanoTime() - ctx.startedNanos()) / 1_000_000);
                 return List.of(m);
             });
