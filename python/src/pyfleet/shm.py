@@ -12,6 +12,7 @@ descriptor to its memory, so it can be handed on without a copy.
 """
 from __future__ import annotations
 
+import fcntl
 import itertools
 import mmap
 import os
@@ -31,6 +32,8 @@ class Segment(mmap.mmap):
     """A shared mapping that owns a descriptor of its memory (closed with the mapping)."""
 
     fd: int = -1
+    # True for memory this worker made (its results); False for node memory it only maps
+    own: bool = False
 
     def __del__(self) -> None:
         fd, self.fd = self.fd, -1
@@ -108,6 +111,7 @@ def _map(fd: int, nbytes: int, writable: bool) -> Segment:
     prot = mmap.PROT_READ | (mmap.PROT_WRITE if writable else 0)
     seg = Segment(fd, nbytes, mmap.MAP_SHARED, prot)
     seg.fd = fd
+    seg.own = writable
     return seg
 
 
@@ -162,12 +166,14 @@ def empty(shape: Any, dtype: Any = float) -> Any:
 
 
 def _new_segment(nbytes: int) -> Segment | None:
-    fd = os.memfd_create(f"pyfleet-{os.getpid()}-{next(_names)}", os.MFD_CLOEXEC)
+    fd = os.memfd_create(f"pyfleet-{os.getpid()}-{next(_names)}", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
     try:
         if nbytes == 0:
             os.close(fd)
             return None
         os.ftruncate(fd, nbytes)
+        # its size is fixed from now on: a node that maps it can never fault past a shrunk end
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW)
         return _map(fd, nbytes, True)
     except BaseException:
         os.close(fd)
@@ -175,12 +181,14 @@ def _new_segment(nbytes: int) -> Segment | None:
 
 
 def segment_of(arr: Any) -> Segment | None:
-    """The segment `arr` covers exactly (C order, from its first byte to its last), or None."""
+    """The segment of this worker's own that `arr` covers exactly (C order, first byte to last), or None."""
     base = arr.base
     while base is not None and not isinstance(base, Segment):
         # np.frombuffer keeps a memoryview of the segment as the base
         base = base.obj if isinstance(base, memoryview) else getattr(base, "base", None)
-    if base is None or base.fd < 0 or not arr.flags.c_contiguous or arr.nbytes != len(base):
+    if base is None or base.fd < 0 or not base.own or not arr.flags.c_contiguous or arr.nbytes != len(base):
+        # node memory this worker only maps is never handed back as a result of its own: the node
+        # would take its own (poolable) memory for a new array
         return None
     import numpy as np
 

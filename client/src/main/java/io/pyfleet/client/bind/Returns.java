@@ -80,15 +80,29 @@ public final class Returns {
         value(t, PyTuple.class, v -> cast(PyTuple.class, v), null);
         value(t, Map.class, v -> cast(Map.class, v), null);
         value(t, Set.class, v -> cast(Set.class, v), null);
-        value(t, NdArray.class, v -> cast(NdArray.class, v), null);
-        value(t, double[].class, v -> v instanceof NdArray a ? real(a).toDoubleArray() : doubles(items(v)), null);
-        value(t, float[].class, v -> v instanceof NdArray a ? real(a).toFloatArray() : floats(items(v)), null);
-        value(t, long[].class, v -> v instanceof NdArray a ? exact(() -> integral(a).toLongArray()) : longs(items(v)), null);
-        value(t, int[].class, v -> v instanceof NdArray a ? exact(() -> integral(a).toIntArray()) : ints(items(v)), null);
-        value(t, boolean[].class, v -> v instanceof NdArray a ? integral(a).toBooleanArray() : booleans(items(v)), null);
+        // a large array comes as a PyArray on an embedded fleet: copied out, then its node memory freed
+        value(t, NdArray.class, v -> cast(NdArray.class, byValue(v)), null);
+        value(t, double[].class, v -> byValue(v) instanceof NdArray a ? real(a).toDoubleArray() : doubles(items(v)), null);
+        value(t, float[].class, v -> byValue(v) instanceof NdArray a ? real(a).toFloatArray() : floats(items(v)), null);
+        value(t, long[].class, v -> byValue(v) instanceof NdArray a ? exact(() -> integral(a).toLongArray())
+                : longs(items(v)), null);
+        value(t, int[].class, v -> byValue(v) instanceof NdArray a ? exact(() -> integral(a).toIntArray())
+                : ints(items(v)), null);
+        value(t, boolean[].class, v -> byValue(v) instanceof NdArray a ? integral(a).toBooleanArray()
+                : booleans(items(v)), null);
         t.put(PyObject.class, new Conversion(AS_HANDLE, nullable(v -> cast(PyObject.class, v))));
         t.put(PyArray.class, new Conversion(AS_ARRAY, Returns::toArray));
         return Map.copyOf(t);
+    }
+
+    /** A node array as an {@link NdArray} (its memory freed at once); anything else as it is. */
+    private static Object byValue(Object v) {
+        if (v instanceof PyArray p) {
+            try (p) {
+                return p.toNdArray();
+            }
+        }
+        return v;
     }
 
     /** A node array as it is, an array that came by value (over TCP, or small in a collection) on the heap. */

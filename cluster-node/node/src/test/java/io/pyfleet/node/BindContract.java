@@ -200,6 +200,22 @@ public abstract class BindContract {
         }
     }
 
+    /** NumPy functions whose results are large: over 1 MiB an embedded fleet answers with a node array. */
+    public interface Big {
+        double[] ones(long n);
+
+        @PyName("ones") NdArray onesArray(long n);
+    }
+
+    @Test
+    void largeArrayResultsConvertToJavaArraysOnEitherFleet() {
+        Big big = fleet().bind(Big.class, "numpy");
+        double[] ones = big.ones(200_000);
+        assertEquals(200_000, ones.length);
+        assertEquals(1.0, ones[199_999]);
+        assertEquals(200_000, big.onesArray(200_000).toDoubleArray().length);
+    }
+
     @Test
     void theReadmeExample() {
         Stats stats = fleet().bind(Stats.class, "statistics");

@@ -46,6 +46,11 @@ public final class NodeArrays {
         this.poolMax = poolMax;
     }
 
+    /** One more hold on an array's memory (released with {@code release(false)}); false when it is freed already. */
+    public static boolean retain(PyArray.Memory memory) {
+        return !(memory instanceof Segment s) || s.retain();
+    }
+
     /** Where a released segment goes: back to the pool when it may be reused, else freed. */
     private void free(Segment seg) {
         if (seg.writable() && !seg.viewsMayLive() && seg.byteSize() > 0) {

@@ -148,9 +148,18 @@ final class Segment implements PyArray.Memory {
      */
     static Segment adopt(String source, long size) throws IOException {
         Path path = Path.of(source);
+        // only a worker's memfd: never a FIFO that would block the reader, nor a file of the node's
+        // own (its poolable memory taken for a new array), nor any other file a descriptor names
+        String linked = Files.readSymbolicLink(path).toString();
+        if (!linked.startsWith("/memfd:")) {
+            throw new IOException(source + " names " + linked + ", not a worker's memfd");
+        }
         java.io.RandomAccessFile raf = new java.io.RandomAccessFile(path.toFile(), "r");
         try {
             String name = Files.readSymbolicLink(path).toString();
+            if (!name.equals(linked)) {
+                throw new IOException(source + " changed while it was opened");
+            }
             long actual = raf.length();
             if (actual < size) {
                 throw new IOException(source + " has " + actual + " bytes, the array needs " + size);

@@ -242,6 +242,7 @@ public final class CallPath implements AutoCloseable {
     PendingCall prepare(String op, Object target, List<?> args, Map<String, ?> kwargs, Map<String, ?> opts,
             Duration timeout, CompletableFuture<Object> result, String boundWorker, long generation,
             EventSink sink) {
+        callerArrays.pin(target, args, kwargs, result); // the arrays it names live until it ends
         EncodedCall encoded;
         try {
             encoded = Messages.encodeCall(op, target, args, kwargs, opts);

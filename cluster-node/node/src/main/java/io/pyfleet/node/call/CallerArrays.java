@@ -3,13 +3,16 @@ package io.pyfleet.node.call;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.Handle;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyArray;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.node.arrays.NodeArrays;
 import io.pyfleet.protocol.ArrayAdopter;
 import io.pyfleet.protocol.ArrayRef;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /** What the call path needs of the node's arrays: the worker option that asks for references, and their adoption. */
@@ -24,6 +27,54 @@ final class CallerArrays {
 
     NodeArrays get() {
         return arrays;
+    }
+
+    /**
+     * Keeps the memory of every node array a call names (its target, arguments and keyword
+     * arguments, and lists, tuples and maps in them) until {@code done} completes: a worker maps
+     * it when it reads the call, which may be long after this thread returns, and by then a
+     * {@code close()} or a Cleaner must neither free it nor hand it to another array.
+     *
+     * @throws ProtocolException when a named array was closed already (nothing stays pinned)
+     */
+    void pin(Object target, List<?> args, Map<String, ?> kwargs, CompletableFuture<?> done) {
+        NodeArrays a = arrays;
+        if (a == null) {
+            return;
+        }
+        List<PyArray.Memory> held = new ArrayList<>(2);
+        try {
+            collect(target, held, 0);
+            collect(args, held, 0);
+            if (kwargs != null) {
+                collect(kwargs.values(), held, 0);
+            }
+        } catch (ProtocolException e) {
+            held.forEach(m -> m.release(false));
+            throw e;
+        }
+        if (!held.isEmpty()) {
+            done.whenComplete((v, e) -> held.forEach(m -> m.release(false)));
+        }
+    }
+
+    private static void collect(Object v, List<PyArray.Memory> held, int depth) {
+        if (v instanceof PyArray array) {
+            if (!array.onHeap()) {
+                if (!NodeArrays.retain(array.memory())) {
+                    throw new ProtocolException("an argument array was closed before the call: " + array);
+                }
+                held.add(array.memory());
+            }
+        } else if (depth < 4 && v instanceof Iterable<?> items) {
+            for (Object item : items) {
+                collect(item, held, depth + 1);
+            }
+        } else if (depth < 4 && v instanceof Map<?, ?> m) {
+            collect(m.values(), held, depth + 1);
+        } else if (depth < 4 && v instanceof io.pyfleet.client.PyTuple t) {
+            collect(t.items(), held, depth + 1);
+        }
     }
 
     /** A remote client cannot map the node's memory: its calls may not ask for references. */

@@ -20,6 +20,8 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -258,5 +260,48 @@ class ArraysTest {
         x.close();
         assertFalse(!x.isClosed());
         assertThrows(RuntimeException.class, () -> fleet.call("arraytest.describe", x));
+    }
+
+    /** A worker handing an argument back as it is must not make the node take its own memory for a new array. */
+    @Test
+    void aResultThatIsItsArgumentIsItsOwnMemoryNotTheArgumentsReused() {
+        double[] ones = new double[200_000];
+        java.util.Arrays.fill(ones, 1.0);
+        double[] twos = new double[200_000];
+        java.util.Arrays.fill(twos, 2.0);
+        PyArray x = fleet.array(ones);
+        try (PyArray same = fleet.callArray("arraytest.same", x)) {
+            x.close();
+            try (PyArray other = fleet.array(twos)) { // the size x had: pooled memory would be reused here
+                assertEquals(2.0, other.toDoubles()[0]);
+                assertEquals(1.0, same.toDoubles()[0], "the worker's result keeps its own bytes");
+                assertEquals(1.0, same.toDoubles()[199_999]);
+            }
+        }
+    }
+
+    /** An argument array lives until its call ends: closing it (or dropping it) while the call waits changes nothing. */
+    @Test
+    void anArgumentArrayClosedWhileItsCallWaitsIsStillTheOneTheCallReads() throws Exception {
+        double[] ones = new double[200_000];
+        java.util.Arrays.fill(ones, 1.0);
+        double[] twos = new double[200_000];
+        java.util.Arrays.fill(twos, 2.0);
+        List<CompletableFuture<Object>> busy = List.of(fleet.callAsync("fleettest.sleep", 0.6),
+                fleet.callAsync("fleettest.sleep", 0.6));
+        PyArray q = fleet.array(ones);
+        CompletableFuture<Object> sum = fleet.callAsync("arraytest.sum_with_pid", q);
+        CompletableFuture<Object> temporary = fleet.callAsync("arraytest.sum_with_pid", fleet.array(ones));
+        q.close();
+        System.gc(); // the temporary is unreachable to this test now
+        try (PyArray other = fleet.array(twos)) {
+            assertEquals(2.0, other.toDoubles()[0]);
+            assertEquals(200_000.0, ((Number) ((PyTuple) sum.get(30, TimeUnit.SECONDS)).items().get(1)).doubleValue(),
+                    "the queued call read the array it was given");
+            assertEquals(200_000.0, ((Number) ((PyTuple) temporary.get(30, TimeUnit.SECONDS)).items().get(1)).doubleValue());
+        }
+        for (CompletableFuture<Object> b : busy) {
+            b.get(30, TimeUnit.SECONDS);
+        }
     }
 }
