@@ -49,7 +49,8 @@ public final class AllowList {
     private static final Set<String> WORKER_OPS =
             Set.of("call", "const", "init", "method", "attr", "builtin", "operator", "import", "versions");
     private static final Set<String> KNOWN_OPS = union(WORKER_OPS, Set.of("release", "stats", "identical",
-            "scatter", "resize", "pool_start", "pool_resize", "pool_stop", "pool_list", "cluster_status", "array_read", "array_release"));
+            "scatter", "resize", "pool_start", "pool_resize", "pool_stop", "pool_list", "cluster_status",
+            "array_read", "array_release"));
 
     /** True for the ops a remote caller may have a worker run (not release, map, imap: the node's own). */
     public static boolean isWorkerOp(String op) {
