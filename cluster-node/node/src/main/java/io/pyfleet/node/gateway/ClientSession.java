@@ -177,14 +177,24 @@ final class ClientSession {
         }
         Duration timeout = timeout(opts);
         boolean events = Boolean.TRUE.equals(opts.remove("events"));
-        if (SessionArrays.namesArrays(payload)) { // this session's arrays: the node's own go to the worker
-            args = (List<?>) arrays.resolve(args);
-            kwargs = kwargs(arrays.resolve(kwargs));
+        List<SessionArrays.Kept> using = new ArrayList<>(0);
+        CallPath path;
+        try {
+            if (SessionArrays.namesArrays(payload)) { // this session's arrays: the node's own go to the worker
+                args = (List<?>) arrays.resolve(args, using);
+                kwargs = kwargs(arrays.resolve(kwargs, using));
+            }
+            path = ctx.pools().path(pool(opts), target, args, kwargs);
+            arrays.workerOpts(opts, path);
+        } catch (RuntimeException e) {
+            SessionArrays.done(using);
+            throw e;
         }
-        CallPath path = ctx.pools().path(pool(opts), target, args, kwargs);
-        arrays.workerOpts(opts, path);
         CompletableFuture<Object> result = new CompletableFuture<>();
-        result.whenComplete((value, failure) -> finish(id, value, failure));
+        result.whenComplete((value, failure) -> {
+            SessionArrays.done(using); // an array released meanwhile is freed once no call may still map it
+            finish(id, value, failure);
+        });
         path.submitRemote(op, target, args, kwargs, opts.isEmpty() ? null : opts, timeout, result,
                 events ? new Events(id) : null, PendingCall.Decoding.RAW);
     }

@@ -32,12 +32,49 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SessionArrays {
     private final GatewayContext ctx;
-    private final Map<Long, PyArray> kept = new ConcurrentHashMap<>();
+    private final Map<Long, Kept> kept = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
     private volatile boolean ended;
 
     SessionArrays(GatewayContext ctx) {
         this.ctx = ctx;
+    }
+
+    /**
+     * One kept array and the calls in flight that use it: released while a worker may still be
+     * about to map it, it is freed when the last of them ends.
+     */
+    static final class Kept {
+        final PyArray array;
+        private int uses;
+        private boolean released;
+
+        Kept(PyArray array) {
+            this.array = array;
+        }
+
+        synchronized void use() {
+            uses++;
+        }
+
+        void done() {
+            synchronized (this) {
+                if (--uses > 0 || !released) {
+                    return;
+                }
+            }
+            array.close();
+        }
+
+        void free() {
+            synchronized (this) {
+                released = true;
+                if (uses > 0) {
+                    return;
+                }
+            }
+            array.close();
+        }
     }
 
     /**
@@ -83,56 +120,72 @@ final class SessionArrays {
         return HandleScan.holdsArray(payload, 0, payload.length, true);
     }
 
-    /** A request's value with this session's remote arrays replaced by the node's arrays. */
-    Object resolve(Object value) {
-        return map(value, false);
+    /**
+     * A request's value with this session's remote arrays replaced by the node's arrays; each one
+     * is added to {@code using}, in use until {@link #done} with it.
+     */
+    Object resolve(Object value, List<Kept> using) {
+        return map(value, false, using);
+    }
+
+    /** The call that used these arrays ended: those released meanwhile are freed now. */
+    static void done(List<Kept> using) {
+        using.forEach(Kept::done);
+    }
+
+    private Object map(Object v, boolean keep) {
+        return map(v, keep, null);
     }
 
     /** Walks containers: {@code keep} turns node arrays into remote ones, otherwise remote ones into node arrays. */
-    private Object map(Object v, boolean keep) {
+    private Object map(Object v, boolean keep, List<Kept> using) {
         if (v instanceof List<?> l) {
             List<Object> out = new ArrayList<>(l.size());
-            l.forEach(x -> out.add(map(x, keep)));
+            l.forEach(x -> out.add(map(x, keep, using)));
             return out;
         }
         if (v instanceof PyTuple t) {
             List<Object> out = new ArrayList<>(t.size());
-            t.items().forEach(x -> out.add(map(x, keep)));
+            t.items().forEach(x -> out.add(map(x, keep, using)));
             return new PyTuple(out);
         }
         if (v instanceof Map<?, ?> m) {
             Map<Object, Object> out = new LinkedHashMap<>();
-            m.forEach((k, x) -> out.put(map(k, keep), map(x, keep)));
+            m.forEach((k, x) -> out.put(map(k, keep, using), map(x, keep, using)));
             return out;
         }
         if (v instanceof Set<?> s) {
             Set<Object> out = new LinkedHashSet<>();
-            s.forEach(x -> out.add(map(x, keep)));
+            s.forEach(x -> out.add(map(x, keep, using)));
             return out;
         }
         if (keep && v instanceof PyArray a) {
             return keep(a);
         }
         if (!keep && v instanceof RemoteArrayRef r) {
-            return lookup(r);
+            Kept k = lookup(r);
+            k.use();
+            using.add(k);
+            return k.array;
         }
         return v;
     }
 
     private RemoteArrayRef keep(PyArray a) {
         long id = ids.incrementAndGet();
-        kept.put(id, a);
+        Kept k = new Kept(a);
+        kept.put(id, k);
         if (ended && kept.remove(id) != null) {
-            a.close(); // the client left while the call ran
+            k.free(); // the client left while the call ran
         }
         return new RemoteArrayRef(a.dtype(), a.shape(), ctx.handleNode(), id);
     }
 
-    private PyArray lookup(Object named) {
+    private Kept lookup(Object named) {
         if (!(named instanceof RemoteArrayRef r)) {
             throw new ProtocolException("expected a remote array, got " + named);
         }
-        PyArray a = r.node().equals(ctx.handleNode()) ? kept.get(r.id()) : null;
+        Kept a = r.node().equals(ctx.handleNode()) ? kept.get(r.id()) : null;
         if (a == null) {
             throw new StaleHandleException("no array #" + r.id() + " of " + r.node() + " is kept for this connection "
                     + "on node " + ctx.node() + ": it was released, or received on an earlier connection");
@@ -146,7 +199,7 @@ final class SessionArrays {
                 || offset < 0 || length < 0) {
             throw new ProtocolException("array_read takes [array, offset, length], offset and length >= 0");
         }
-        PyArray a = lookup(args.get(0));
+        PyArray a = lookup(args.get(0)).array;
         long size = a.byteSize();
         if (offset > size) {
             throw new ProtocolException("array_read at " + offset + " past the end of an array of " + size + " bytes");
@@ -174,9 +227,9 @@ final class SessionArrays {
             if (!(named instanceof RemoteArrayRef r)) {
                 throw new ProtocolException("array_release takes remote arrays");
             }
-            PyArray a = r.node().equals(ctx.handleNode()) ? kept.remove(r.id()) : null;
-            if (a != null) {
-                a.close();
+            Kept k = r.node().equals(ctx.handleNode()) ? kept.remove(r.id()) : null;
+            if (k != null) {
+                k.free();
                 n++;
             }
         }
@@ -187,9 +240,9 @@ final class SessionArrays {
     void ended() {
         ended = true;
         for (Long id : kept.keySet()) {
-            PyArray a = kept.remove(id);
-            if (a != null) {
-                a.close();
+            Kept k = kept.remove(id);
+            if (k != null) {
+                k.free();
             }
         }
     }

@@ -72,6 +72,25 @@ class RemoteArraysTest {
     }
 
     @Test
+    void anArrayReleasedWhileACallWaitsToUseItIsFreedWhenThatCallEnds() throws Exception {
+        try (NodeServer node = TestNodes.start(1, Map.of());
+                Fleet remote = Fleet.connect(TestNodes.TOKEN, "127.0.0.1:" + node.address().getPort())) {
+            NodeArrays memory = node.fleet().arrays();
+            long before = memory.adoptedArrays();
+            PyArray a = (PyArray) remote.call("numpy.ones", 1 << 18);
+            // the one worker is busy: the sum waits, and the worker maps the array only when it starts it
+            var busy = remote.submit(io.pyfleet.client.Call.function("fleettest.sleep", List.of(1.0), Map.of()));
+            var sum = remote.submit(io.pyfleet.client.Call.function("numpy.sum", List.of(a), Map.of()));
+            a.close();
+            Thread.sleep(300); // the release has reached the node before the worker reads the sum
+            assertEquals(before + 1, memory.adoptedArrays(), "still in use: not freed yet");
+            assertEquals(1.0, busy.get());
+            assertEquals((double) (1 << 18), sum.get(), "the worker mapped the array the client had released");
+            Eventually.await(WAIT, () -> memory.adoptedArrays() == before, () -> "freed once the call ended");
+        }
+    }
+
+    @Test
     void onTheWireReadsAreCappedAndUnknownOrReleasedArraysAreTypedErrors() throws Exception {
         try (NodeServer node = TestNodes.start(1, Map.of("pyfleet.gateway.max-frame-size", "4MiB"));
                 WireClient c = new WireClient(node.address())) {
