@@ -305,7 +305,13 @@ final class ClientSession {
             cluster.forward(owner, id, payload, cluster.deadline(op, null));
             return;
         }
-        finish(id, "array_read".equals(op) ? arrays.read(args) : arrays.release(args), null);
+        if ("array_read".equals(op)) {
+            ByteString frame = arrays.readReply(id, args);
+            ctx.callsInFlight().decrementAndGet();
+            out.send(frame, true);
+            return;
+        }
+        finish(id, arrays.release(args), null);
     }
 
     /** pool_start, pool_resize, pool_stop, pool_list: answered when the pool has started, stopped, ... */

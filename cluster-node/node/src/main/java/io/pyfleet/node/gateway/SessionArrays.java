@@ -10,6 +10,7 @@ import io.pyfleet.node.worker.RawValue;
 import io.pyfleet.protocol.ArrayAdopter;
 import io.pyfleet.protocol.ArrayRef;
 import io.pyfleet.protocol.HandleScan;
+import io.pyfleet.protocol.Messages;
 import io.pyfleet.protocol.RemoteArrayRef;
 import io.pyfleet.protocol.ValueCodec;
 import java.nio.ByteBuffer;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.util.ByteString;
 
 /**
  * The arrays a node keeps for one client session: a worker's large results, taken over into
@@ -193,8 +195,11 @@ final class SessionArrays {
         return a;
     }
 
-    /** {@code array_read [array, offset, length]}: at most {@code array-read-max} bytes from {@code offset}. */
-    byte[] read(List<?> args) {
+    /**
+     * {@code array_read [array, offset, length]}: the reply frame of request {@code id}, a bin of at
+     * most {@code array-read-max} bytes from {@code offset}, copied once from the node's memory into it.
+     */
+    ByteString readReply(long id, List<?> args) {
         if (args.size() != 3 || !(args.get(1) instanceof Long offset) || !(args.get(2) instanceof Long length)
                 || offset < 0 || length < 0) {
             throw new ProtocolException("array_read takes [array, offset, length], offset and length >= 0");
@@ -204,20 +209,30 @@ final class SessionArrays {
         if (offset > size) {
             throw new ProtocolException("array_read at " + offset + " past the end of an array of " + size + " bytes");
         }
-        byte[] out = new byte[(int) Math.min(Math.min(length, ctx.settings().arrayReadMax()), size - offset)];
-        long at = 0;
+        int n = (int) Math.min(Math.min(length, ctx.settings().arrayReadMax()), size - offset);
+        byte[] head = Messages.reply(id, new byte[0]); // [1, id, bin8 0]: its bin header is widened to bin32
+        byte[] f = new byte[4 + head.length - 2 + 5 + n];
+        int at = 4 + head.length - 2;
+        GatewayFrames.putLength(f, f.length - 4);
+        System.arraycopy(head, 0, f, 4, head.length - 2);
+        f[at] = (byte) 0xc6;
+        f[at + 1] = (byte) (n >>> 24);
+        f[at + 2] = (byte) (n >>> 16);
+        f[at + 3] = (byte) (n >>> 8);
+        f[at + 4] = (byte) n;
         int done = 0;
+        long start = 0;
         for (ByteBuffer view : a.buffers()) {
-            long end = at + view.remaining();
-            if (done < out.length && offset + done < end) {
-                int from = (int) (offset + done - at);
-                int n = Math.min(out.length - done, view.remaining() - from);
-                view.get(from, out, done, n);
-                done += n;
+            long end = start + view.remaining();
+            if (done < n && offset + done < end) {
+                int from = (int) (offset + done - start);
+                int k = Math.min(n - done, view.remaining() - from);
+                view.get(from, f, at + 5 + done, k);
+                done += k;
             }
-            at = end;
+            start = end;
         }
-        return out;
+        return ByteString.fromArrayUnsafe(f);
     }
 
     /** {@code array_release [arrays]}: frees them; the reply is how many were still kept. */
