@@ -12,8 +12,8 @@ import subprocess
 import sys
 from typing import Any
 
-import numpy as np
 import msgpack
+import numpy as np
 import pytest
 
 from conftest import SRC, VECTORS
