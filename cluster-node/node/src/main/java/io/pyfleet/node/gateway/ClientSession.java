@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
  * One authenticated client's requests: each is decoded on the connection's thread, checked
  * against the allow-list and put on the node's call path, and ends in exactly one reply or
  * error frame. Worker replies and events are forwarded as the bytes the worker wrote (only
- * the id is the client's), so values are never decoded and encoded again on the way. The
- * session remembers the handles it handed out and releases those the client did not when
- * the connection ends.
+ * the id is the client's), so values are never decoded and encoded again on the way, except an
+ * answer holding large arrays, which the node keeps ({@link SessionArrays}). The session remembers
+ * the handles and arrays it handed out and releases those the client did not when the connection ends.
  */
 final class ClientSession {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
