@@ -12,6 +12,7 @@ import subprocess
 import sys
 from typing import Any
 
+import msgpack
 import numpy as np
 import pytest
 
@@ -507,3 +508,11 @@ def test_ext_codes_are_the_spec_numbers():
     assert (extcodes.BIGINT, extcodes.TUPLE, extcodes.SET, extcodes.DATE, extcodes.TIME, extcodes.DATETIME,
             extcodes.TIMEDELTA, extcodes.NDARRAY, extcodes.HANDLE, extcodes.ERROR,
             extcodes.COMPLEX) == tuple(range(1, 12))
+    assert (extcodes.ARRAY_REF, extcodes.REMOTE_ARRAY) == (12, 13)
+
+
+def test_a_remote_array_never_reaches_a_worker():
+    # the node maps ext 13 to its own array (ext 12) first: one that gets through is refused
+    payload = msgpack.packb(["<f8", [2], "n1", 1])
+    with pytest.raises(DecodeError, match="unknown ext code 13"):
+        decode(msgpack.packb(msgpack.ExtType(extcodes.REMOTE_ARRAY, payload)))

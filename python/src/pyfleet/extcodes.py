@@ -13,6 +13,7 @@ __all__ = [
     "HANDLE",
     "NAMES",
     "NDARRAY",
+    "REMOTE_ARRAY",
     "SET",
     "TIME",
     "TIMEDELTA",
@@ -31,9 +32,13 @@ HANDLE = 9      # msgpack [node, worker, generation, id, type]
 ERROR = 10      # msgpack [kind, type, message, traceback]
 COMPLEX = 11    # >dd real, imaginary
 ARRAY_REF = 12  # msgpack [descr, shape, source, owner]: an ndarray in shared memory (shm.py)
+# msgpack [descr, shape, node, id]: an array a node keeps for a remote client (gateway only;
+# a worker never sees it, the node maps it to ARRAY_REF first)
+REMOTE_ARRAY = 13
 
 NAMES = {
     BIGINT: "bigint", TUPLE: "tuple", SET: "set", DATE: "date", TIME: "time",
     DATETIME: "datetime", TIMEDELTA: "timedelta", NDARRAY: "ndarray",
     HANDLE: "handle", ERROR: "error", COMPLEX: "complex", ARRAY_REF: "array reference",
+    REMOTE_ARRAY: "remote array",
 }

@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A NumPy array whose bytes stay in shared memory owned by a node on this host: only its
- * description crosses a worker's pipe. Its dtype, shape and owner are known here without a
+ * description crosses a worker's pipe. Over TCP a large result is the same kind of array on
+ * the node that made it: its bytes are pulled in chunks on first read, and passing it to a call
+ * sends only its reference. Its dtype, shape and owner are known here without a
  * round trip; Java reads it through read-only views ({@link #buffer()}, constant time) or
  * copies it out ({@link #toDoubles()} and the like). Pass it as an argument and the worker
  * maps the same memory (no copy); any worker of the node may use it, and it outlives the
@@ -46,6 +48,14 @@ public final class PyArray implements AutoCloseable {
          * @param unreachable the array was dropped unclosed: its views may still be in use
          */
         void release(boolean unreachable);
+
+        /**
+         * What a call carries instead of the bytes when the memory is a node's seen from a remote
+         * client (the gateway's array reference); null for memory on this host or heap.
+         */
+        default Object reference() {
+            return null;
+        }
     }
 
     private final DType dtype;

@@ -32,6 +32,11 @@ public final class ExtCodes {
      * {@link ArrayRef}); valid only between a node and its own workers.
      */
     public static final byte ARRAY_REF = 12;
+    /**
+     * NumPy array a node keeps for a remote client: {@code [dtype, shape, node, id]} (see
+     * {@link RemoteArrayRef}); only between a gateway and its clients, whose reads pull the bytes.
+     */
+    public static final byte REMOTE_ARRAY = 13;
 
     /** Payload size of a {@link #DATE}. */
     public static final int DATE_SIZE = 4;

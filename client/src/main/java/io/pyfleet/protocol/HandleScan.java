@@ -22,14 +22,44 @@ public final class HandleScan {
 
     /** Calls {@code action} for every handle in the values encoded in {@code bytes[off, off + len)}. */
     public static void forEachHandle(byte[] bytes, int off, int len, Consumer<Handle> action) {
+        scan(bytes, off, len, action, null, null);
+    }
+
+    /**
+     * The nodes of every object the values name: each handle's and each remote array's (ext 13)
+     * handle node, where a request naming them is served.
+     */
+    public static void forEachOwner(byte[] bytes, int off, int len, Consumer<String> action) {
+        scan(bytes, off, len, h -> action.accept(h.node()), r -> action.accept(r.node()), null);
+    }
+
+    /**
+     * True when the values hold an array reference (ext 12; a worker's answer that the node must
+     * adopt) or, with {@code remote}, a remote array (ext 13; a request the node must resolve).
+     */
+    public static boolean holdsArray(byte[] bytes, int off, int len, boolean remote) {
+        boolean[] any = {false};
+        if (remote) {
+            scan(bytes, off, len, h -> { }, r -> any[0] = true, null);
+        } else {
+            scan(bytes, off, len, h -> { }, null, () -> any[0] = true);
+        }
+        return any[0];
+    }
+
+    private static void scan(byte[] bytes, int off, int len, Consumer<Handle> handles,
+            Consumer<RemoteArrayRef> remotes, Runnable arrayRef) {
         if (!mayHoldExt(bytes, off, len)) {
             return; // most answers: numbers, strings, lists of them
         }
         try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes, off, len)) {
-            walk(u, action, 0);
+            walk(u, new Actions(handles, remotes, arrayRef), 0);
         } catch (IOException | RuntimeException e) {
             throw new ProtocolException("cannot walk an encoded value: " + e.getMessage(), e);
         }
+    }
+
+    private record Actions(Consumer<Handle> handles, Consumer<RemoteArrayRef> remotes, Runnable arrayRef) {
     }
 
     /**
@@ -46,7 +76,7 @@ public final class HandleScan {
         return false;
     }
 
-    private static void walk(MessageUnpacker u, Consumer<Handle> action, int depth) throws IOException {
+    private static void walk(MessageUnpacker u, Actions action, int depth) throws IOException {
         if (depth > ValueCodec.MAX_DEPTH) {
             throw new ProtocolException("values nest deeper than " + ValueCodec.MAX_DEPTH);
         }
@@ -58,7 +88,13 @@ public final class HandleScan {
                     ExtensionTypeHeader h = u.unpackExtensionTypeHeader();
                     byte type = h.getType();
                     if (type == ExtCodes.HANDLE) {
-                        action.accept(handle(u.readPayload(h.getLength())));
+                        action.handles().accept(handle(u.readPayload(h.getLength())));
+                    } else if (type == ExtCodes.REMOTE_ARRAY && action.remotes() != null) {
+                        action.remotes().accept((RemoteArrayRef) ValueCodec.decode(
+                                withExtHeader(h, u.readPayload(h.getLength()))));
+                    } else if (type == ExtCodes.ARRAY_REF && action.arrayRef() != null) {
+                        action.arrayRef().run();
+                        u.readPayloadAsReference(h.getLength());
                     } else if (type == ExtCodes.TUPLE || type == ExtCodes.SET) {
                         byte[] items = u.readPayload(h.getLength());
                         try (MessageUnpacker inner = MessagePack.newDefaultUnpacker(items)) {
@@ -71,6 +107,19 @@ public final class HandleScan {
                 default -> u.skipValue();
             }
         }
+    }
+
+    /** An ext's payload with its header again, as one value to decode. */
+    private static byte[] withExtHeader(ExtensionTypeHeader h, byte[] payload) {
+        byte[] out = new byte[6 + payload.length];
+        out[0] = (byte) 0xc9; // ext 32
+        out[1] = (byte) (payload.length >>> 24);
+        out[2] = (byte) (payload.length >>> 16);
+        out[3] = (byte) (payload.length >>> 8);
+        out[4] = (byte) payload.length;
+        out[5] = h.getType();
+        System.arraycopy(payload, 0, out, 6, payload.length);
+        return out;
     }
 
     private static Handle handle(byte[] payload) {

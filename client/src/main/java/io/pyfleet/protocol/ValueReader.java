@@ -294,6 +294,11 @@ final class ValueReader {
                     throw new ProtocolException("an array reference (ext 12) is only valid between a node and its "
                             + "own workers; arrays travel by value everywhere else");
                 }
+                case ExtCodes.REMOTE_ARRAY: {
+                    ValueCodec.checkDepth(depth);
+                    RemoteArrayRef ref = readRemoteArray(len);
+                    return handles instanceof RemoteArrayAdopter adopter ? adopter.adoptRemoteArray(ref) : ref;
+                }
                 case ExtCodes.COMPLEX: {
                     fixed(len, ExtCodes.COMPLEX_SIZE, "complex");
                     ByteBuffer b = ByteBuffer.wrap(scratch);
@@ -478,6 +483,32 @@ final class ValueReader {
                 return new ArrayRef(dtype, shape, source, keeper);
             } catch (IllegalArgumentException e) {
                 throw new ProtocolException("malformed array reference: " + e.getMessage(), e);
+            }
+        }
+
+        private RemoteArrayRef readRemoteArray(int len) throws IOException {
+            long stop = position() + len;
+            expectArray(4, "remote array");
+            String descr = u.unpackString();
+            DType dtype = DType.ofDescr(descr);
+            if (dtype == null) {
+                throw new ProtocolException("unsupported array dtype '" + descr + "' (supported: " + DType.DESCRS + ")");
+            }
+            int ndim = u.unpackArrayHeader();
+            if (ndim > ArrayRef.MAX_DIMS) {
+                throw new ProtocolException("array with " + ndim + " dimensions, at most " + ArrayRef.MAX_DIMS);
+            }
+            long[] shape = new long[ndim];
+            for (int i = 0; i < ndim; i++) {
+                shape[i] = u.unpackLong();
+            }
+            String node = u.unpackString();
+            long id = u.unpackLong();
+            expectEnd(stop, "remote array");
+            try {
+                return new RemoteArrayRef(dtype, shape, node, id);
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException("malformed remote array: " + e.getMessage(), e);
             }
         }
 

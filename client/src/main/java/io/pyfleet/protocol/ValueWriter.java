@@ -46,8 +46,8 @@ final class ValueWriter {
     /** Kinds of Java values, resolved once per class. */
     private enum Kind {
         STRING, LONG, INTEGER, SHORT, BYTE, DOUBLE, FLOAT, BOOLEAN, BIG_INTEGER, BYTES, LIST, MAP, SET, TUPLE,
-        NDARRAY, ARRAY_REF, HANDLE, ERROR, COMPLEX, DATE, TIME, OFFSET_TIME, DATETIME, OFFSET_DATETIME, ZONED_DATETIME,
-        INSTANT, DURATION, DOUBLES, LONGS, INTS, FLOATS, SHORTS, BOOLEANS, HANDLE_REF, UNSUPPORTED
+        NDARRAY, ARRAY_REF, REMOTE_ARRAY, HANDLE, ERROR, COMPLEX, DATE, TIME, OFFSET_TIME, DATETIME, OFFSET_DATETIME,
+        ZONED_DATETIME, INSTANT, DURATION, DOUBLES, LONGS, INTS, FLOATS, SHORTS, BOOLEANS, HANDLE_REF, UNSUPPORTED
     }
 
     private static final ClassValue<Kind> KINDS = new ClassValue<>() {
@@ -79,6 +79,8 @@ final class ValueWriter {
                 return Kind.NDARRAY;
             } else if (c == PyArray.class) {
                 return Kind.ARRAY_REF;
+            } else if (c == RemoteArrayRef.class) {
+                return Kind.REMOTE_ARRAY;
             } else if (c == Handle.class) {
                 return Kind.HANDLE;
             } else if (c == RemoteError.class) {
@@ -166,6 +168,7 @@ final class ValueWriter {
             case TUPLE -> writeTuple(w, (PyTuple) v, depth);
             case NDARRAY -> writeNdArray(w, (NdArray) v, depth);
             case ARRAY_REF -> writeArrayRef(w, (PyArray) v, depth);
+            case REMOTE_ARRAY -> writeRemoteArray(w, (RemoteArrayRef) v, depth);
             case HANDLE -> writeHandle(w, (Handle) v, depth);
             case HANDLE_REF -> {
                 Handle h = ((HandleRef) v).handle();
@@ -392,8 +395,32 @@ final class ValueWriter {
         w.binary(data);
     }
 
+    private static void writeRemoteArray(WireBuffer w, RemoteArrayRef r, int depth) {
+        ValueCodec.checkDepth(depth);
+        long[] shape = r.shape();
+        String descr = r.dtype().descr();
+        long payload = 1 + WireBuffer.strHeaderSize(descr.length()) + descr.length()
+                + WireBuffer.arrayHeaderSize(shape.length) + utf8(r.node()) + WireBuffer.integerSize(r.id());
+        for (long d : shape) {
+            payload += WireBuffer.integerSize(d);
+        }
+        w.extHeader(ExtCodes.REMOTE_ARRAY, checkedPayload(payload));
+        w.arrayHeader(4);
+        w.string(descr);
+        w.arrayHeader(shape.length);
+        for (long d : shape) {
+            w.integer(d);
+        }
+        w.string(r.node());
+        w.integer(r.id());
+    }
+
     private static void writeArrayRef(WireBuffer w, PyArray a, int depth) {
         ValueCodec.checkDepth(depth);
+        if (a.memory().reference() instanceof RemoteArrayRef remote) {
+            writeRemoteArray(w, remote, depth); // a gateway's array: its reference, never its bytes
+            return;
+        }
         if (a.onHeap()) {
             writeNdArray(w, a.toNdArray(), depth); // no node memory behind it: its bytes go by value
             return;

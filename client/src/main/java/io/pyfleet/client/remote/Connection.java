@@ -2,6 +2,7 @@ package io.pyfleet.client.remote;
 
 import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.Handle;
+import io.pyfleet.client.PyArray;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.PyObject;
@@ -11,6 +12,8 @@ import io.pyfleet.protocol.Frames;
 import io.pyfleet.protocol.Gateway;
 import io.pyfleet.protocol.Incoming;
 import io.pyfleet.protocol.Messages;
+import io.pyfleet.protocol.RemoteArrayAdopter;
+import io.pyfleet.protocol.RemoteArrayRef;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -74,7 +77,17 @@ final class Connection {
     private final ConcurrentLinkedQueue<Handle> releases = new ConcurrentLinkedQueue<>();
     private final ConcurrentHashMap<Handle, Integer> live = new ConcurrentHashMap<>();
     private final AtomicBoolean releaseScheduled = new AtomicBoolean();
-    private final Function<Handle, Object> adopt = this::adopt;
+    private final Function<Handle, Object> adopt = new RemoteArrayAdopter() {
+        @Override
+        public Object apply(Handle handle) {
+            return adopt(handle);
+        }
+
+        @Override
+        public Object adoptRemoteArray(RemoteArrayRef ref) {
+            return new PyArray(ref.dtype(), ref.shape(), ref.node(), new RemoteArrayMemory(Connection.this, ref));
+        }
+    };
     private final Thread reader;
     private volatile boolean dead;
     private volatile long lastSent = System.nanoTime();
@@ -299,6 +312,40 @@ final class Connection {
             die("sending a ping to the gateway failed", e, null);
         } finally {
             writeLock.unlock();
+        }
+    }
+
+    /**
+     * A request of the client's own on this connection only: an array the node keeps lives and
+     * dies with the connection that received it. Completes on the reader with the reply's value.
+     */
+    CompletableFuture<Object> request(String op, List<?> args) {
+        CompletableFuture<Object> done = new CompletableFuture<>();
+        Pending<Object> p = new Pending<>(done, op, v -> v, null);
+        try {
+            if (!trySend(p, Messages.encodeCall(op, null, args, null, null).tail())) {
+                p.fail(new ConnectionLostException("the connection to the gateway " + address + " ended, and the "
+                        + "arrays the node kept for it with it; " + op + " was not sent", false));
+            }
+        } catch (PyFleetException e) {
+            p.fail(e);
+        }
+        return done;
+    }
+
+    /** Frees an array the node keeps for this connection: sent by the timer thread, never blocks here. */
+    void releaseArray(RemoteArrayRef ref) {
+        if (dead) {
+            return; // the node freed it when the connection ended
+        }
+        try {
+            timer.execute(() -> {
+                if (!dead) {
+                    request("array_release", List.of(ref));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // the client is closing: the connection's end frees it on the node
         }
     }
 

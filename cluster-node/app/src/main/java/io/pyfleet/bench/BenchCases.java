@@ -37,6 +37,7 @@ public final class BenchCases {
                 new ArrayPipe(),
                 new ArrayCopies(),
                 new ArrayHandoff(),
+                new TcpArrayPull(),
                 new NumpyMultiply8mb(),
                 new ClusterScatterCase(),
                 new ClusterCallOnNode(),

@@ -32,6 +32,9 @@ public final class NodeArrays {
     private final java.util.Map<Long, java.util.ArrayDeque<Segment>> pool = new java.util.HashMap<>();
     private long pooledBytes;
     private boolean closed;
+    /** Arrays taken over from workers and not freed yet, and their bytes: what a leak would grow. */
+    private final java.util.concurrent.atomic.AtomicLong adoptedLive = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong adoptedBytes = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param node       the node name arrays carry as their owner
@@ -121,17 +124,32 @@ public final class NodeArrays {
             }
             // The worker keeps its memfd until the array is freed here, then reuses it for a next
             // result, unless views of it may still be read here.
+            long size = ref.byteLength();
             seg.onFree(s -> {
+                adoptedLive.decrementAndGet();
+                adoptedBytes.addAndGet(-size);
                 s.destroy();
                 whenFreed.release(keeper, s.viewsMayLive());
             });
             adopted = true;
+            adoptedLive.incrementAndGet();
+            adoptedBytes.addAndGet(size);
             return new PyArray(ref.dtype(), ref.shape(), node, seg);
         } finally {
             if (keeper != null && !adopted) {
                 releaseKeeper.accept(keeper);
             }
         }
+    }
+
+    /** Arrays taken over from workers that the node still holds. */
+    public long adoptedArrays() {
+        return adoptedLive.get();
+    }
+
+    /** Their bytes. */
+    public long adoptedBytes() {
+        return adoptedBytes.get();
     }
 
     /** Releases a worker's keeper once the node has freed the array it kept. */

@@ -188,13 +188,13 @@ public final class CallPath implements AutoCloseable {
      * A call from the gateway, already decoded from a client's frame: checked and encoded on
      * this thread, written without ever blocking it. {@code result} is a plain future that the
      * worker's reader completes (with a {@link io.pyfleet.node.worker.RawValue} for
-     * {@code RAW}); {@code events} receives the call's events on that reader, in order.
+     * {@code RAW}); {@code events} receives the call's events on that reader, in order. The gateway
+     * sets {@code opts.arrays} itself (never a client) and takes over the references that come back.
      */
     public void submitRemote(String op, Object target, List<?> args, Map<String, ?> kwargs, Map<String, ?> opts,
             Duration timeout, CompletableFuture<Object> result, EventSink events, PendingCall.Decoding decoding) {
         PendingCall pending;
         try {
-            CallerArrays.refuseRemote(opts);
             pending = prepare(op, target, args, kwargs, opts, timeout == null ? defaultTimeout : timeout, result,
                     null, 0, events).decoding(decoding);
         } catch (PyFleetException e) {

@@ -77,13 +77,6 @@ final class CallerArrays {
         }
     }
 
-    /** A remote client cannot map the node's memory: its calls may not ask for references. */
-    static void refuseRemote(Map<String, ?> opts) {
-        if (opts != null && opts.containsKey("arrays")) {
-            throw new ProtocolException("opts.arrays is for callers on the node's host: over TCP arrays travel by value");
-        }
-    }
-
     /** Handles become releasing PyObjects, array references PyArrays the node took over. */
     ArrayAdopter adopter(CallPath path) {
         PyObject.Releaser releaser = path::release;

@@ -12,10 +12,12 @@ import java.util.List;
  *
  * @param token     the configured token, or empty (then PYFLEET_TOKEN, the token file, or a new one)
  * @param tokenFile where the token is read from or written to; null for the default place
+ * @param arrayByValueMax a client's worker calls return larger arrays as references the node keeps
+ * @param arrayReadMax    the most bytes one {@code array_read} answers
  */
 public record GatewaySettings(String bind, int port, String token, Path tokenFile, List<String> allow,
         Duration handshakeTimeout, Duration heartbeatInterval, Duration idleTimeout, int maxFrameSize, int maxInFlight,
-        long maxBuffered, int maxConnections, Duration shutdownGrace, Tls tls) {
+        long maxBuffered, int maxConnections, Duration shutdownGrace, Tls tls, long arrayByValueMax, int arrayReadMax) {
 
     public GatewaySettings {
         allow = List.copyOf(allow);
@@ -57,7 +59,17 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
                 g.getStringList("allow"), positive(g, "handshake-timeout"), positive(g, "heartbeat-interval"),
                 positive(g, "idle-timeout"), (int) maxFrame, atLeastOne(g, "max-in-flight"),
                 Math.max(64 * 1024, g.getBytes("max-buffered")), atLeastOne(g, "max-connections"),
-                g.getDuration("shutdown-grace"), tls);
+                g.getDuration("shutdown-grace"), tls, g.getBytes("array-by-value-max"), arrayReadMax(g, maxFrame));
+    }
+
+    /** A chunk and its frame's head must fit a frame. */
+    private static int arrayReadMax(Config g, long maxFrame) {
+        long n = g.getBytes("array-read-max");
+        if (n < 1024 || n > maxFrame - 1024) {
+            throw new ConfigException.BadValue("pyfleet.gateway.array-read-max",
+                    "must be at least 1 KiB and 1 KiB under max-frame-size");
+        }
+        return (int) n;
     }
 
     /** Without the secrets: a record's own toString would print the token into any log. */
@@ -72,7 +84,8 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
     /** The same settings on another address and port (the command line's options). */
     public GatewaySettings withAddress(String newBind, int newPort) {
         return new GatewaySettings(newBind, newPort, token, tokenFile, allow, handshakeTimeout, heartbeatInterval,
-                idleTimeout, maxFrameSize, maxInFlight, maxBuffered, maxConnections, shutdownGrace, tls);
+                idleTimeout, maxFrameSize, maxInFlight, maxBuffered, maxConnections, shutdownGrace, tls, arrayByValueMax,
+                arrayReadMax);
     }
 
     /** A path key; blank: null. */

@@ -28,8 +28,8 @@ import java.util.Set;
  *       so on), other names are allowed: what an object offers follows from how it was reached;</li>
  *   <li>{@code identical}: its one inner worker call ({@code args = [op, target, args, kwargs, opts]}) is
  *       checked as if sent alone; only worker ops may be inside;</li>
- *   <li>{@code versions}, {@code release}, {@code stats}, {@code pool_list}: always allowed (they reach no user
- *       code);</li>
+ *   <li>{@code versions}, {@code release}, {@code stats}, {@code pool_list}, {@code array_read},
+ *       {@code array_release}: always allowed (they reach no user code);</li>
  *   <li>{@code resize}, {@code pool_start}, {@code pool_resize}, {@code pool_stop}: allowed only with an
  *       allow-all list: changing the pools is an operator's act (a pool's interpreter runs any code), and a
  *       node that narrows what callers reach is not one that lets them change its pools;</li>
@@ -49,7 +49,8 @@ public final class AllowList {
     private static final Set<String> WORKER_OPS =
             Set.of("call", "const", "init", "method", "attr", "builtin", "operator", "import", "versions");
     private static final Set<String> KNOWN_OPS = union(WORKER_OPS, Set.of("release", "stats", "identical",
-            "scatter", "resize", "pool_start", "pool_resize", "pool_stop", "pool_list", "cluster_status"));
+            "scatter", "resize", "pool_start", "pool_resize", "pool_stop", "pool_list", "cluster_status",
+            "array_read", "array_release"));
 
     /** True for the ops a remote caller may have a worker run (not release, map, imap: the node's own). */
     public static boolean isWorkerOp(String op) {
@@ -150,7 +151,7 @@ public final class AllowList {
             case "builtin" -> checkName(op, target, "builtins.");
             case "operator" -> checkName(op, target, "operator.");
             case "method", "attr" -> checkMember(op, args);
-            case "versions", "release", "stats", "pool_list", "cluster_status" -> {
+            case "versions", "release", "stats", "pool_list", "cluster_status", "array_read", "array_release" -> {
                 // reach no user code
             }
             case "identical" -> checkIdentical(args);

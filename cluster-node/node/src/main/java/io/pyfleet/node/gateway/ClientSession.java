@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
  * One authenticated client's requests: each is decoded on the connection's thread, checked
  * against the allow-list and put on the node's call path, and ends in exactly one reply or
  * error frame. Worker replies and events are forwarded as the bytes the worker wrote (only
- * the id is the client's), so values are never decoded and encoded again on the way. The
- * session remembers the handles it handed out and releases those the client did not when
- * the connection ends.
+ * the id is the client's), so values are never decoded and encoded again on the way, except an
+ * answer holding large arrays, which the node keeps ({@link SessionArrays}). The session remembers
+ * the handles and arrays it handed out and releases those the client did not when the connection ends.
  */
 final class ClientSession {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
@@ -58,6 +58,7 @@ final class ClientSession {
     private final String peer;
     private final Set<Handle> issued = ConcurrentHashMap.newKeySet();
     private final SessionForwarder cluster;
+    private final SessionArrays arrays;
     private volatile boolean ended;
     private volatile boolean draining;
 
@@ -70,6 +71,7 @@ final class ClientSession {
         this.out = out;
         this.peer = peer;
         this.cluster = forwards && ctx.cluster() != null ? new SessionForwarder(this, ctx.cluster()) : null;
+        this.arrays = new SessionArrays(ctx);
     }
 
     /**
@@ -124,6 +126,7 @@ final class ClientSession {
                 case "identical" -> identical(id, args, opts, pinned);
                 case "scatter" -> scatter(id, body.get(1), args, opts, pinned, payload);
                 case "release" -> release(id, args);
+                case "array_read", "array_release" -> arrayOp(id, op, args, payload);
                 case "stats" -> stats(id);
                 case "resize" -> resize(id, args);
                 case "cluster_status" -> clusterStatus(id);
@@ -144,6 +147,7 @@ final class ClientSession {
     /** The connection ended: the handles it received and did not release are released now. */
     void ended() {
         ended = true;
+        arrays.ended();
         if (cluster != null) {
             cluster.ended();
         }
@@ -173,9 +177,24 @@ final class ClientSession {
         }
         Duration timeout = timeout(opts);
         boolean events = Boolean.TRUE.equals(opts.remove("events"));
-        CallPath path = ctx.pools().path(pool(opts), target, args, kwargs);
+        List<SessionArrays.Kept> using = new ArrayList<>(0);
+        CallPath path;
+        try {
+            if (SessionArrays.namesArrays(payload)) { // this session's arrays: the node's own go to the worker
+                args = (List<?>) arrays.resolve(args, using);
+                kwargs = kwargs(arrays.resolve(kwargs, using));
+            }
+            path = ctx.pools().path(pool(opts), target, args, kwargs);
+            arrays.workerOpts(opts, path);
+        } catch (RuntimeException e) {
+            SessionArrays.done(using);
+            throw e;
+        }
         CompletableFuture<Object> result = new CompletableFuture<>();
-        result.whenComplete((value, failure) -> finish(id, value, failure));
+        result.whenComplete((value, failure) -> {
+            SessionArrays.done(using); // an array released meanwhile is freed once no call may still map it
+            finish(id, value, failure);
+        });
         path.submitRemote(op, target, args, kwargs, opts.isEmpty() ? null : opts, timeout, result,
                 events ? new Events(id) : null, PendingCall.Decoding.RAW);
     }
@@ -279,6 +298,22 @@ final class ClientSession {
         finish(id, null, null);
     }
 
+    /** array_read, array_release: served by the node that keeps the array, answered at once. */
+    private void arrayOp(long id, String op, List<?> args, byte[] payload) {
+        String owner = (cluster == null ? null : cluster.ownerElsewhere(payload));
+        if (owner != null) {
+            cluster.forward(owner, id, payload, cluster.deadline(op, null));
+            return;
+        }
+        if ("array_read".equals(op)) {
+            ByteString frame = arrays.readReply(id, args);
+            ctx.callsInFlight().decrementAndGet();
+            out.send(frame, true);
+            return;
+        }
+        finish(id, arrays.release(args), null);
+    }
+
     /** pool_start, pool_resize, pool_stop, pool_list: answered when the pool has started, stopped, ... */
     private void poolOp(long id, String op, Object target, List<?> args) {
         ctx.allow().check(op, target, args);
@@ -351,11 +386,14 @@ final class ClientSession {
     private void finish(long id, Object value, Throwable failure) {
         ByteString frame;
         try {
+            if (value instanceof RawValue raw && SessionArrays.holdsReferences(raw)) {
+                value = arrays.adopt(raw); // large arrays: kept here, the client gets references
+            }
             if (failure != null) {
                 frame = frame(Messages.error(id, RemoteFailures.toRemoteError(failure)));
             } else if (value instanceof RawValue raw) {
                 noteHandles(raw.frame(), raw.offset(), raw.length());
-                frame = rawFrame(Messages.REPLY, id, raw);
+                frame = GatewayFrames.rawFrame(Messages.REPLY, id, raw);
             } else {
                 byte[] payload = Messages.reply(id, value);
                 noteHandles(payload, 0, payload.length);
@@ -428,9 +466,12 @@ final class ClientSession {
         public void event(Object value) {
             ByteString frame;
             try {
+                if (value instanceof RawValue raw && SessionArrays.holdsReferences(raw)) {
+                    value = arrays.adopt(raw);
+                }
                 if (value instanceof RawValue raw) {
                     noteHandles(raw.frame(), raw.offset(), raw.length());
-                    frame = rawFrame(Messages.EVENT, id, raw);
+                    frame = GatewayFrames.rawFrame(Messages.EVENT, id, raw);
                 } else {
                     byte[] payload = Messages.event(id, value);
                     noteHandles(payload, 0, payload.length);
@@ -464,43 +505,9 @@ final class ClientSession {
 
     static ByteString frame(byte[] payload) {
         byte[] f = new byte[4 + payload.length];
-        putLength(f, payload.length);
+        GatewayFrames.putLength(f, payload.length);
         System.arraycopy(payload, 0, f, 4, payload.length);
         return ByteString.fromArrayUnsafe(f);
-    }
-
-    /** {@code [type, id, value]} around a worker's value bytes: one copy, no re-encoding. */
-    private static ByteString rawFrame(int type, long id, RawValue raw) {
-        byte[] idBytes = uint(id);
-        int payload = 2 + idBytes.length + raw.length();
-        byte[] f = new byte[4 + payload];
-        putLength(f, payload);
-        f[4] = (byte) 0x93;
-        f[5] = (byte) type;
-        System.arraycopy(idBytes, 0, f, 6, idBytes.length);
-        System.arraycopy(raw.frame(), raw.offset(), f, 6 + idBytes.length, raw.length());
-        return ByteString.fromArrayUnsafe(f);
-    }
-
-    private static void putLength(byte[] f, int length) {
-        f[0] = (byte) (length >>> 24);
-        f[1] = (byte) (length >>> 16);
-        f[2] = (byte) (length >>> 8);
-        f[3] = (byte) length;
-    }
-
-    /** A non-negative int in msgpack's smallest unsigned form. */
-    private static byte[] uint(long v) {
-        if (v < 0x80) {
-            return new byte[] {(byte) v};
-        }
-        int n = v < 0x100 ? 1 : v < 0x10000 ? 2 : v < 0x100000000L ? 4 : 8;
-        byte[] b = new byte[1 + n];
-        b[0] = (byte) (n == 1 ? 0xcc : n == 2 ? 0xcd : n == 4 ? 0xce : 0xcf);
-        for (int i = 0; i < n; i++) {
-            b[n - i] = (byte) (v >>> (8 * i));
-        }
-        return b;
     }
 
     // ---------------------------------------------------------------------------------- request parts

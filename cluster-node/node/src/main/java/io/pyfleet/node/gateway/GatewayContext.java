@@ -1,6 +1,7 @@
 package io.pyfleet.node.gateway;
 
 import io.pyfleet.client.PoolStats;
+import io.pyfleet.node.arrays.NodeArrays;
 import io.pyfleet.node.call.CallPath;
 import io.pyfleet.node.cluster.ClusterView;
 import io.pyfleet.node.config.GatewaySettings;
@@ -11,10 +12,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * What every client connection of a node shares: its settings and secret, the allow-list,
  * the node's call path and pool controls, its named pools, the count of remote calls in flight
- * (which a graceful stop waits for), and what the node knows of its cluster (null when it is in none).
+ * (which a graceful stop waits for), what the node knows of its cluster (null when it is in none), and
+ * the node's arrays in shared memory (null when it keeps none) with the node name its objects carry.
  */
 record GatewayContext(String node, GatewaySettings settings, String token, AllowList allow, CallPath path,
-        PoolControl pool, long startedNanos, AtomicInteger callsInFlight, NodePools pools, ClusterView cluster) {
+        PoolControl pool, long startedNanos, AtomicInteger callsInFlight, NodePools pools, ClusterView cluster,
+        NodeArrays arrays, String handleNode) {
 
     /** Without the token. */
     @Override

@@ -91,7 +91,8 @@ public final class NodeServer implements AutoCloseable {
                     cluster.secret().isEmpty() ? token.value() : cluster.secret(), limits(fleet.settings(), cluster))
                     : null;
             GatewayContext ctx = new GatewayContext(name, settings, token.value(), allow, fleet.callPath(), pool,
-                    System.nanoTime(), new AtomicInteger(), fleet.pools(), view);
+                    System.nanoTime(), new AtomicInteger(), fleet.pools(), view, fleet.arrays(),
+                    fleet.settings().handleNode());
             GatewayServer gateway = GatewayServer.start(fleet.system(), ctx);
             NodeServer node = new NodeServer(fleet, gateway, token, settings);
             InetSocketAddress at = gateway.address();

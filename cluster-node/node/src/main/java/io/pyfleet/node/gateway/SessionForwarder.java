@@ -273,12 +273,12 @@ final class SessionForwarder implements ClusterView.Inbox {
         return new FleetClosedException("the client's connection ended; the call's parts may have run", true);
     }
 
-    /** The node that owns the objects a request names, when that is another node; null when local. */
+    /** The node that owns the objects (handles, remote arrays) a request names, when that is another node; null when local. */
     String ownerElsewhere(byte[] payload) {
         String[] foreign = new String[2];
-        HandleScan.forEachHandle(payload, 0, payload.length, h -> {
-            if (!view.isLocal(h.node())) {
-                String base = ClusterView.base(h.node());
+        HandleScan.forEachOwner(payload, 0, payload.length, node -> {
+            if (!view.isLocal(node)) {
+                String base = ClusterView.base(node);
                 if (foreign[0] == null) {
                     foreign[0] = base;
                 } else if (!foreign[0].equals(base)) {
