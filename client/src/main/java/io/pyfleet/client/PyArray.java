@@ -56,6 +56,18 @@ public final class PyArray implements AutoCloseable {
         default Object reference() {
             return null;
         }
+
+        /**
+         * Holds the memory for a copy that is about to read it: a {@code close()} meanwhile frees it
+         * only after {@link #unhold()}. False when it is freed already.
+         */
+        default boolean hold() {
+            return true;
+        }
+
+        /** Ends a {@link #hold()}. */
+        default void unhold() {
+        }
     }
 
     private final DType dtype;
@@ -209,6 +221,12 @@ public final class PyArray implements AutoCloseable {
         return buffer().asDoubleBuffer();
     }
 
+    private void hold() {
+        if (!memory.hold()) {
+            throw new IllegalStateException("the array was closed");
+        }
+    }
+
     private List<ByteBuffer> views() {
         checkOpen();
         List<ByteBuffer> out = new ArrayList<>();
@@ -225,10 +243,15 @@ public final class PyArray implements AutoCloseable {
         }
         double[] out = new double[elements()];
         int at = 0;
-        for (ByteBuffer b : views()) {
-            int n = b.remaining() / 8;
-            b.asDoubleBuffer().get(out, at, n);
-            at += n;
+        hold(); // a close() from another thread waits for this copy
+        try {
+            for (ByteBuffer b : views()) {
+                int n = b.remaining() / 8;
+                b.asDoubleBuffer().get(out, at, n);
+                at += n;
+            }
+        } finally {
+            memory.unhold();
         }
         Reference.reachabilityFence(this);
         return out;
@@ -241,10 +264,15 @@ public final class PyArray implements AutoCloseable {
         }
         float[] out = new float[elements()];
         int at = 0;
-        for (ByteBuffer b : views()) {
-            int n = b.remaining() / 4;
-            b.asFloatBuffer().get(out, at, n);
-            at += n;
+        hold(); // a close() from another thread waits for this copy
+        try {
+            for (ByteBuffer b : views()) {
+                int n = b.remaining() / 4;
+                b.asFloatBuffer().get(out, at, n);
+                at += n;
+            }
+        } finally {
+            memory.unhold();
         }
         Reference.reachabilityFence(this);
         return out;
@@ -257,10 +285,15 @@ public final class PyArray implements AutoCloseable {
         }
         long[] out = new long[elements()];
         int at = 0;
-        for (ByteBuffer b : views()) {
-            int n = b.remaining() / 8;
-            b.asLongBuffer().get(out, at, n);
-            at += n;
+        hold(); // a close() from another thread waits for this copy
+        try {
+            for (ByteBuffer b : views()) {
+                int n = b.remaining() / 8;
+                b.asLongBuffer().get(out, at, n);
+                at += n;
+            }
+        } finally {
+            memory.unhold();
         }
         Reference.reachabilityFence(this);
         return out;
@@ -273,10 +306,15 @@ public final class PyArray implements AutoCloseable {
         }
         int[] out = new int[elements()];
         int at = 0;
-        for (ByteBuffer b : views()) {
-            int n = b.remaining() / 4;
-            b.asIntBuffer().get(out, at, n);
-            at += n;
+        hold(); // a close() from another thread waits for this copy
+        try {
+            for (ByteBuffer b : views()) {
+                int n = b.remaining() / 4;
+                b.asIntBuffer().get(out, at, n);
+                at += n;
+            }
+        } finally {
+            memory.unhold();
         }
         Reference.reachabilityFence(this);
         return out;
@@ -289,10 +327,15 @@ public final class PyArray implements AutoCloseable {
         }
         short[] out = new short[elements()];
         int at = 0;
-        for (ByteBuffer b : views()) {
-            int n = b.remaining() / 2;
-            b.asShortBuffer().get(out, at, n);
-            at += n;
+        hold(); // a close() from another thread waits for this copy
+        try {
+            for (ByteBuffer b : views()) {
+                int n = b.remaining() / 2;
+                b.asShortBuffer().get(out, at, n);
+                at += n;
+            }
+        } finally {
+            memory.unhold();
         }
         Reference.reachabilityFence(this);
         return out;
@@ -306,10 +349,15 @@ public final class PyArray implements AutoCloseable {
         }
         byte[] out = new byte[(int) n];
         int at = 0;
-        for (ByteBuffer b : views()) {
-            int k = b.remaining();
-            b.get(out, at, k);
-            at += k;
+        hold(); // a close() from another thread waits for this copy
+        try {
+            for (ByteBuffer b : views()) {
+                int k = b.remaining();
+                b.get(out, at, k);
+                at += k;
+            }
+        } finally {
+            memory.unhold();
         }
         Reference.reachabilityFence(this);
         return out;

@@ -242,6 +242,16 @@ final class Segment implements PyArray.Memory {
         return out;
     }
 
+    @Override
+    public boolean hold() {
+        return retain();
+    }
+
+    @Override
+    public void unhold() {
+        release(false);
+    }
+
     /** One more array on this memory; false when it is already freed. */
     boolean retain() {
         while (true) {

@@ -304,4 +304,22 @@ class ArraysTest {
             b.get(30, TimeUnit.SECONDS);
         }
     }
+
+    /** A copy on one thread and a close on another: the copy completes or says the array was closed; never a crash. */
+    @Test
+    void closingAnArrayWhileAnotherThreadCopiesItIsSafe() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            PyArray a = fleet.array(new double[4_000_000]);
+            CompletableFuture<Object> copy = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return a.toDoubles().length;
+                } catch (IllegalStateException closed) {
+                    return "closed";
+                }
+            });
+            a.close();
+            Object r = copy.get(30, TimeUnit.SECONDS);
+            assertTrue(Integer.valueOf(4_000_000).equals(r) || "closed".equals(r), "round " + round + ": " + r);
+        }
+    }
 }
