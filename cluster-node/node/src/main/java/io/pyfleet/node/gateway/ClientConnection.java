@@ -83,6 +83,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         private final ClientSession session;
         private ByteString buffer = ByteString.emptyByteString();
         private long outboxBytes;
+        private final java.util.concurrent.atomic.AtomicLong inboxBytes = new java.util.concurrent.atomic.AtomicLong();
         private int inFlight;
         private boolean authed;
         /** No more requests are read; the stage ends once what is queued has left. */
@@ -151,7 +152,8 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
          * stage is woken once per burst, not once per frame: under load one wake-up carries many.
          */
         private void offer(ByteString frame, boolean endsCall) {
-            inbox.add(new Out(frame, endsCall));
+            inboxBytes.addAndGet(frame.size()); // counted at once: a burst of answers made on this thread
+            inbox.add(new Out(frame, endsCall)); // (array reads) must stop the reading of requests too
             if (signalled.compareAndSet(false, true)) {
                 mailbox.invoke(INBOX);
             }
@@ -166,6 +168,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
             if (message == INBOX) {
                 signalled.set(false); // before draining: a frame offered from now on signals again
                 for (Out o; (o = inbox.poll()) != null; ) {
+                    inboxBytes.addAndGet(-o.frame().size());
                     enqueue(o.frame());
                     if (o.endsCall()) {
                         inFlight--;
@@ -218,14 +221,14 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         private void proceed() {
             ctx.path().batch(this::handleFrames);
             if (!closing && !hasBeenPulled(in) && !isClosed(in) && inFlight < ctx.settings().maxInFlight()
-                    && outboxBytes < ctx.settings().maxBuffered()) {
+                    && waitingBytes() < ctx.settings().maxBuffered()) {
                 lastIn = System.nanoTime(); // idle counts from when input is wanted again, not from a pause
                 pull(in);
             }
         }
 
         private void handleFrames() {
-            while (!closing && inFlight < ctx.settings().maxInFlight() && outboxBytes < ctx.settings().maxBuffered()) {
+            while (!closing && inFlight < ctx.settings().maxInFlight() && waitingBytes() < ctx.settings().maxBuffered()) {
                 byte[] frame;
                 try {
                     frame = nextFrame();
@@ -309,6 +312,11 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
             finishDeadline = System.nanoTime() + FLUSH_NANOS;
             flush();
             finishIfDone();
+        }
+
+        /** Answers waiting for the client: queued to send, and offered but not yet taken in. */
+        private long waitingBytes() {
+            return outboxBytes + inboxBytes.get();
         }
 
         private void enqueue(ByteString frame) {

@@ -64,6 +64,10 @@ public final class NodeServer implements AutoCloseable {
         GatewayToken token = GatewayToken.resolve(settings, System.getenv(), Path.of(System.getProperty("user.home")));
         AllowList allow = new AllowList(settings.allow());
         if (cluster.enabled()) {
+            if (settings.arrayReadMax() + 1024L > cluster.maxMessageSize()) { // a chunk crosses nodes in one message
+                throw new com.typesafe.config.ConfigException.BadValue("pyfleet.gateway.array-read-max",
+                        "must be below pyfleet.cluster.max-message-size (" + cluster.maxMessageSize() + " bytes)");
+            }
             String host = cluster.host().isBlank() ? settings.bind() : cluster.host();
             config = ClusterConfig.overlay(cluster, host, cluster.secret().isEmpty() ? token.value() : cluster.secret(),
                     config);

@@ -35,7 +35,8 @@ import org.apache.pekko.util.ByteString;
 final class SessionArrays {
     private final GatewayContext ctx;
     private final Map<Long, Kept> kept = new ConcurrentHashMap<>();
-    private final AtomicLong ids = new AtomicLong();
+    /** One counter for every session of the node: a number kept by another session is never one of this one's. */
+    private static final AtomicLong IDS = new AtomicLong();
     private volatile boolean ended;
 
     SessionArrays(GatewayContext ctx) {
@@ -174,7 +175,7 @@ final class SessionArrays {
     }
 
     private RemoteArrayRef keep(PyArray a) {
-        long id = ids.incrementAndGet();
+        long id = IDS.incrementAndGet();
         Kept k = new Kept(a);
         kept.put(id, k);
         if (ended && kept.remove(id) != null) {
@@ -222,15 +223,22 @@ final class SessionArrays {
         f[at + 4] = (byte) n;
         int done = 0;
         long start = 0;
-        for (ByteBuffer view : a.buffers()) {
-            long end = start + view.remaining();
-            if (done < n && offset + done < end) {
-                int from = (int) (offset + done - start);
-                int k = Math.min(n - done, view.remaining() - from);
-                view.get(from, f, at + 5 + done, k);
-                done += k;
+        if (!a.memory().hold()) { // the copy holds the memory: nothing may unmap it under the read
+            throw new io.pyfleet.client.StaleHandleException("the array was released");
+        }
+        try {
+            for (ByteBuffer view : a.buffers()) {
+                long end = start + view.remaining();
+                if (done < n && offset + done < end) {
+                    int from = (int) (offset + done - start);
+                    int k = Math.min(n - done, view.remaining() - from);
+                    view.get(from, f, at + 5 + done, k);
+                    done += k;
+                }
+                start = end;
             }
-            start = end;
+        } finally {
+            a.memory().unhold();
         }
         return ByteString.fromArrayUnsafe(f);
     }

@@ -119,6 +119,61 @@ class RemoteArraysTest {
         }
     }
 
+    /** Reads pipelined by a client that does not read its answers stop being served at max-buffered. */
+    @Test
+    void readsOfAClientThatDoesNotReadDoNotGrowTheNodesMemory() throws Exception {
+        try (NodeServer node = TestNodes.start(1, Map.of("pyfleet.gateway.max-frame-size", "4MiB"));
+                WireClient c = new WireClient(node.address())) {
+            c.handshake(TestNodes.TOKEN);
+            c.request(1, "call", "numpy.arange", List.of((double) N));
+            RemoteArrayRef ref = assertInstanceOf(RemoteArrayRef.class, c.read().body());
+            long before = usedHeapAfterGc();
+            for (long id = 2; id < 502; id++) { // 500 MiB asked for, 30 KB of requests
+                c.send(Messages.request(id, "array_read", null, List.of(ref, 0L, 1L << 20), null, null));
+            }
+            Thread.sleep(2000);
+            // served up to max-buffered, then no more reads: never the 4x that closes a client that does not read
+            assertEquals(1, node.connections(), "the node stopped taking reads instead of building 500 MiB of answers");
+            long grown = usedHeapAfterGc() - before;
+            assertTrue(grown < 160L << 20, "the node holds " + (grown >> 20) + " MiB for a client that reads nothing");
+        }
+    }
+
+    /** A node that answers reads in smaller chunks than the client asks for: the client asks for the rest. */
+    @Test
+    void aClientPullsFromANodeThatReadsLessAtATime() throws Exception {
+        try (NodeServer node = TestNodes.start(1, Map.of("pyfleet.gateway.array-read-max", "256KiB"));
+                Fleet fleet = Fleet.connect(TestNodes.TOKEN, "127.0.0.1:" + node.address().getPort())) {
+            PyArray a = (PyArray) fleet.call("numpy.arange", (double) (1 << 20));
+            double[] values = a.toDoubles();
+            assertEquals(1 << 20, values.length);
+            assertEquals((1 << 20) - 1.0, values[(1 << 20) - 1]);
+        }
+    }
+
+    /** An array of one connection named on another is stale there, never that connection's array of the same number. */
+    @Test
+    void anArrayOfAnotherConnectionIsStaleNotAnotherArray() throws Exception {
+        try (NodeServer node = TestNodes.start(1, Map.of());
+                Fleet first = Fleet.connect(TestNodes.TOKEN, "127.0.0.1:" + node.address().getPort());
+                Fleet second = Fleet.connect(TestNodes.TOKEN, "127.0.0.1:" + node.address().getPort())) {
+            PyArray a = (PyArray) first.call("numpy.arange", (double) (1 << 18));
+            PyArray b = (PyArray) second.call("numpy.ones", 1 << 18);
+            assertEquals(262_144.0, second.call("numpy.sum", b));
+            assertThrows(StaleHandleException.class, () -> second.call("numpy.sum", a));
+            assertEquals(34_359_607_296.0, first.call("numpy.sum", a));
+        }
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
     private static RemoteError error(Incoming m, long id) {
         assertEquals(Messages.ERROR, m.type(), "an error: " + m.body());
         assertEquals(id, m.id());
