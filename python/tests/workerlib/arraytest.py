@@ -77,3 +77,11 @@ def held(n):
         _held[n] = shm.empty(n)
         _held[n][:] = n
     return _held[n]
+
+
+def full_after(seconds, n, value):
+    """`full` after a sleep: an answer that arrives when its caller may have stopped waiting."""
+    import time
+
+    time.sleep(seconds)
+    return full(n, value)

@@ -99,9 +99,35 @@ public final class PendingCall {
     /** Completes with a value, after the call's events have been delivered. */
     public void complete(Object value) {
         if (events == null) {
-            result.complete(value);
+            completeOrDrop(value);
         } else {
-            events.thenComplete(() -> result.complete(value));
+            events.thenComplete(() -> completeOrDrop(value));
+        }
+    }
+
+    private void completeOrDrop(Object value) {
+        if (!result.complete(value)) {
+            drop(value); // the caller stopped waiting (a cancel, a timeout): nobody will close its arrays
+        }
+    }
+
+    /**
+     * An answer nobody takes: the node memory of the arrays in it is freed now, not at some GC
+     * (mapped memory puts no pressure on the heap, so that could be never).
+     */
+    public static void drop(Object value) {
+        drop(value, 0);
+    }
+
+    private static void drop(Object value, int depth) {
+        if (value instanceof io.pyfleet.client.PyArray a) {
+            a.close();
+        } else if (depth < 8 && value instanceof Iterable<?> items) {
+            items.forEach(v -> drop(v, depth + 1));
+        } else if (depth < 8 && value instanceof java.util.Map<?, ?> m) {
+            m.values().forEach(v -> drop(v, depth + 1));
+        } else if (depth < 8 && value instanceof io.pyfleet.client.PyTuple t) {
+            drop(t.items(), depth + 1);
         }
     }
 

@@ -368,7 +368,8 @@ public final class WorkerProcess implements AutoCloseable {
             }
         }
         if (done.abandoned) {
-            return; // timed out already: the late answer is dropped
+            PendingCall.drop(value); // timed out already: the late answer is dropped, its node arrays freed
+            return;
         }
         if (error == null) {
             done.complete(value);

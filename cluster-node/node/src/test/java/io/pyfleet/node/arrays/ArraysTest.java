@@ -322,4 +322,18 @@ class ArraysTest {
             assertTrue(Integer.valueOf(4_000_000).equals(r) || "closed".equals(r), "round " + round + ": " + r);
         }
     }
+
+    /** An answer nobody waits for any more (the caller cancelled): its arrays are freed at once, not at a GC. */
+    @Test
+    void theArraysOfAnAnswerNobodyTakesAreFreedAtOnce() throws Exception {
+        long before = fleet.arrays().adoptedArrays();
+        CompletableFuture<Object> late = fleet.submitArray(io.pyfleet.client.Call.function("arraytest.full_after",
+                List.of(0.3, 1_000_000, 2.0), java.util.Map.of()));
+        late.cancel(false); // the caller stops waiting; the worker answers 0.3 s later
+        Eventually.await(Duration.ofSeconds(10), () -> fleet.arrays().adoptedArrays() == before
+                && fleet.stats().workers().stream().allMatch(w -> w.inFlight() == 0),
+                () -> "adopted arrays back to " + before + ": " + fleet.arrays().adoptedArrays());
+        Thread.sleep(500); // the answer has come (the worker is idle) and nothing was left held
+        assertEquals(before, fleet.arrays().adoptedArrays(), "without a GC");
+    }
 }
