@@ -447,14 +447,18 @@ final class ValueReader {
             return h;
         }
 
-        private ArrayRef readArrayRef(int len) throws IOException {
-            long stop = position() + len;
-            expectArray(4, "array reference");
+        /** The dtype of an array reference (local or remote). */
+        private DType readDType() throws IOException {
             String descr = u.unpackString();
             DType dtype = DType.ofDescr(descr);
             if (dtype == null) {
                 throw new ProtocolException("unsupported array dtype '" + descr + "' (supported: " + DType.DESCRS + ")");
             }
+            return dtype;
+        }
+
+        /** The shape of an array reference (local or remote), its dimensions bounded. */
+        private long[] readShape() throws IOException {
             int ndim = u.unpackArrayHeader();
             if (ndim > ArrayRef.MAX_DIMS) {
                 throw new ProtocolException("array with " + ndim + " dimensions, at most " + ArrayRef.MAX_DIMS);
@@ -463,6 +467,14 @@ final class ValueReader {
             for (int i = 0; i < ndim; i++) {
                 shape[i] = u.unpackLong();
             }
+            return shape;
+        }
+
+        private ArrayRef readArrayRef(int len) throws IOException {
+            long stop = position() + len;
+            expectArray(4, "array reference");
+            DType dtype = readDType();
+            long[] shape = readShape();
             String source = u.unpackString();
             Object keeper;
             MessageFormat f = u.getNextFormat();
@@ -489,19 +501,8 @@ final class ValueReader {
         private RemoteArrayRef readRemoteArray(int len) throws IOException {
             long stop = position() + len;
             expectArray(4, "remote array");
-            String descr = u.unpackString();
-            DType dtype = DType.ofDescr(descr);
-            if (dtype == null) {
-                throw new ProtocolException("unsupported array dtype '" + descr + "' (supported: " + DType.DESCRS + ")");
-            }
-            int ndim = u.unpackArrayHeader();
-            if (ndim > ArrayRef.MAX_DIMS) {
-                throw new ProtocolException("array with " + ndim + " dimensions, at most " + ArrayRef.MAX_DIMS);
-            }
-            long[] shape = new long[ndim];
-            for (int i = 0; i < ndim; i++) {
-                shape[i] = u.unpackLong();
-            }
+            DType dtype = readDType();
+            long[] shape = readShape();
             String node = u.unpackString();
             long id = u.unpackLong();
             expectEnd(stop, "remote array");

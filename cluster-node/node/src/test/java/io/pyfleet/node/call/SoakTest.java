@@ -164,7 +164,14 @@ class SoakTest {
     }
 
     /** A fleet whose every call, identical call and scatter is named onto one node of the cluster. */
-    private record OnNode(Fleet fleet, String node) implements Fleet {
+    private static final class OnNode extends io.pyfleet.node.ForwardingFleet {
+        private final String node;
+
+        OnNode(Fleet fleet, String node) {
+            super(fleet);
+            this.node = node;
+        }
+
         private CallOptions placed(CallOptions o) {
             return new CallOptions(o.timeout(), o.asHandle(), o.onEvent(), o.stream(), node, o.pool(), o.idempotent(),
                     o.asArray());
@@ -184,46 +191,6 @@ class SoakTest {
         public CompletableFuture<List<Outcome>> scatterAsync(String name, List<? extends List<?>> argumentSets,
                 CallOptions options) {
             return fleet.scatterAsync(name, argumentSets, placed(options == null ? CallOptions.DEFAULT : options));
-        }
-
-        @Override
-        public int poolSize() {
-            return fleet.poolSize();
-        }
-
-        @Override
-        public void resize(int workers) {
-            fleet.resize(workers);
-        }
-
-        @Override
-        public io.pyfleet.client.PoolStats stats() {
-            return fleet.stats();
-        }
-
-        @Override
-        public io.pyfleet.client.PoolInfo startPool(io.pyfleet.client.PoolSpec spec) {
-            return fleet.startPool(spec);
-        }
-
-        @Override
-        public void resizePool(String n, String name, int workers) {
-            fleet.resizePool(n, name, workers);
-        }
-
-        @Override
-        public void stopPool(String n, String name) {
-            fleet.stopPool(n, name);
-        }
-
-        @Override
-        public List<io.pyfleet.client.PoolInfo> pools(String n) {
-            return fleet.pools(n);
-        }
-
-        @Override
-        public void close() {
-            fleet.close();
         }
     }
 

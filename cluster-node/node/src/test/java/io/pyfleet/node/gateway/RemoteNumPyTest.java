@@ -6,21 +6,9 @@ import java.util.Map;
 
 /** {@link NumPyContract} through the thin client: arrays come by value, the same API. */
 class RemoteNumPyTest extends NumPyContract {
-    private NodeServer node;
-
     @Override
     protected Fleet open() {
-        node = TestNodes.start(1, Map.of());
-        return Fleet.connect(TestNodes.TOKEN, "127.0.0.1:" + node.address().getPort());
-    }
-
-    @Override
-    protected void close(Fleet opened) {
-        try {
-            opened.close();
-        } finally {
-            node.stop();
-        }
+        return TestNodes.remote(1, Map.of());
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.pyfleet.node.gateway;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.pyfleet.client.Fleet;
+import io.pyfleet.node.ForwardingFleet;
 import io.pyfleet.node.TestFleets;
 import io.pyfleet.node.config.GatewaySettings;
 import java.util.HashMap;
@@ -21,6 +23,21 @@ final class TestNodes {
         values.putAll(overrides);
         Config config = TestFleets.config(workers, values);
         return NodeServer.start(config, GatewaySettings.from(config));
+    }
+
+    /** A thin client of a new node of {@code workers} workers; closing it stops the node too. */
+    static Fleet remote(int workers, Map<String, Object> overrides) {
+        NodeServer node = start(workers, overrides);
+        return new ForwardingFleet(Fleet.connect(TOKEN, "127.0.0.1:" + node.address().getPort())) {
+            @Override
+            public void close() {
+                try {
+                    fleet.close();
+                } finally {
+                    node.stop();
+                }
+            }
+        };
     }
 
     static Config config(int workers) {
