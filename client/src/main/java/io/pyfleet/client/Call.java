@@ -1,36 +1,57 @@
 package io.pyfleet.client;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * One operation of the protocol, ready to submit: the op, its target, arguments and
- * options. Immutable; made with the static factories.
+ * One operation, ready to {@link Fleet#submit(Call)}: what to run, its arguments and its
+ * {@link CallOptions}. Immutable; made with the static factories, and {@link #with(CallOptions)}
+ * for other options.
+ *
+ * <pre>{@code
+ * fleet.submit(Call.function("mymodule.train", List.of(10), Map.of("epochs", 3))
+ *         .with(CallOptions.builder().timeout(Duration.ofMinutes(5)).build()));
+ * }</pre>
+ *
+ * <p>Here the arguments are always a list of positional arguments and a map of keyword arguments; the
+ * {@link Fleet} shorthands take them as varargs with an optional {@link Kwargs} last.
  */
-public record Call(String op, Object target, List<?> args, Map<String, ?> kwargs, CallOptions options,
-        String coerce) {
+public final class Call {
+    private final String op;
+    private final Object target;
+    private final List<?> args;
+    private final Map<String, ?> kwargs;
+    private final CallOptions options;
+    private final String coerce;
 
-    public Call {
-        Objects.requireNonNull(op, "op");
-        args = args == null ? List.of() : args;
-        kwargs = kwargs == null ? Map.of() : kwargs;
-        options = options == null ? CallOptions.DEFAULT : options;
+    Call(String op, Object target, List<?> args, Map<String, ?> kwargs, CallOptions options, String coerce) {
+        this.op = Objects.requireNonNull(op, "op");
+        this.target = target;
+        this.args = args == null ? List.of() : args;
+        this.kwargs = kwargs == null ? Map.of() : kwargs;
+        this.options = options == null ? CallOptions.DEFAULT : options;
+        this.coerce = coerce;
     }
 
+    /** Calls the function of a dotted name ({@code "os.path.isdir"}) with these arguments. */
     public static Call function(String dottedName, List<?> args, Map<String, ?> kwargs) {
         return new Call("call", requireName(dottedName), args, kwargs, null, null);
     }
 
+    /** Reads a module constant ({@code "math.pi"}), optionally coerced to a type (null: as it is). */
     public static Call constant(String dottedName, Coerce coerce) {
         return new Call("const", requireName(dottedName), null, null, null, coerce == null ? null : coerce.wire());
     }
 
+    /** Instantiates a class of a dotted name ({@code "collections.deque"}). */
     public static Call init(String className, List<?> args, Map<String, ?> kwargs) {
         return new Call("init", requireName(className), args, kwargs, null, null);
     }
 
+    /** Calls a method on a {@link PyObject}, or on a plain value rebuilt in Python. */
     public static Call method(Object target, String method, List<?> args, Map<String, ?> kwargs) {
         List<Object> all = new ArrayList<>(args.size() + 1);
         all.add(requireName(method));
@@ -38,50 +59,100 @@ public record Call(String op, Object target, List<?> args, Map<String, ?> kwargs
         return new Call("method", target, all, kwargs, null, null);
     }
 
+    /** Reads an attribute of a {@link PyObject} or of a plain value. */
     public static Call attr(Object target, String name) {
         return new Call("attr", target, List.of(requireName(name)), null, null, null);
     }
 
+    /** Calls a builtin ({@code "len"}, {@code "pow"}...). */
     public static Call builtin(String name, List<?> args, Map<String, ?> kwargs) {
         return new Call("builtin", requireName(name), args, kwargs, null, null);
     }
 
+    /** Calls a function of Python's {@code operator} module ({@code "add"}, {@code "floordiv"}...). */
     public static Call operator(String name, List<?> args) {
         return new Call("operator", requireName(name), args, null, null, null);
     }
 
+    /** Imports a module in a worker. */
     public static Call importModule(String module) {
         return new Call("import", requireName(module), null, null, null, null);
     }
 
+    /** Asks a worker for its Python, NumPy, worker package and protocol versions. */
     public static Call versions() {
         return new Call("versions", null, null, null, null, null);
-    }
-
-    /**
-     * The worker protocol's {@code opts} for this call ({@code ret}, {@code stream}, {@code coerce};
-     * spec/PROTOCOL.md), as a new map the caller may add to, or null when it has none.
-     */
-    public Map<String, Object> workerOptions() {
-        if (!options.asHandle() && !options.stream() && coerce == null) {
-            return null;
-        }
-        Map<String, Object> opts = new java.util.HashMap<>(8);
-        if (options.asHandle()) {
-            opts.put("ret", "handle");
-        }
-        if (options.stream()) {
-            opts.put("stream", true);
-        }
-        if (coerce != null) {
-            opts.put("coerce", coerce);
-        }
-        return opts;
     }
 
     /** The same call with other options. */
     public Call with(CallOptions newOptions) {
         return new Call(op, target, args, kwargs, newOptions, coerce);
+    }
+
+    /** The protocol operation: {@code call}, {@code const}, {@code init}, {@code method}, {@code attr}... */
+    public String op() {
+        return op;
+    }
+
+    /** What the operation applies to: a dotted name, or the object of a method call or attribute read. */
+    public Object target() {
+        return target;
+    }
+
+    /** The positional arguments (for a method call, the method name first). */
+    public List<?> args() {
+        return args;
+    }
+
+    /** The keyword arguments. */
+    public Map<String, ?> kwargs() {
+        return kwargs;
+    }
+
+    /** The options it runs with. */
+    public CallOptions options() {
+        return options;
+    }
+
+    /** The coercion of a constant ({@code int}, {@code float}, {@code str}), or null. */
+    public String coerce() {
+        return coerce;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Call o && op.equals(o.op) && Objects.equals(target, o.target) && args.equals(o.args)
+                && kwargs.equals(o.kwargs) && options.equals(o.options) && Objects.equals(coerce, o.coerce);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(op, target, args, kwargs, options, coerce);
+    }
+
+    @Override
+    public String toString() {
+        return "Call[" + op + (target == null ? "" : " " + target) + " " + args + (kwargs.isEmpty() ? "" : " " + kwargs)
+                + (options.equals(CallOptions.DEFAULT) ? "" : " " + options) + "]";
+    }
+
+    /** The positional arguments of a varargs call: all but a trailing {@link Kwargs}. */
+    static List<Object> positional(Object[] args) {
+        if (args == null) {
+            return java.util.Collections.singletonList(null); // call(name, (Object[]) null): one None
+        }
+        int n = args.length > 0 && args[args.length - 1] instanceof Kwargs ? args.length - 1 : args.length;
+        for (int i = 0; i < n; i++) {
+            if (args[i] instanceof Kwargs) {
+                throw new IllegalArgumentException("keyword arguments (Kwargs) must come last, not at position " + i);
+            }
+        }
+        return Arrays.asList(Arrays.copyOf(args, n));
+    }
+
+    /** The keyword arguments of a varargs call: its trailing {@link Kwargs}, if any. */
+    static Map<String, Object> keywords(Object[] args) {
+        return args != null && args.length > 0 && args[args.length - 1] instanceof Kwargs k ? k.asMap() : Map.of();
     }
 
     private static String requireName(String name) {

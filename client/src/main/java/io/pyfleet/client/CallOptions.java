@@ -1,67 +1,174 @@
 package io.pyfleet.client;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
- * Per-call options; immutable, built with {@link #builder()}.
+ * How one call runs: its timeout, where it runs, and what comes back. Immutable; made with
+ * {@link #builder()} (or {@link #toBuilder()} from other options), and {@link #DEFAULT} when none are given.
  *
- * @param timeout  how long the call may run on its worker (null: the node's default)
- * @param asHandle keep the whole result in the worker and return a handle to it
- * @param onEvent  receives values the call emits with {@code pyfleet.emit} (null: none)
- * @param stream   iterate the result in the worker and deliver each item to {@code onEvent};
- *                 the call then returns the number of items
- * @param node     the cluster node that must run the call (null: any; calls on an object always
- *                 run on the node that owns it)
- * @param pool     the named Python pool of that node that runs the call (null: the node's default pool)
- * @param idempotent the call may safely run twice: a cluster scatter re-runs such items elsewhere
- *                 when their node is lost mid-call, instead of reporting them as node-lost
- * @param asArray  the result comes back as a {@link PyArray} whatever its size (what {@code numpy.asarray}
- *                 makes of it); in node memory on an embedded fleet, by value over TCP
+ * <pre>{@code
+ * CallOptions o = CallOptions.builder().timeout(Duration.ofMinutes(5)).onEvent(System.out::println).build();
+ * fleet.submit(Call.function("mymodule.train", List.of(10), Map.of()).with(o));
+ * }</pre>
  */
-public record CallOptions(Duration timeout, boolean asHandle, Consumer<Object> onEvent, boolean stream, String node,
-        String pool, boolean idempotent, boolean asArray) {
-    public static final CallOptions DEFAULT = new CallOptions(null, false, null, false);
+public final class CallOptions {
+    /** No options: the node's timeout, any worker of the default pool, the result as a value. */
+    public static final CallOptions DEFAULT = builder().build();
 
-    public CallOptions(Duration timeout, boolean asHandle, Consumer<Object> onEvent, boolean stream) {
-        this(timeout, asHandle, onEvent, stream, null, null, false, false);
-    }
+    private final Duration timeout;
+    private final boolean asHandle;
+    private final Consumer<Object> onEvent;
+    private final boolean stream;
+    private final String node;
+    private final String pool;
+    private final boolean idempotent;
+    private final boolean asArray;
 
-    public CallOptions(Duration timeout, boolean asHandle, Consumer<Object> onEvent, boolean stream, String node,
-            String pool, boolean idempotent) {
-        this(timeout, asHandle, onEvent, stream, node, pool, idempotent, false);
-    }
-
-    /** The same options with the result kept as a handle. */
-    public CallOptions withHandle() {
-        return new CallOptions(timeout, true, onEvent, stream, node, pool, idempotent, asArray);
-    }
-
-    /** The same options with the result as a {@link PyArray}. */
-    public CallOptions withArray() {
-        return new CallOptions(timeout, asHandle, onEvent, stream, node, pool, idempotent, true);
-    }
-
-    public CallOptions {
-        if (node != null && node.isBlank()) {
+    private CallOptions(Builder b) {
+        if (b.node != null && b.node.isBlank()) {
             throw new IllegalArgumentException("a node name must not be blank");
         }
-        if (pool != null && pool.isBlank()) {
+        if (b.pool != null && b.pool.isBlank()) {
             throw new IllegalArgumentException("a pool name must not be blank");
         }
-        if (stream && onEvent == null) {
+        if (b.stream && b.onEvent == null) {
             throw new IllegalArgumentException("a streamed call needs an event consumer");
         }
-        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
-            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        if (b.timeout != null && (b.timeout.isNegative() || b.timeout.isZero())) {
+            throw new IllegalArgumentException("timeout must be positive: " + b.timeout);
         }
+        this.timeout = b.timeout;
+        this.asHandle = b.asHandle;
+        this.onEvent = b.onEvent;
+        this.stream = b.stream;
+        this.node = b.node;
+        this.pool = b.pool;
+        this.idempotent = b.idempotent;
+        this.asArray = b.asArray;
     }
 
+    /** A builder with no options set. */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Builds {@link CallOptions}. */
+    /** A builder holding these options, to change some of them. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.timeout = timeout;
+        b.asHandle = asHandle;
+        b.onEvent = onEvent;
+        b.stream = stream;
+        b.node = node;
+        b.pool = pool;
+        b.idempotent = idempotent;
+        b.asArray = asArray;
+        return b;
+    }
+
+    /** The same options with the result kept as a handle. */
+    public CallOptions withHandle() {
+        return toBuilder().asHandle().build();
+    }
+
+    /** The same options with the result as a {@link PyArray}. */
+    public CallOptions withArray() {
+        return toBuilder().asArray().build();
+    }
+
+    /** How long the call may run on its worker; null: the node's {@code pyfleet.pool.call-timeout}. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** Whether the whole result stays in the worker and comes back as a {@link PyObject}. */
+    public boolean asHandle() {
+        return asHandle;
+    }
+
+    /** Receives the values the call emits with {@code pyfleet.emit} (and a stream's items); null: none. */
+    public Consumer<Object> onEvent() {
+        return onEvent;
+    }
+
+    /** Whether the result is iterated in the worker, each item going to {@link #onEvent()}; the call returns their count. */
+    public boolean stream() {
+        return stream;
+    }
+
+    /** The cluster node that must run the call; null: any (a call on an object runs where the object lives). */
+    public String node() {
+        return node;
+    }
+
+    /** The named Python pool that runs the call; null: the node's default pool. */
+    public String pool() {
+        return pool;
+    }
+
+    /**
+     * Whether the call may safely run twice: a cluster scatter re-runs such items elsewhere when their node is
+     * lost mid-call, instead of reporting them as node-lost.
+     */
+    public boolean idempotent() {
+        return idempotent;
+    }
+
+    /**
+     * Whether the result comes back as a {@link PyArray} whatever its size (what {@code numpy.asarray} makes
+     * of it): in node memory on an embedded fleet, kept on the node or by value over TCP.
+     */
+    public boolean asArray() {
+        return asArray;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof CallOptions o && asHandle == o.asHandle && stream == o.stream
+                && idempotent == o.idempotent && asArray == o.asArray && Objects.equals(timeout, o.timeout)
+                && Objects.equals(onEvent, o.onEvent) && Objects.equals(node, o.node) && Objects.equals(pool, o.pool);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(timeout, asHandle, onEvent, stream, node, pool, idempotent, asArray);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder("CallOptions[");
+        if (timeout != null) {
+            s.append("timeout=").append(timeout).append(", ");
+        }
+        if (node != null) {
+            s.append("node=").append(node).append(", ");
+        }
+        if (pool != null) {
+            s.append("pool=").append(pool).append(", ");
+        }
+        if (asHandle) {
+            s.append("asHandle, ");
+        }
+        if (asArray) {
+            s.append("asArray, ");
+        }
+        if (stream) {
+            s.append("stream, ");
+        } else if (onEvent != null) {
+            s.append("onEvent, ");
+        }
+        if (idempotent) {
+            s.append("idempotent, ");
+        }
+        if (s.charAt(s.length() - 1) == ' ') {
+            s.setLength(s.length() - 2);
+        }
+        return s.append(']').toString();
+    }
+
+    /** Builds {@link CallOptions}; every option is unset until named. */
     public static final class Builder {
         private Duration timeout;
         private boolean asHandle;
@@ -72,24 +179,30 @@ public record CallOptions(Duration timeout, boolean asHandle, Consumer<Object> o
         private boolean idempotent;
         private boolean asArray;
 
+        private Builder() {
+        }
+
+        /** How long the call may run on its worker before it is killed and the call fails as timed out. */
         public Builder timeout(Duration value) {
             this.timeout = value;
             return this;
         }
 
+        /** Keeps the result in the worker: the call returns a {@link PyObject}. */
         public Builder asHandle() {
             this.asHandle = true;
             return this;
         }
 
+        /** Receives the values the call emits with {@code pyfleet.emit}, in order, before its result. */
         public Builder onEvent(Consumer<Object> consumer) {
             this.onEvent = consumer;
             return this;
         }
 
-        /** Streams the items of the result (a generator, any iterable) to the consumer. */
+        /** Streams the items of the result (a generator, any iterable) to the consumer; the call returns their count. */
         public Builder stream(Consumer<Object> consumer) {
-            this.onEvent = consumer;
+            this.onEvent = Objects.requireNonNull(consumer, "consumer");
             this.stream = true;
             return this;
         }
@@ -118,8 +231,13 @@ public record CallOptions(Duration timeout, boolean asHandle, Consumer<Object> o
             return this;
         }
 
+        /**
+         * The options.
+         *
+         * @throws IllegalArgumentException for a blank node or pool name, a timeout that is not positive
+         */
         public CallOptions build() {
-            return new CallOptions(timeout, asHandle, onEvent, stream, node, pool, idempotent, asArray);
+            return new CallOptions(this);
         }
     }
 }

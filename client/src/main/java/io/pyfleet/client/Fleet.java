@@ -1,15 +1,16 @@
 package io.pyfleet.client;
 
-import io.pyfleet.client.bind.Binding;
-import io.pyfleet.client.remote.ClientOptions;
-import io.pyfleet.client.remote.RemoteFleet;
+import io.pyfleet.client.internal.Waiting;
+import io.pyfleet.client.internal.bind.Binding;
+import io.pyfleet.client.internal.remote.RemoteFleet;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * pyfleet's API: call Python through a pool of supervised worker processes. The same
- * interface is served by an embedded node ({@code EmbeddedFleet} in cluster-node) and by
+ * interface is served by an embedded node ({@code EmbeddedNode} in cluster-node) and by
  * a node's gateway over TCP ({@link #connect(ClientOptions)}, the thin client).
  *
  * <p>Values cross as the protocol's value model: null, Boolean, Long/BigInteger, Double,
@@ -35,24 +36,33 @@ public interface Fleet extends AutoCloseable {
         return RemoteFleet.connect(ClientOptions.builder().token(token).address(addresses).build());
     }
 
-    /** The general form: any operation of the protocol with its options. */
+    /** The general form: any operation with its options ({@link Call}, {@link CallOptions}). */
     CompletableFuture<Object> submit(Call call);
 
-    /** Calls a function by dotted name: {@code call("os.path.isdir", "/tmp")}. */
-    default Object call(String name, Object... args) {
-        return join(submit(Call.function(name, List.of(args), Map.of())));
+    /**
+     * Calls a function by its dotted name and returns its result: {@code call("os.path.isdir", "/tmp")}.
+     * Each argument is one positional argument (a {@code List} is one Python list, a {@code Map} one dict);
+     * a {@link Kwargs} last gives keyword arguments: {@code call("builtins.int", "101010", Kwargs.of("base", 2))}.
+     *
+     * @throws PythonException when the function raises (its traceback in the stack trace)
+     * @throws PyFleetException for every other way the call can fail (timeout, worker lost...)
+     */
+    default Object call(String function, Object... args) {
+        return join(callAsync(function, args));
     }
 
-    default Object call(String name, List<?> args, Map<String, ?> kwargs) {
-        return join(submit(Call.function(name, args, kwargs)));
+    /** {@link #call(String, Object...)} without waiting: the future completes with the result or the failure. */
+    default CompletableFuture<Object> callAsync(String function, Object... args) {
+        return submit(Call.function(function, Call.positional(args), Call.keywords(args)));
     }
 
-    default CompletableFuture<Object> callAsync(String name, Object... args) {
-        return submit(Call.function(name, List.of(args), Map.of()));
-    }
-
-    default CompletableFuture<Object> callAsync(String name, List<?> args, Map<String, ?> kwargs) {
-        return submit(Call.function(name, args, kwargs));
+    /**
+     * {@link #call(String, Object...)} whose result comes back as a {@link PyArray} whatever its size (what
+     * {@code numpy.asarray} makes of it): in node memory on an embedded fleet, kept on the node over TCP.
+     */
+    default PyArray callArray(String function, Object... args) {
+        return (PyArray) join(submit(Call.function(function, Call.positional(args), Call.keywords(args))
+                .with(CallOptions.builder().asArray().build())));
     }
 
     /** Reads a module constant: {@code constant("math.pi")}. */
@@ -60,22 +70,25 @@ public interface Fleet extends AutoCloseable {
         return join(submit(Call.constant(name, null)));
     }
 
+    /** Reads a module constant coerced to a type: {@code constant("math.pi", Coerce.INT)} is {@code 3L}. */
     default Object constant(String name, Coerce coerce) {
         return join(submit(Call.constant(name, coerce)));
     }
 
-    /** Instantiates a class: {@code init("datetime.date", List.of(1923, 4, 2), Map.of())}. */
-    default Object init(String className, List<?> args, Map<String, ?> kwargs) {
-        return join(submit(Call.init(className, args, kwargs)));
+    /**
+     * Instantiates a class: {@code init("datetime.date", 1923, 4, 2)}; a {@link Kwargs} last gives keyword
+     * arguments. An object with no value encoding stays in its worker and comes back as a {@link PyObject}.
+     */
+    default Object init(String className, Object... args) {
+        return join(submit(Call.init(className, Call.positional(args), Call.keywords(args))));
     }
 
-    /** Calls a method on a {@link PyObject} or on a plain value rebuilt in Python. */
+    /**
+     * Calls a method on a {@link PyObject} (in the worker that holds it), or on a plain value rebuilt in
+     * Python: {@code method(date, "strftime", "%Y")}; a {@link Kwargs} last gives keyword arguments.
+     */
     default Object method(Object target, String method, Object... args) {
-        return join(submit(Call.method(target, method, List.of(args), Map.of())));
-    }
-
-    default Object method(Object target, String method, List<?> args, Map<String, ?> kwargs) {
-        return join(submit(Call.method(target, method, args, kwargs)));
+        return join(submit(Call.method(target, method, Call.positional(args), Call.keywords(args))));
     }
 
     /** Reads an attribute of a {@link PyObject} or of a plain value. */
@@ -83,14 +96,14 @@ public interface Fleet extends AutoCloseable {
         return join(submit(Call.attr(target, name)));
     }
 
-    /** Calls a builtin: {@code builtin("pow", 6, 42)}. */
+    /** Calls a builtin: {@code builtin("pow", 6, 42)}; a {@link Kwargs} last gives keyword arguments. */
     default Object builtin(String name, Object... args) {
-        return join(submit(Call.builtin(name, List.of(args), Map.of())));
+        return join(submit(Call.builtin(name, Call.positional(args), Call.keywords(args))));
     }
 
     /** Calls a function of the operator module: {@code operator("add", 37, 5)}. */
     default Object operator(String name, Object... args) {
-        return join(submit(Call.operator(name, List.of(args))));
+        return join(submit(Call.operator(name, Call.positional(args))));
     }
 
     /** Imports a module in a worker. */
@@ -107,8 +120,9 @@ public interface Fleet extends AutoCloseable {
     /** The same call on every worker of the pool: one outcome per worker. */
     CompletableFuture<List<Outcome>> identicalAsync(Call call);
 
-    default List<Outcome> identical(String name, Object... args) {
-        return join(identicalAsync(Call.function(name, List.of(args), Map.of())));
+    /** The function called once on every worker of the pool, with the same arguments: one outcome per worker. */
+    default List<Outcome> identical(String function, Object... args) {
+        return join(identicalAsync(Call.function(function, Call.positional(args), Call.keywords(args))));
     }
 
     /**
@@ -118,6 +132,7 @@ public interface Fleet extends AutoCloseable {
     CompletableFuture<List<Outcome>> scatterAsync(String name, List<? extends List<?>> argumentSets,
             CallOptions options);
 
+    /** {@link #scatterAsync} with the default options, waiting for every outcome. */
     default List<Outcome> scatter(String name, List<? extends List<?>> argumentSets) {
         return join(scatterAsync(name, argumentSets, CallOptions.DEFAULT));
     }
@@ -126,7 +141,7 @@ public interface Fleet extends AutoCloseable {
      * Binds a Python module to a Java interface: each abstract method of {@code api} calls the module's
      * function of the same name and converts the result to the declared return type
      * ({@code fleet.bind(Stats.class, "statistics").mean(List.of(1, 2, 3))}). See {@link Binding} for the
-     * rules ({@link io.pyfleet.client.bind.PyName}, {@link io.pyfleet.client.bind.Kw}, async methods).
+     * rules ({@link io.pyfleet.client.PyName}, {@link io.pyfleet.client.Kw}, async methods).
      *
      * @throws IllegalArgumentException at once when {@code api} declares a return type that cannot be bound
      */
@@ -138,6 +153,37 @@ public interface Fleet extends AutoCloseable {
     default <T> T bind(Class<T> api, String module, CallOptions options) {
         return Binding.bind(this, api, module, options);
     }
+
+    /**
+     * A float64 array holding a copy of {@code data}, 1-d or of {@code shape}: in the node's shared memory on an
+     * embedded fleet (one copy, workers map it), sent to the node in chunks by a thin client, whatever its size.
+     * Pass it to calls as an argument; close it (or drop it) to free it.
+     */
+    PyArray array(double[] data, long... shape);
+
+    /** A float32 array; see {@link #array(double[], long...)}. */
+    PyArray array(float[] data, long... shape);
+
+    /** An int64 array; see {@link #array(double[], long...)}. */
+    PyArray array(long[] data, long... shape);
+
+    /** An int32 array; see {@link #array(double[], long...)}. */
+    PyArray array(int[] data, long... shape);
+
+    /** An int16 array; see {@link #array(double[], long...)}. */
+    PyArray array(short[] data, long... shape);
+
+    /** An int8 array; see {@link #array(double[], long...)}. */
+    PyArray array(byte[] data, long... shape);
+
+    /** A bool array; see {@link #array(double[], long...)}. */
+    PyArray array(boolean[] data, long... shape);
+
+    /**
+     * An array of any dtype from the remaining bytes of {@code data} (C order, little-endian), of {@code shape};
+     * see {@link #array(double[], long...)}.
+     */
+    PyArray array(DType dtype, ByteBuffer data, long... shape);
 
     /** Number of workers the pool is set to run. */
     int poolSize();

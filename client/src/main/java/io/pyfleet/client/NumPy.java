@@ -1,7 +1,5 @@
 package io.pyfleet.client;
 
-import io.pyfleet.client.bind.Kw;
-import io.pyfleet.client.bind.PyName;
 import java.util.Arrays;
 import java.util.List;
 

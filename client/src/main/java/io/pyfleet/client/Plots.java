@@ -1,6 +1,5 @@
 package io.pyfleet.client;
 
-import io.pyfleet.client.bind.Kw;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

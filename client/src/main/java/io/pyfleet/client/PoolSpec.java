@@ -10,18 +10,22 @@ import java.util.regex.Pattern;
 /**
  * What a named Python pool runs: its own workers with their own interpreter (a virtual
  * environment's {@code bin/python}, say), extra {@code sys.path} entries and environment
- * variables, next to the node's default pool. Immutable; made with {@link #builder(String, String)}.
+ * variables, next to the node's default pool. Immutable; made with {@link #builder(String, String)}:
  *
- * @param name        the pool's name: letters, digits, {@code _ . -}, at most 64; not {@value #DEFAULT_POOL}
- * @param node        the node that must run it (null: the node the fleet talks to)
- * @param workers     how many workers, at least 1
- * @param python      the interpreter, a path or a name looked up on the node's PATH
- * @param pythonPath  extra directories for the workers' {@code sys.path}, in order
- * @param environment extra environment variables of its workers
- * @param requires    modules that must import in every worker at start, or the pool does not start
+ * <pre>{@code
+ * fleet.startPool(PoolSpec.builder("sci", "/opt/sci-venv/bin/python").workers(2)
+ *         .pythonPath("/srv/models").environment("OMP_NUM_THREADS", "1").requires("scipy").build());
+ * }</pre>
  */
-public record PoolSpec(String name, String node, int workers, String python, List<String> pythonPath,
-        Map<String, String> environment, List<String> requires) {
+public final class PoolSpec {
+    private final String name;
+    private final String node;
+    private final int workers;
+    private final String python;
+    private final List<String> pythonPath;
+    private final Map<String, String> environment;
+    private final List<String> requires;
+
     /** The name under which the node's default pool is listed and may be named by calls. */
     public static final String DEFAULT_POOL = "default";
     /** The most workers one pool may be set to. */
@@ -30,7 +34,8 @@ public record PoolSpec(String name, String node, int workers, String python, Lis
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Pattern MODULE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
 
-    public PoolSpec {
+    private PoolSpec(String name, String node, int workers, String python, List<String> pythonPath,
+            Map<String, String> environment, List<String> requires) {
         requireName(name);
         if (DEFAULT_POOL.equals(name)) {
             throw new IllegalArgumentException("'" + DEFAULT_POOL + "' is the node's default pool; name yours otherwise");
@@ -50,6 +55,13 @@ public record PoolSpec(String name, String node, int workers, String python, Lis
                 throw new IllegalArgumentException("'" + module + "' is not a module name");
             }
         }
+        this.name = name;
+        this.node = node;
+        this.workers = workers;
+        this.python = python;
+        this.pythonPath = pythonPath;
+        this.environment = environment;
+        this.requires = requires;
     }
 
     /** Checks a pool name; returns it. */
@@ -69,6 +81,7 @@ public record PoolSpec(String name, String node, int workers, String python, Lis
         return workers;
     }
 
+    /** A builder for a pool of this name running this interpreter. */
     public static Builder builder(String name, String python) {
         return new Builder(name, python);
     }
@@ -94,11 +107,13 @@ public record PoolSpec(String name, String node, int workers, String python, Lis
             return this;
         }
 
+        /** How many workers, 1 to {@value PoolSpec#MAX_WORKERS} (default 1). */
         public Builder workers(int count) {
             this.workers = count;
             return this;
         }
 
+        /** Extra directories for the workers' {@code sys.path}, added in order. */
         public Builder pythonPath(String... directories) {
             for (String d : directories) {
                 pythonPath.add(Objects.requireNonNull(d, "pythonPath entry"));
@@ -106,11 +121,13 @@ public record PoolSpec(String name, String node, int workers, String python, Lis
             return this;
         }
 
+        /** An extra environment variable of the workers. */
         public Builder environment(String variable, String value) {
             environment.put(Objects.requireNonNull(variable, "variable"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
+        /** Modules every worker must import at start. */
         public Builder requires(String... modules) {
             for (String m : modules) {
                 requires.add(Objects.requireNonNull(m, "module"));
@@ -118,8 +135,88 @@ public record PoolSpec(String name, String node, int workers, String python, Lis
             return this;
         }
 
+        /** Extra directories for the workers' {@code sys.path}, added in order. */
+        public Builder pythonPath(List<String> directories) {
+            return pythonPath(directories.toArray(String[]::new));
+        }
+
+        /** Extra environment variables of the workers. */
+        public Builder environment(Map<String, String> variables) {
+            variables.forEach(this::environment);
+            return this;
+        }
+
+        /** Modules every worker must import at start. */
+        public Builder requires(List<String> modules) {
+            return requires(modules.toArray(String[]::new));
+        }
+
+        /**
+         * The spec.
+         *
+         * @throws IllegalArgumentException for a bad name, worker count, interpreter or module name
+         */
         public PoolSpec build() {
             return new PoolSpec(name, node, workers, python, pythonPath, environment, requires);
         }
+    }
+
+    /** The pool's name: letters, digits, {@code _ . -}, at most 64; never {@value #DEFAULT_POOL}. */
+    public String name() {
+        return name;
+    }
+
+    /** The node that must run it; null: the node the fleet talks to. */
+    public String node() {
+        return node;
+    }
+
+    /** How many workers it runs, at least 1. */
+    public int workers() {
+        return workers;
+    }
+
+    /** Its interpreter: a path, or a name looked up on the node's PATH. */
+    public String python() {
+        return python;
+    }
+
+    /** Extra directories for its workers' {@code sys.path}, in order. */
+    public List<String> pythonPath() {
+        return pythonPath;
+    }
+
+    /** Extra environment variables of its workers. */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    /** Modules that must import in every worker at start, or the pool does not start. */
+    public List<String> requires() {
+        return requires;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof PoolSpec o
+                && Objects.equals(name, o.name)
+                && Objects.equals(node, o.node)
+                && workers == o.workers
+                && Objects.equals(python, o.python)
+                && Objects.equals(pythonPath, o.pythonPath)
+                && Objects.equals(environment, o.environment)
+                && Objects.equals(requires, o.requires);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, node, workers, python, pythonPath, environment, requires);
+    }
+
+    @Override
+    public String toString() {
+        return "PoolSpec[name=" + name + (node == null ? "" : ", node=" + node) + ", workers=" + workers + ", python="
+                + python + ", pythonPath=" + pythonPath + ", environment=" + environment.keySet() + ", requires="
+                + requires + "]";
     }
 }

@@ -1,5 +1,6 @@
 package io.pyfleet.client;
 
+import io.pyfleet.client.internal.ArrayMemory;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
@@ -28,61 +29,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class PyArray implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
 
-    /** The shared memory behind arrays; the node implements it. */
-    public interface Memory {
-        /** Where a worker on this host opens the memory: {@code /proc/<node pid>/fd/<n>}. */
-        String source();
-
-        /** What that descriptor's link reads: a worker checks it names this memory. */
-        String name();
-
-        /** The size in bytes. */
-        long byteSize();
-
-        /** Read-only little-endian views that cover the memory in order, each under 2 GiB. */
-        List<ByteBuffer> views();
-
-        /**
-         * Gives one reference back; the last frees the memory.
-         *
-         * @param unreachable the array was dropped unclosed: its views may still be in use
-         */
-        void release(boolean unreachable);
-
-        /**
-         * What a call carries instead of the bytes when the memory is a node's seen from a remote
-         * client (the gateway's array reference); null for memory on this host or heap.
-         */
-        default Object reference() {
-            return null;
-        }
-
-        /**
-         * Holds the memory for a copy that is about to read it: a {@code close()} meanwhile frees it
-         * only after {@link #unhold()}. False when it is freed already.
-         */
-        default boolean hold() {
-            return true;
-        }
-
-        /** Ends a {@link #hold()}. */
-        default void unhold() {
-        }
-    }
-
     private final DType dtype;
     private final long[] shape;
     private final String owner;
-    private final Memory memory;
+    private final ArrayMemory memory;
     private final Release release;
     private final Cleaner.Cleanable cleanable;
 
-    /**
-     * An array on {@code memory}, which holds one reference for it.
-     *
-     * @param owner the node that owns the memory
-     */
-    public PyArray(DType dtype, long[] shape, String owner, Memory memory) {
+    /** An array on {@code memory}, which holds one reference for it; {@code owner} is the node that owns it. */
+    PyArray(DType dtype, long[] shape, String owner, ArrayMemory memory) {
         this.dtype = Objects.requireNonNull(dtype, "dtype");
         this.shape = shape.clone();
         this.owner = Objects.requireNonNull(owner, "owner");
@@ -108,7 +63,7 @@ public final class PyArray implements AutoCloseable {
     }
 
     /** Heap bytes: no source for a worker to map, so the array travels by value. */
-    private record HeapMemory(ByteBuffer bytes) implements Memory {
+    private record HeapMemory(ByteBuffer bytes) implements ArrayMemory {
         @Override
         public String source() {
             return "";
@@ -136,7 +91,7 @@ public final class PyArray implements AutoCloseable {
     }
 
     /** What the Cleaner runs: it must not reference the PyArray. */
-    private record Release(Memory memory, AtomicBoolean done) implements Runnable {
+    private record Release(ArrayMemory memory, AtomicBoolean done) implements Runnable {
         @Override
         public void run() {
             if (done.compareAndSet(false, true)) {
@@ -184,7 +139,7 @@ public final class PyArray implements AutoCloseable {
     }
 
     /** The memory behind the array: for the wire codec. */
-    public Memory memory() {
+    ArrayMemory memory() {
         checkOpen();
         return memory;
     }

@@ -1,5 +1,7 @@
 package io.pyfleet.client;
 
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.Releaser;
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -9,19 +11,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * owner. Close it to release the object; an unreachable PyObject is released by a
  * {@link Cleaner} too.
  */
-public final class PyObject implements HandleRef, AutoCloseable {
+public final class PyObject implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
-
-    /** Releases a handle in its owner; called at most once per handle. */
-    @FunctionalInterface
-    public interface Releaser {
-        void release(Handle handle);
-    }
 
     private final Handle handle;
     private final Cleaner.Cleanable cleanable;
 
-    public PyObject(Handle handle, Releaser releaser) {
+    PyObject(Handle handle, Releaser releaser) {
         this.handle = handle;
         this.cleanable = CLEANER.register(this, new Release(handle, releaser));
     }
@@ -40,8 +36,7 @@ public final class PyObject implements HandleRef, AutoCloseable {
         }
     }
 
-    @Override
-    public Handle handle() {
+    Handle handle() {
         return handle;
     }
 

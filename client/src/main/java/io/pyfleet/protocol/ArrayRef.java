@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param shape  the dimensions (empty for 0-d)
  * @param source where the memory is opened: {@code /proc/<pid>/fd/<n>} of the process that holds it
  * @param keeper to a worker: the name the opened file must have (a check that the descriptor
- *               still names the same memory), a String; from a worker: the {@link io.pyfleet.client.Handle}
+ *               still names the same memory), a String; from a worker: the {@link io.pyfleet.client.internal.Handle}
  *               of what keeps the memory open there until the node has opened it
  */
 public record ArrayRef(DType dtype, long[] shape, String source, Object keeper) {

@@ -1,6 +1,7 @@
 package io.pyfleet.protocol;
 
-import io.pyfleet.client.Handle;
+import io.pyfleet.client.internal.Handle;
+
 /**
  * A request's body, encoded: the msgpack of {@code [op, target, args, kwargs, opts]}
  * without the message type and id, which are written in front of it when the call goes

@@ -1,7 +1,7 @@
 package io.pyfleet.protocol;
 
-import io.pyfleet.client.Handle;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.internal.Handle;
 import java.io.IOException;
 import java.util.List;
 import java.util.function.Consumer;

@@ -1,8 +1,8 @@
 package io.pyfleet.protocol;
 
-import io.pyfleet.client.Handle;
-import io.pyfleet.client.RemoteError;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.RemoteError;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;

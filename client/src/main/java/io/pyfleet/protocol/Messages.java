@@ -1,8 +1,8 @@
 package io.pyfleet.protocol;
 
-import io.pyfleet.client.Handle;
-import io.pyfleet.client.RemoteError;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.RemoteError;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -30,6 +30,28 @@ public final class Messages {
     public static final int PROTOCOL_VERSION = 1;
 
     private Messages() {
+    }
+
+    /**
+     * The worker protocol's {@code opts} for a call ({@code ret}, {@code stream}, {@code coerce};
+     * spec/PROTOCOL.md), as a new map the caller may add to, or null when it has none.
+     */
+    public static Map<String, Object> workerOptions(io.pyfleet.client.Call call) {
+        io.pyfleet.client.CallOptions options = call.options();
+        if (!options.asHandle() && !options.stream() && call.coerce() == null) {
+            return null;
+        }
+        Map<String, Object> opts = new java.util.HashMap<>(8);
+        if (options.asHandle()) {
+            opts.put("ret", "handle");
+        }
+        if (options.stream()) {
+            opts.put("stream", true);
+        }
+        if (call.coerce() != null) {
+            opts.put("coerce", call.coerce());
+        }
+        return opts;
     }
 
     /**

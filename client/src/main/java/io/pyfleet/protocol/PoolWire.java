@@ -57,8 +57,8 @@ public final class PoolWire {
             throw new ProtocolException("pool_start: env must be a map");
         }
         try {
-            return new PoolSpec(n, null, w.intValue(), python, strings(m.get("python_path"), "python_path"), env,
-                    strings(m.get("requires"), "requires"));
+            return PoolSpec.builder(n, python).workers(w.intValue()).pythonPath(strings(m.get("python_path"), "python_path"))
+                    .environment(env).requires(strings(m.get("requires"), "requires")).build();
         } catch (IllegalArgumentException e) {
             throw new ProtocolException("pool_start: " + e.getMessage());
         }

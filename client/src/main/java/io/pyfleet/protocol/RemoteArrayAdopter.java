@@ -1,6 +1,6 @@
 package io.pyfleet.protocol;
 
-import io.pyfleet.client.Handle;
+import io.pyfleet.client.internal.Handle;
 import java.util.function.Function;
 
 /**

@@ -1,12 +1,12 @@
 package io.pyfleet.protocol;
 
-import io.pyfleet.client.PyTuple;
-import io.pyfleet.client.PyComplex;
 import io.pyfleet.client.NdArray;
-import io.pyfleet.client.Handle;
-import io.pyfleet.client.HandleRef;
-import io.pyfleet.client.RemoteError;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyComplex;
+import io.pyfleet.client.PyTuple;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.HandleRef;
+import io.pyfleet.client.internal.RemoteError;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.time.Duration;

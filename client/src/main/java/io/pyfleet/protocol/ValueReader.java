@@ -1,15 +1,16 @@
 package io.pyfleet.protocol;
 
-import io.pyfleet.client.PyTuple;
-import io.pyfleet.client.PyComplex;
 import io.pyfleet.client.DType;
 import io.pyfleet.client.NdArray;
-import io.pyfleet.client.Handle;
-import io.pyfleet.client.RemoteError;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyComplex;
+import io.pyfleet.client.PyTuple;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.RemoteError;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -19,7 +20,6 @@ import java.time.OffsetDateTime;
 import java.time.OffsetTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

@@ -1,14 +1,17 @@
 package io.pyfleet.protocol;
 
-import io.pyfleet.client.PyTuple;
-import io.pyfleet.client.PyComplex;
 import io.pyfleet.client.DType;
 import io.pyfleet.client.NdArray;
-import io.pyfleet.client.PyArray;
-import io.pyfleet.client.Handle;
-import io.pyfleet.client.HandleRef;
-import io.pyfleet.client.RemoteError;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyArray;
+import io.pyfleet.client.PyComplex;
+import io.pyfleet.client.PyObject;
+import io.pyfleet.client.PyTuple;
+import io.pyfleet.client.internal.ApiAccess;
+import io.pyfleet.client.internal.ArrayMemory;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.HandleRef;
+import io.pyfleet.client.internal.RemoteError;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -115,7 +118,7 @@ final class ValueWriter {
                 return Kind.BOOLEANS;
             } else if (c == short[].class) {
                 return Kind.SHORTS;
-            } else if (HandleRef.class.isAssignableFrom(c)) {
+            } else if (c == PyObject.class || HandleRef.class.isAssignableFrom(c)) {
                 return Kind.HANDLE_REF;
             } else if (List.class.isAssignableFrom(c)) {
                 return Kind.LIST;
@@ -171,7 +174,7 @@ final class ValueWriter {
             case REMOTE_ARRAY -> writeRemoteArray(w, (RemoteArrayRef) v, depth);
             case HANDLE -> writeHandle(w, (Handle) v, depth);
             case HANDLE_REF -> {
-                Handle h = ((HandleRef) v).handle();
+                Handle h = Handle.of(v);
                 if (h == null) {
                     throw new ProtocolException("the " + v.getClass().getName() + " has no handle to send");
                 }
@@ -417,7 +420,7 @@ final class ValueWriter {
 
     private static void writeArrayRef(WireBuffer w, PyArray a, int depth) {
         ValueCodec.checkDepth(depth);
-        if (a.memory().reference() instanceof RemoteArrayRef remote) {
+        if (ApiAccess.memory(a).reference() instanceof RemoteArrayRef remote) {
             writeRemoteArray(w, remote, depth); // a gateway's array: its reference, never its bytes
             return;
         }
@@ -425,7 +428,7 @@ final class ValueWriter {
             writeNdArray(w, a.toNdArray(), depth); // no node memory behind it: its bytes go by value
             return;
         }
-        PyArray.Memory memory = a.memory();
+        ArrayMemory memory = ApiAccess.memory(a);
         String source = memory.source();
         String name = memory.name();
         long[] shape = a.shape();

@@ -1,7 +1,7 @@
 package io.pyfleet.protocol;
 
-import io.pyfleet.client.Handle;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.internal.Handle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;

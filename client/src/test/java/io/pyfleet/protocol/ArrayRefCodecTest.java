@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyfleet.client.DType;
-import io.pyfleet.client.Handle;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyArray;
+import io.pyfleet.client.internal.ApiAccess;
+import io.pyfleet.client.internal.ArrayMemory;
+import io.pyfleet.client.internal.Handle;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ArrayRefCodecTest {
 
     /** Memory that only describes itself: the codec reads no bytes of it. */
-    private static final class FakeMemory implements PyArray.Memory {
+    private static final class FakeMemory implements ArrayMemory {
         final List<Boolean> releases = new ArrayList<>();
 
         @Override
@@ -51,7 +53,7 @@ class ArrayRefCodecTest {
     @Test
     void aPyArrayIsSentAsItsDescriptionOnly() {
         FakeMemory memory = new FakeMemory();
-        PyArray a = new PyArray(DType.FLOAT64, new long[] {2, 3}, "n1", memory);
+        PyArray a = ApiAccess.newArray(DType.FLOAT64, new long[] {2, 3}, "n1", memory);
         byte[] wire = ValueCodec.encode(a);
         // ext8, 12, [ "<f8", [2, 3], source, name ]
         assertEquals((byte) 0xc7, wire[0]);
@@ -81,7 +83,7 @@ class ArrayRefCodecTest {
 
     @Test
     void onlyANodeReadsArrayReferences() {
-        PyArray a = new PyArray(DType.INT8, new long[] {48}, "n1", new FakeMemory());
+        PyArray a = ApiAccess.newArray(DType.INT8, new long[] {48}, "n1", new FakeMemory());
         byte[] wire = ValueCodec.encode(List.of(a));
         ProtocolException e = assertThrows(ProtocolException.class, () -> ValueCodec.decode(wire));
         assertTrue(e.getMessage().contains("only valid between a node and its own workers"), e.getMessage());

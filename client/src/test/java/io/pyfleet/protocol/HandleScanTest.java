@@ -3,10 +3,10 @@ package io.pyfleet.protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.pyfleet.client.Handle;
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyTuple;
+import io.pyfleet.client.internal.Handle;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

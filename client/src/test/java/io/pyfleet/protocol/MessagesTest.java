@@ -1,8 +1,5 @@
 package io.pyfleet.protocol;
 
-import io.pyfleet.client.PyTuple;
-import io.pyfleet.client.Handle;
-import io.pyfleet.client.RemoteError;
 import static io.pyfleet.protocol.Hex.bytes;
 import static io.pyfleet.protocol.Hex.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyTuple;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.RemoteError;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -9,8 +9,8 @@ import io.pyfleet.client.PoolInfo;
 import io.pyfleet.client.PoolSpec;
 import io.pyfleet.client.PoolStartException;
 import io.pyfleet.client.ProtocolException;
-import io.pyfleet.client.RemoteFailures;
 import io.pyfleet.client.UnknownPoolException;
+import io.pyfleet.client.internal.RemoteFailures;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +28,8 @@ class PoolWireTest {
         PoolSpec spec = PoolSpec.builder("sci", "/opt/venv/bin/python").node("n2").workers(3)
                 .pythonPath("/srv/lib", "/srv/more").environment("OMP_NUM_THREADS", "1").requires("numpy").build();
         PoolSpec back = PoolWire.spec("sci", overTheWire(PoolWire.spec(spec)));
-        assertEquals(new PoolSpec("sci", null, 3, "/opt/venv/bin/python", List.of("/srv/lib", "/srv/more"),
-                Map.of("OMP_NUM_THREADS", "1"), List.of("numpy")), back);
+        assertEquals(PoolSpec.builder("sci", "/opt/venv/bin/python").workers(3).pythonPath("/srv/lib", "/srv/more")
+                .environment("OMP_NUM_THREADS", "1").requires("numpy").build(), back);
     }
 
     @Test

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyfleet.client.DType;
-import io.pyfleet.client.Handle;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyArray;
+import io.pyfleet.client.internal.ApiAccess;
+import io.pyfleet.client.internal.ArrayMemory;
+import io.pyfleet.client.internal.Handle;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +26,7 @@ class RemoteArrayCodecTest {
         assertEquals(ExtCodes.REMOTE_ARRAY, wire[2], "fixext/ext8 header, then the code");
         assertEquals(REF, ValueCodec.decode(wire), "without an adopter: the reference itself (a node reading a request)");
 
-        PyArray pulled = new PyArray(REF.dtype(), REF.shape(), REF.node(), new PyArray.Memory() {
+        PyArray pulled = ApiAccess.newArray(REF.dtype(), REF.shape(), REF.node(), new ArrayMemory() {
             @Override
             public String source() {
                 return "";

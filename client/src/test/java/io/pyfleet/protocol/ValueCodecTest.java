@@ -1,11 +1,5 @@
 package io.pyfleet.protocol;
 
-import io.pyfleet.client.PyTuple;
-import io.pyfleet.client.PyComplex;
-import io.pyfleet.client.NdArray;
-import io.pyfleet.client.Handle;
-import io.pyfleet.client.HandleRef;
-import io.pyfleet.client.RemoteError;
 import static io.pyfleet.protocol.Hex.bytes;
 import static io.pyfleet.protocol.Hex.dec;
 import static io.pyfleet.protocol.Hex.enc;
@@ -17,7 +11,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.NdArray;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyComplex;
+import io.pyfleet.client.PyTuple;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.HandleRef;
+import io.pyfleet.client.internal.RemoteError;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,10 +1,5 @@
 package io.pyfleet.protocol;
 
-import io.pyfleet.client.PyTuple;
-import io.pyfleet.client.PyComplex;
-import io.pyfleet.client.NdArray;
-import io.pyfleet.client.Handle;
-import io.pyfleet.client.RemoteError;
 import static io.pyfleet.protocol.Hex.bytes;
 import static io.pyfleet.protocol.Hex.hex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,7 +11,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pyfleet.client.NdArray;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyComplex;
+import io.pyfleet.client.PyTuple;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.RemoteError;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigInteger;

@@ -1,7 +1,7 @@
 package io.pyfleet.bench;
 
 import io.pyfleet.client.PyArray;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.nio.DoubleBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -32,7 +32,7 @@ final class ArrayCopies implements BenchCase {
 
     @Override
     public Map<String, Double> run(BenchContext context, Pass pass) {
-        EmbeddedFleet fleet = context.fleet();
+        EmbeddedNode fleet = context.fleet();
         double[] data = new double[N];
         Arrays.fill(data, 1.5);
         int rounds = pass.size(5, 2);

@@ -4,7 +4,7 @@ import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.PyArray;
 import io.pyfleet.client.PyObject;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.util.List;
 import java.util.Map;
 
@@ -28,14 +28,14 @@ final class ArrayHandoff implements BenchCase {
 
     @Override
     public Map<String, Double> run(BenchContext context, Pass pass) throws Exception {
-        EmbeddedFleet fleet = context.fleet();
+        EmbeddedNode fleet = context.fleet();
         long n = (1L << 30) / 8;
         try (PyObject held = (PyObject) fleet.submit(Call.function("pyfleet.shm.empty", List.of(n), Map.of())
                 .with(CallOptions.builder().asHandle().build())).get()) {
             // a view of the whole segment: handed over by a dup of its descriptor, no copy
             Call view = Call.method(held, "view", List.of(), Map.of());
             long[] samples = Loops.latencies(pass.size(500, 100), () -> {
-                try (PyArray a = (PyArray) fleet.submitArray(view).get()) {
+                try (PyArray a = (PyArray) fleet.submit(view.with(CallOptions.builder().asArray().build())).get()) {
                     if (a.byteSize() != 1L << 30) {
                         throw new BenchFailure("a " + a.byteSize() + "-byte array came back");
                     }

@@ -1,7 +1,7 @@
 package io.pyfleet.bench;
 
 import io.pyfleet.client.NdArray;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +26,7 @@ final class ArrayPipe implements BenchCase {
 
     @Override
     public Map<String, Double> run(BenchContext context, Pass pass) {
-        EmbeddedFleet fleet = context.byValueFleet();
+        EmbeddedNode fleet = context.byValueFleet();
         double[] data = new double[N];
         Arrays.fill(data, 1.5);
         int rounds = pass.size(3, 1);

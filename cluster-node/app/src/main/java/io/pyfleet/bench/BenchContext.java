@@ -3,7 +3,7 @@ package io.pyfleet.bench;
 import com.typesafe.config.Config;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.node.config.PyfleetSettings;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import io.pyfleet.node.worker.WorkerProcess;
 import java.io.IOException;
 import java.util.function.Consumer;
@@ -21,8 +21,8 @@ public final class BenchContext implements AutoCloseable {
     private EchoProcess echo;
     private WorkerProcess worker;
     private java.util.List<WorkerProcess> workers;
-    private EmbeddedFleet fleet;
-    private EmbeddedFleet byValueFleet;
+    private EmbeddedNode fleet;
+    private EmbeddedNode byValueFleet;
     private Process remoteNode;
     private int remotePort;
     private final java.util.List<Fleet> remotes = new java.util.ArrayList<>();
@@ -70,14 +70,14 @@ public final class BenchContext implements AutoCloseable {
     }
 
     /** The embedded node; it returns once every worker serves. */
-    EmbeddedFleet fleet() {
+    EmbeddedNode fleet() {
         if (fleetFailure != null) {
             throw new BenchFailure("the embedded node did not start: " + fleetFailure.getMessage(), fleetFailure);
         }
         if (fleet == null) {
             progress.accept("bench: starting an embedded node with " + settings.pool().size() + " workers");
             try {
-                fleet = EmbeddedFleet.start(config);
+                fleet = EmbeddedNode.start(config);
             } catch (RuntimeException e) {
                 fleetFailure = e; // the next cases fail at once instead of starting it again
                 throw e;
@@ -90,10 +90,10 @@ public final class BenchContext implements AutoCloseable {
      * A one-worker embedded node that sends every array by value through the pipe (arrays up to
      * 1 GiB, frames up to 1.5 GiB): the baseline of the array cases.
      */
-    EmbeddedFleet byValueFleet() {
+    EmbeddedNode byValueFleet() {
         if (byValueFleet == null) {
             progress.accept("bench: starting an embedded node that sends arrays by value");
-            byValueFleet = EmbeddedFleet.start(com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of(
+            byValueFleet = EmbeddedNode.start(com.typesafe.config.ConfigFactory.parseMap(java.util.Map.of(
                     "pyfleet.pool.size", 1, "pyfleet.arrays.by-value-max", "1GiB",
                     "pyfleet.worker.max-frame-size", "1536MiB")).withFallback(config));
         }

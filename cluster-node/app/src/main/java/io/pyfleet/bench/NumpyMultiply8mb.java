@@ -2,7 +2,7 @@ package io.pyfleet.bench;
 
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.PyArray;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +34,10 @@ final class NumpyMultiply8mb implements BenchCase {
         double[] data = new double[N];
         Arrays.fill(data, 1.25);
         int n = pass.size(50, 10);
-        EmbeddedFleet byValue = context.byValueFleet();
+        EmbeddedNode byValue = context.byValueFleet();
         long[] value = Loops.latencies(n, () -> check(((NdArray) byValue.call("numpy.multiply",
                 NdArray.ofDoubles(data), 2.0)).toDoubleArray()));
-        EmbeddedFleet fleet = context.fleet();
+        EmbeddedNode fleet = context.fleet();
         long[] shared = Loops.latencies(n, () -> {
             try (PyArray x = fleet.array(data); PyArray y = (PyArray) fleet.call("numpy.multiply", x, 2.0)) {
                 check(y.toDoubles());

@@ -1,9 +1,9 @@
 package io.pyfleet.bench;
 
 import io.pyfleet.client.Outcome;
-import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.PoolStats.WorkerStats;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.client.PoolStats;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +38,7 @@ final class Restart implements BenchCase {
 
     @Override
     public Map<String, Double> run(BenchContext context, Pass pass) throws Exception {
-        EmbeddedFleet fleet = context.fleet();
+        EmbeddedNode fleet = context.fleet();
         List<WorkerStats> workers = fleet.stats().workers();
         WorkerStats victim = workers.get(kills++ % workers.size());
         if (!victim.ready() || victim.pid() <= 0) {

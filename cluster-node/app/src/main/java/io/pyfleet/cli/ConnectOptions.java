@@ -1,6 +1,6 @@
 package io.pyfleet.cli;
 
-import io.pyfleet.client.remote.ClientOptions;
+import io.pyfleet.client.ClientOptions;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

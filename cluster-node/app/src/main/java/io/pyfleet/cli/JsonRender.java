@@ -1,14 +1,14 @@
 package io.pyfleet.cli;
 
-import io.pyfleet.client.Outcome;
-import io.pyfleet.client.PyFleetException;
-import io.pyfleet.client.PyObject;
-import io.pyfleet.client.PythonException;
 import io.pyfleet.client.DType;
 import io.pyfleet.client.NdArray;
+import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PyComplex;
+import io.pyfleet.client.PyFleetException;
+import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PyTuple;
-import io.pyfleet.client.RemoteError;
+import io.pyfleet.client.PythonException;
+import io.pyfleet.client.internal.RemoteError;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.time.Duration;

@@ -112,7 +112,8 @@ public final class PoolCommand implements Runnable {
         void run(Fleet fleet, PrintWriter out) {
             PoolSpec poolSpec;
             try {
-                poolSpec = new PoolSpec(name, node, workers, python, pythonPath, Map.of(), requires);
+                poolSpec = PoolSpec.builder(name, python).node(node).workers(workers).pythonPath(pythonPath)
+                        .requires(requires).build();
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }

@@ -3,15 +3,14 @@ package io.pyfleet.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
+import io.pyfleet.client.ClientOptions;
 import io.pyfleet.client.Fleet;
-import io.pyfleet.client.remote.ClientOptions;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExitCode;
 import picocli.CommandLine.IExitCodeExceptionMapper;
@@ -19,6 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * The {@code pyfleet} command line: the launcher at the repository root runs this class. Each
@@ -146,7 +146,7 @@ public final class PyfleetCli implements Runnable {
      * @param pool the command's pool options (without --workers, the configured size: by default one per core)
      */
     public Fleet startFleet(PoolOptions pool) {
-        return EmbeddedFleet.start(config(pool.settings()));
+        return EmbeddedNode.start(config(pool.settings()));
     }
 
     /**

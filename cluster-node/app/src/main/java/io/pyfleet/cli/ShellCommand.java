@@ -2,8 +2,8 @@ package io.pyfleet.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
+import io.pyfleet.client.ClientOptions;
 import io.pyfleet.client.Fleet;
-import io.pyfleet.client.remote.ClientOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -126,7 +126,7 @@ public final class ShellCommand implements Callable<Integer> {
 
     /** The startup line that connects {@code fleet}: the token from the shell's environment, the rest as given. */
     private String connectedFleet(ClientOptions options) {
-        StringBuilder sb = new StringBuilder("Fleet fleet = Fleet.connect(io.pyfleet.client.remote.ClientOptions"
+        StringBuilder sb = new StringBuilder("Fleet fleet = Fleet.connect(io.pyfleet.client.ClientOptions"
                 + ".fromEnvironment()");
         for (String address : options.addresses()) {
             sb.append(".address(").append(javaString(address)).append(")");
@@ -140,7 +140,7 @@ public final class ShellCommand implements Callable<Integer> {
 
     /** The startup line that starts an embedded node with the CLI's settings (written to {@code conf}). */
     private static String embeddedFleet(Path conf) {
-        return "Fleet fleet = io.pyfleet.node.embedded.EmbeddedFleet.start(com.typesafe.config.ConfigFactory.parseFile("
+        return "Fleet fleet = io.pyfleet.node.EmbeddedFleet.start(com.typesafe.config.ConfigFactory.parseFile("
                 + "new java.io.File(" + javaString(conf.toString()) + "))"
                 + ".withFallback(com.typesafe.config.ConfigFactory.load()).resolve());";
     }

@@ -2,8 +2,8 @@ package io.pyfleet.cli;
 
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.NodeStatus;
-import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.PoolStats.WorkerStats;
+import io.pyfleet.client.PoolStats;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;

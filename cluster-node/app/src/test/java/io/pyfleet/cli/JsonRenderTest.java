@@ -3,14 +3,15 @@ package io.pyfleet.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.pyfleet.client.CallTimeoutException;
-import io.pyfleet.client.Outcome;
-import io.pyfleet.client.PyObject;
-import io.pyfleet.client.PythonException;
-import io.pyfleet.client.Handle;
 import io.pyfleet.client.NdArray;
+import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PyComplex;
+import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PyTuple;
-import io.pyfleet.client.RemoteError;
+import io.pyfleet.client.PythonException;
+import io.pyfleet.client.internal.ApiAccess;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.RemoteError;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -170,7 +171,7 @@ class JsonRenderTest {
     void errorValuesAndHandles() {
         assertEquals("{\"error\": {\"type\": \"builtins.ValueError\", \"message\": \"bad\"}}",
                 json(new RemoteError("python", "builtins.ValueError", "bad", "")));
-        PyObject o = new PyObject(new Handle("local", "w1", 1, 7, "builtins.range"), h -> { });
+        PyObject o = ApiAccess.newObject(new Handle("local", "w1", 1, 7, "builtins.range"), h -> { });
         assertEquals("{\"type\": \"builtins.range\", \"repr\": \"range(0, 3)\"}",
                 new JsonRender(p -> "range(0, 3)").render(o));
         assertEquals("[{\"type\": \"builtins.range\", \"repr\": null}]", json(List.of(o)));

@@ -11,6 +11,7 @@ import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.CallTimeoutException;
 import io.pyfleet.client.Coerce;
 import io.pyfleet.client.Fleet;
+import io.pyfleet.client.Kwargs;
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.ProtocolException;
@@ -70,24 +71,23 @@ public abstract class FleetContract {
     @Test
     void theReadmeTourRunsAndSaysWhatTheReadmeSays() throws Exception {
         try (Fleet fleet = open(2)) {
-            assertEquals(42L, fleet.call("builtins.int", List.of("101010"), Map.of("base", 2)));
+            assertEquals(42L, fleet.call("builtins.int", "101010", Kwargs.of("base", 2)));
             assertEquals(true, fleet.call("os.path.isdir", "/tmp"));
             assertEquals(3.141592653589793, fleet.constant("math.pi"));
             assertEquals(3L, fleet.constant("math.pi", Coerce.INT));
             assertEquals(new BigInteger("481229803398374426442198455156736"), fleet.builtin("pow", 6, 42));
             assertEquals(42L, fleet.operator("floordiv", 462, 11));
 
-            Object date = fleet.init("datetime.date", List.of(1923, 4, 2), Map.of());
+            Object date = fleet.init("datetime.date", 1923, 4, 2);
             assertEquals(LocalDate.of(1923, 4, 2), date);
             assertEquals("1923.04.02", fleet.method(date, "strftime", "%Y.%m.%d"));
             assertEquals(1923L, fleet.attr(date, "year"));
 
-            try (PyObject window = (PyObject) fleet.init("collections.deque", List.of(List.of(1, 2, 3)),
-                    Map.of("maxlen", 3))) {
+            try (PyObject window = (PyObject) fleet.init("collections.deque", List.of(1, 2, 3), Kwargs.of("maxlen", 3))) {
                 fleet.method(window, "append", 4);
                 assertEquals(List.of(2L, 3L, 4L), fleet.builtin("list", window));
             }
-            assertInstanceOf(Map.class, fleet.init("collections.Counter", List.of("abracadabra"), Map.of()));
+            assertInstanceOf(Map.class, fleet.init("collections.Counter", "abracadabra"));
             PyObject counter = (PyObject) Fleet.join(fleet.submit(Call.init("collections.Counter",
                     List.of("abracadabra"), Map.of()).with(CallOptions.builder().asHandle().build())));
             assertEquals("collections.Counter", counter.type());
@@ -155,7 +155,7 @@ public abstract class FleetContract {
     @Test
     void objectsStayInTheirWorkerUntilReleased() {
         Fleet fleet = fleet();
-        PyObject deque = (PyObject) fleet.init("collections.deque", List.of(), Map.of());
+        PyObject deque = (PyObject) fleet.init("collections.deque");
         for (int i = 0; i < 100; i++) {
             fleet.method(deque, "append", i); // one after the other, in order, on the owner
         }
@@ -173,7 +173,7 @@ public abstract class FleetContract {
             long before = handlesHeld(fleet);
             List<Object> held = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
-                held.add(fleet.init("collections.deque", List.of(List.of(i)), Map.of()));
+                held.add(fleet.init("collections.deque", List.of(i)));
             }
             assertEquals(before + 50, handlesHeld(fleet), "the workers hold the 50 objects");
             held.clear(); // unreachable now: only the Cleaner can release them

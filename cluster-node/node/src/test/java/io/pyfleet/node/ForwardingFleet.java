@@ -2,12 +2,15 @@ package io.pyfleet.node;
 
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.DType;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.NodeStatus;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolInfo;
 import io.pyfleet.client.PoolSpec;
 import io.pyfleet.client.PoolStats;
+import io.pyfleet.client.PyArray;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -33,6 +36,46 @@ public class ForwardingFleet implements Fleet {
     public CompletableFuture<List<Outcome>> scatterAsync(String name, List<? extends List<?>> argumentSets,
             CallOptions options) {
         return fleet.scatterAsync(name, argumentSets, options);
+    }
+
+    @Override
+    public PyArray array(double[] data, long... shape) {
+        return fleet.array(data, shape);
+    }
+
+    @Override
+    public PyArray array(float[] data, long... shape) {
+        return fleet.array(data, shape);
+    }
+
+    @Override
+    public PyArray array(long[] data, long... shape) {
+        return fleet.array(data, shape);
+    }
+
+    @Override
+    public PyArray array(int[] data, long... shape) {
+        return fleet.array(data, shape);
+    }
+
+    @Override
+    public PyArray array(short[] data, long... shape) {
+        return fleet.array(data, shape);
+    }
+
+    @Override
+    public PyArray array(byte[] data, long... shape) {
+        return fleet.array(data, shape);
+    }
+
+    @Override
+    public PyArray array(boolean[] data, long... shape) {
+        return fleet.array(data, shape);
+    }
+
+    @Override
+    public PyArray array(DType dtype, ByteBuffer data, long... shape) {
+        return fleet.array(dtype, data, shape);
     }
 
     @Override

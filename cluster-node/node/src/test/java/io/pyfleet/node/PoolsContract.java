@@ -21,6 +21,7 @@ import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PythonException;
 import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.UnknownPoolException;
+import io.pyfleet.client.internal.ApiAccess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -104,7 +105,7 @@ public abstract class PoolsContract {
         // Its objects stay in it: calls on them go back there without naming the pool.
         PyObject window = (PyObject) Fleet.join(fleet.submit(Call.init("collections.deque", List.of(List.of(1, 2)),
                 Map.of()).with(in("venv-a"))));
-        assertTrue(window.handle().node().endsWith("/venv-a"), window.handle().node());
+        assertTrue(ApiAccess.handle(window).node().endsWith("/venv-a"), ApiAccess.handle(window).node());
         fleet.method(window, "append", 3);
         assertEquals(3L, fleet.builtin("len", window));
         assertEquals(List.of(1L, 2L, 3L), fleet.builtin("list", window));

@@ -2,7 +2,7 @@ package io.pyfleet.node;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,11 +21,11 @@ public final class TestFleets {
         return ConfigFactory.parseMap(values).withFallback(ConfigFactory.load());
     }
 
-    public static EmbeddedFleet start(int workers) {
-        return EmbeddedFleet.start(config(workers, Map.of()));
+    public static EmbeddedNode start(int workers) {
+        return EmbeddedNode.start(config(workers, Map.of()));
     }
 
-    public static EmbeddedFleet start(int workers, Map<String, Object> overrides) {
-        return EmbeddedFleet.start(config(workers, overrides));
+    public static EmbeddedNode start(int workers, Map<String, Object> overrides) {
+        return EmbeddedNode.start(config(workers, overrides));
     }
 }

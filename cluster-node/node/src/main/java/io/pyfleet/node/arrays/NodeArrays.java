@@ -1,9 +1,11 @@
 package io.pyfleet.node.arrays;
 
 import io.pyfleet.client.DType;
-import io.pyfleet.client.Handle;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyArray;
+import io.pyfleet.client.internal.ApiAccess;
+import io.pyfleet.client.internal.ArrayMemory;
+import io.pyfleet.client.internal.Handle;
 import io.pyfleet.protocol.ArrayRef;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,7 +52,7 @@ public final class NodeArrays {
     }
 
     /** One more hold on an array's memory (released with {@code release(false)}); false when it is freed already. */
-    public static boolean retain(PyArray.Memory memory) {
+    public static boolean retain(ArrayMemory memory) {
         return !(memory instanceof Segment s) || s.retain();
     }
 
@@ -134,7 +136,7 @@ public final class NodeArrays {
             adopted = true;
             adoptedLive.incrementAndGet();
             adoptedBytes.addAndGet(size);
-            return new PyArray(ref.dtype(), ref.shape(), node, seg);
+            return ApiAccess.newArray(ref.dtype(), ref.shape(), node, seg);
         } finally {
             if (keeper != null && !adopted) {
                 releaseKeeper.accept(keeper);
@@ -186,7 +188,7 @@ public final class NodeArrays {
             seg.release(false);
             throw e;
         }
-        return new PyArray(dtype, shape, node, seg);
+        return ApiAccess.newArray(dtype, shape, node, seg);
     }
 
     /** An array of {@code dtype} and {@code shape} holding a copy of {@code data}'s remaining bytes (C order, little-endian). */

@@ -1,6 +1,7 @@
 package io.pyfleet.node.arrays;
 
 import io.pyfleet.client.PyArray;
+import io.pyfleet.client.internal.ArrayMemory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Method;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * holds the descriptor or anyone maps it, and the kernel frees it when the last goes, also
  * after a {@code kill -9} of the node. Reference counted by the {@link PyArray}s on it.
  */
-final class Segment implements PyArray.Memory {
+final class Segment implements ArrayMemory {
     private static final Logger LOG = LoggerFactory.getLogger(Segment.class);
     /** Mappings are cut in pieces of this size beyond 2 GiB (a multiple of every item size). */
     static final long CHUNK = 1L << 30;

@@ -1,13 +1,16 @@
 package io.pyfleet.node.call;
 
 import io.pyfleet.client.Call;
-import io.pyfleet.client.Handle;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyArray;
-import io.pyfleet.client.PyObject;
+import io.pyfleet.client.internal.ApiAccess;
+import io.pyfleet.client.internal.ArrayMemory;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.Releaser;
 import io.pyfleet.node.arrays.NodeArrays;
 import io.pyfleet.protocol.ArrayAdopter;
 import io.pyfleet.protocol.ArrayRef;
+import io.pyfleet.protocol.Messages;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,7 +45,7 @@ final class CallerArrays {
         if (a == null) {
             return;
         }
-        List<PyArray.Memory> held = new ArrayList<>(2);
+        List<ArrayMemory> held = new ArrayList<>(2);
         try {
             collect(target, held, 0);
             collect(args, held, 0);
@@ -58,13 +61,13 @@ final class CallerArrays {
         }
     }
 
-    private static void collect(Object v, List<PyArray.Memory> held, int depth) {
+    private static void collect(Object v, List<ArrayMemory> held, int depth) {
         if (v instanceof PyArray array) {
             if (!array.onHeap()) {
-                if (!NodeArrays.retain(array.memory())) {
+                if (!NodeArrays.retain(ApiAccess.memory(array))) {
                     throw new ProtocolException("an argument array was closed before the call: " + array);
                 }
-                held.add(array.memory());
+                held.add(ApiAccess.memory(array));
             }
         } else if (depth < 4 && v instanceof Iterable<?> items) {
             for (Object item : items) {
@@ -79,7 +82,7 @@ final class CallerArrays {
 
     /** Handles become releasing PyObjects, array references PyArrays the node took over. */
     ArrayAdopter adopter(CallPath path) {
-        PyObject.Releaser releaser = path::release;
+        Releaser releaser = path::release;
         Consumer<Handle> releaseWithoutBlocking = path::releaseWithoutBlocking;
         NodeArrays.KeeperRelease whenFreed = (keeper, discard) -> {
             if (discard) {
@@ -90,7 +93,7 @@ final class CallerArrays {
         return new ArrayAdopter() {
             @Override
             public Object apply(Handle handle) {
-                return new PyObject(handle, releaser);
+                return ApiAccess.newObject(handle, releaser);
             }
 
             @Override
@@ -110,9 +113,9 @@ final class CallerArrays {
     /** The worker options of {@code call}: with what asks for references when its reply is decoded here. */
     Map<String, ?> opts(io.pyfleet.client.Call call, io.pyfleet.node.worker.PendingCall.Decoding decoding, boolean asArray) {
         if (decoding != io.pyfleet.node.worker.PendingCall.Decoding.ADOPT) {
-            return call.workerOptions();
+            return Messages.workerOptions(call);
         }
-        return withArrays(call.workerOptions(), asArray);
+        return withArrays(Messages.workerOptions(call), asArray);
     }
 
     /** {@code opts} plus what makes a worker send large arrays by reference, for a caller in this node. */

@@ -1,8 +1,8 @@
 package io.pyfleet.node.call;
 
-import io.pyfleet.client.FleetFuture;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PyFleetException;
+import io.pyfleet.client.internal.FleetFuture;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.pyfleet.node.call;
 
+import io.pyfleet.client.internal.Handle;
 import io.pyfleet.node.config.PyfleetSettings.Strategy;
-import io.pyfleet.client.Handle;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 

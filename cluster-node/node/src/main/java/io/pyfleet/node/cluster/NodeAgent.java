@@ -1,6 +1,6 @@
 package io.pyfleet.node.cluster;
 
-import io.pyfleet.client.RemoteError;
+import io.pyfleet.client.internal.RemoteError;
 import io.pyfleet.protocol.Messages;
 import java.util.HashMap;
 import java.util.Iterator;

@@ -1,7 +1,7 @@
 package io.pyfleet.node.gateway;
 
 import io.pyfleet.client.ProtocolException;
-import io.pyfleet.client.RemoteError;
+import io.pyfleet.client.internal.RemoteError;
 import io.pyfleet.protocol.Gateway;
 import io.pyfleet.protocol.Incoming;
 import io.pyfleet.protocol.Messages;

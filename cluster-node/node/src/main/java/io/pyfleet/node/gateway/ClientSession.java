@@ -3,14 +3,15 @@ package io.pyfleet.node.gateway;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.FleetClosedException;
-import io.pyfleet.client.Handle;
 import io.pyfleet.client.NodeLostException;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
-import io.pyfleet.client.RemoteError;
-import io.pyfleet.client.RemoteFailures;
+import io.pyfleet.client.internal.ApiAccess;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.RemoteError;
+import io.pyfleet.client.internal.RemoteFailures;
 import io.pyfleet.node.call.CallPath;
 import io.pyfleet.node.worker.EventSink;
 import io.pyfleet.node.worker.PendingCall;
@@ -214,8 +215,9 @@ final class ClientSession {
             throw new ProtocolException("an identical call cannot stream or send events");
         }
         Object coerce = opts.get("coerce");
-        CallOptions options = new CallOptions(timeout(opts), "handle".equals(opts.get("ret")), null, false);
-        Call call = new Call(op, args.get(1), innerArgs, kwargs(args.get(3)), options,
+        CallOptions.Builder b = CallOptions.builder().timeout(timeout(opts));
+        CallOptions options = "handle".equals(opts.get("ret")) ? b.asHandle().build() : b.build();
+        Call call = ApiAccess.newCall(op, args.get(1), innerArgs, kwargs(args.get(3)), options,
                 coerce == null ? null : coerce.toString());
         if (!pinned && named == null && spansCluster()) {
             ClusterFanOut.identical(this, cluster, args, call).whenComplete((wire, failure) -> finish(id, wire, failure));
@@ -239,7 +241,7 @@ final class ClientSession {
         }
         boolean idempotent = Boolean.TRUE.equals(opts.remove("idempotent"));
         boolean progress = Boolean.TRUE.equals(opts.remove("events"));
-        CallOptions options = new CallOptions(timeout(opts), false, null, false);
+        CallOptions options = CallOptions.builder().timeout(timeout(opts)).build();
         if (!pinned && cluster != null && SessionForwarder.namesObjects(payload)) {
             // items that name objects run where those live: on their node, or here
             String owner = cluster.ownerElsewhere(payload);

@@ -2,10 +2,10 @@ package io.pyfleet.node.gateway;
 
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
-import io.pyfleet.client.Handle;
 import io.pyfleet.client.PoolStats;
-import io.pyfleet.client.RemoteError;
-import io.pyfleet.client.RemoteFailures;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.RemoteError;
+import io.pyfleet.client.internal.RemoteFailures;
 import io.pyfleet.node.cluster.ClusterView;
 import io.pyfleet.node.cluster.NodeAgent;
 import io.pyfleet.node.worker.PendingCall;

@@ -2,9 +2,9 @@ package io.pyfleet.node.gateway;
 
 import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.NodeLostException;
-import io.pyfleet.client.RemoteError;
-import io.pyfleet.client.RemoteFailures;
 import io.pyfleet.client.WorkerLostException;
+import io.pyfleet.client.internal.RemoteError;
+import io.pyfleet.client.internal.RemoteFailures;
 import io.pyfleet.node.cluster.ClusterView;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

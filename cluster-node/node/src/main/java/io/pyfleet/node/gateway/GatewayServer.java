@@ -1,6 +1,6 @@
 package io.pyfleet.node.gateway;
 
-import io.pyfleet.client.RemoteError;
+import io.pyfleet.client.internal.RemoteError;
 import io.pyfleet.node.config.GatewaySettings;
 import io.pyfleet.protocol.Messages;
 import java.net.InetSocketAddress;
@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.apache.pekko.actor.typed.ActorSystem;

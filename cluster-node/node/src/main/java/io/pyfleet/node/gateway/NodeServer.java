@@ -1,32 +1,32 @@
 package io.pyfleet.node.gateway;
 
+import com.typesafe.config.Config;
+import io.pyfleet.client.PoolStats;
 import io.pyfleet.node.cluster.ClusterConfig;
 import io.pyfleet.node.cluster.ClusterView;
 import io.pyfleet.node.cluster.ClusterWatcher;
 import io.pyfleet.node.cluster.NodeAgent;
 import io.pyfleet.node.cluster.NodeInfo;
 import io.pyfleet.node.config.ClusterSettings;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Leave;
-import com.typesafe.config.Config;
-import io.pyfleet.client.PoolStats;
 import io.pyfleet.node.config.GatewaySettings;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Leave;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A long-lived node: the supervised worker pool of an {@link EmbeddedFleet} and the client
+ * A long-lived node: the supervised worker pool of an {@link EmbeddedNode} and the client
  * gateway in front of it, which remote programs reach with {@code Fleet.connect}. What
  * {@code ./pyfleet node} runs. {@link #stop()} stops it in order and leaves no worker
  * process behind.
@@ -34,14 +34,14 @@ import org.slf4j.LoggerFactory;
 public final class NodeServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeServer.class);
 
-    private final EmbeddedFleet fleet;
+    private final EmbeddedNode fleet;
     private final GatewayServer gateway;
     private final GatewayToken token;
     private final GatewaySettings settings;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile ClusterView cluster;
 
-    private NodeServer(EmbeddedFleet fleet, GatewayServer gateway, GatewayToken token, GatewaySettings settings) {
+    private NodeServer(EmbeddedNode fleet, GatewayServer gateway, GatewayToken token, GatewaySettings settings) {
         this.fleet = fleet;
         this.gateway = gateway;
         this.token = token;
@@ -72,7 +72,7 @@ public final class NodeServer implements AutoCloseable {
             config = ClusterConfig.overlay(cluster, host, cluster.secret().isEmpty() ? token.value() : cluster.secret(),
                     config);
         }
-        EmbeddedFleet fleet = EmbeddedFleet.start(config);
+        EmbeddedNode fleet = EmbeddedNode.start(config);
         try {
             GatewayContext.PoolControl pool = new GatewayContext.PoolControl() {
                 @Override
@@ -154,7 +154,7 @@ public final class NodeServer implements AutoCloseable {
         return token;
     }
 
-    public EmbeddedFleet fleet() {
+    public EmbeddedNode fleet() {
         return fleet;
     }
 

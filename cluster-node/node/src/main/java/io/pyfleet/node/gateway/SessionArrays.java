@@ -1,10 +1,11 @@
 package io.pyfleet.node.gateway;
 
-import io.pyfleet.client.Handle;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyArray;
 import io.pyfleet.client.PyTuple;
 import io.pyfleet.client.StaleHandleException;
+import io.pyfleet.client.internal.ApiAccess;
+import io.pyfleet.client.internal.Handle;
 import io.pyfleet.node.call.CallPath;
 import io.pyfleet.node.worker.RawValue;
 import io.pyfleet.protocol.ArrayAdopter;
@@ -223,7 +224,7 @@ final class SessionArrays {
         f[at + 4] = (byte) n;
         int done = 0;
         long start = 0;
-        if (!a.memory().hold()) { // the copy holds the memory: nothing may unmap it under the read
+        if (!ApiAccess.memory(a).hold()) { // the copy holds the memory: nothing may unmap it under the read
             throw new io.pyfleet.client.StaleHandleException("the array was released");
         }
         try {
@@ -238,7 +239,7 @@ final class SessionArrays {
                 start = end;
             }
         } finally {
-            a.memory().unhold();
+            ApiAccess.memory(a).unhold();
         }
         return ByteString.fromArrayUnsafe(f);
     }

@@ -3,8 +3,6 @@ package io.pyfleet.node.pool;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.Fleet;
-import io.pyfleet.client.Handle;
-import io.pyfleet.client.HandleRef;
 import io.pyfleet.client.NotAllowedException;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolInfo;
@@ -14,6 +12,7 @@ import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.PyTuple;
 import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.UnknownPoolException;
+import io.pyfleet.client.internal.Handle;
 import io.pyfleet.node.call.CallPath;
 import io.pyfleet.node.config.PoolsSettings;
 import io.pyfleet.node.config.PyfleetSettings;
@@ -170,8 +169,9 @@ public final class NodePools implements AutoCloseable {
     }
 
     private static Handle firstHandle(Object value, int depth) {
-        if (value instanceof HandleRef ref) {
-            return ref.handle();
+        Handle own = Handle.of(value);
+        if (own != null) {
+            return own;
         }
         if (depth > 64) {
             return null; // deeper (or cyclic) values fail in the encoder, wherever they go

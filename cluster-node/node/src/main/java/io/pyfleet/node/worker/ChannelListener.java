@@ -1,6 +1,6 @@
 package io.pyfleet.node.worker;
 
-import io.pyfleet.client.CallbackExecutor;
+import io.pyfleet.client.internal.CallbackExecutor;
 import java.util.List;
 
 /** What the owner of a channel hears; called on the reader thread, so it must not block. */

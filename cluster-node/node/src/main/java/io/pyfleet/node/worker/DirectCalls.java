@@ -1,10 +1,10 @@
 package io.pyfleet.node.worker;
 
-import io.pyfleet.client.CallbackExecutor;
-import io.pyfleet.client.FleetFuture;
-import io.pyfleet.client.OrderedEvents;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
+import io.pyfleet.client.internal.CallbackExecutor;
+import io.pyfleet.client.internal.FleetFuture;
+import io.pyfleet.client.internal.OrderedEvents;
 import io.pyfleet.protocol.EncodedCall;
 import io.pyfleet.protocol.Frames;
 import io.pyfleet.protocol.Messages;

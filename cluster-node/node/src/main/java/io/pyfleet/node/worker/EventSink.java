@@ -1,6 +1,6 @@
 package io.pyfleet.node.worker;
 
-import io.pyfleet.client.OrderedEvents;
+import io.pyfleet.client.internal.OrderedEvents;
 
 /**
  * Where a call's events go. Called on the worker's reader thread, so it must not block

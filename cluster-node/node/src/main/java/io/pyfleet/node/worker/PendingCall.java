@@ -1,7 +1,7 @@
 package io.pyfleet.node.worker;
 
+import io.pyfleet.client.internal.Handle;
 import io.pyfleet.protocol.EncodedCall;
-import io.pyfleet.client.Handle;
 import java.util.concurrent.CompletableFuture;
 
 /**

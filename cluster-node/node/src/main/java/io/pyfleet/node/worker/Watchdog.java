@@ -1,6 +1,6 @@
 package io.pyfleet.node.worker;
 
-import io.pyfleet.client.CallbackExecutor;
+import io.pyfleet.client.internal.CallbackExecutor;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;

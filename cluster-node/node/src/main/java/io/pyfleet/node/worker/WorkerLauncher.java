@@ -83,12 +83,12 @@ final class WorkerLauncher {
      * Starts a worker and waits for its hello.
      *
      * @param adopt turns each handle in a reply or event into what the caller should see
-     *              (the node's releasing {@code PyObject}); null keeps {@link io.pyfleet.client.Handle}s
+     *              (the node's releasing {@code PyObject}); null keeps {@link io.pyfleet.client.internal.Handle}s
      * @throws WorkerStartException when the interpreter is missing, lacks msgpack, dies on
      *     start-up or does not say hello within the start timeout
      */
     static WorkerProcess launch(WorkerOptions options,
-            java.util.function.Function<io.pyfleet.client.Handle, Object> adopt) {
+            java.util.function.Function<io.pyfleet.client.internal.Handle, Object> adopt) {
         Process process;
         try {
             process = builder(options).start();

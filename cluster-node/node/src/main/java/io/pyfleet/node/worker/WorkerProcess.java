@@ -1,16 +1,16 @@
 package io.pyfleet.node.worker;
 
 import io.pyfleet.client.CallTimeoutException;
-import io.pyfleet.client.FleetFuture;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
-import io.pyfleet.client.RemoteFailures;
 import io.pyfleet.client.WorkerLostException;
+import io.pyfleet.client.internal.FleetFuture;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.RemoteError;
+import io.pyfleet.client.internal.RemoteFailures;
 import io.pyfleet.protocol.Frames;
-import io.pyfleet.client.Handle;
 import io.pyfleet.protocol.Incoming;
 import io.pyfleet.protocol.Messages;
-import io.pyfleet.client.RemoteError;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;

@@ -7,7 +7,7 @@ import io.pyfleet.client.DType;
 import io.pyfleet.client.PyArray;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -46,7 +46,7 @@ class ArrayMemoryTest {
 
     @Test
     void aThousandCyclesOf64MiBLeaveMemoryFlat() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             int n = (int) (64 * MIB / 8);
             long shmemBefore = 0;
             long rssBefore = 0;

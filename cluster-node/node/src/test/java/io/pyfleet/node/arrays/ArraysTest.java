@@ -8,13 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.DType;
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.PyArray;
 import io.pyfleet.client.PyTuple;
+import io.pyfleet.client.internal.ApiAccess;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
@@ -28,7 +30,7 @@ import org.junit.jupiter.api.Test;
 
 /** Arrays in node memory between Java and real CPython workers: exact bytes both ways, and crash survival. */
 class ArraysTest {
-    private static EmbeddedFleet fleet;
+    private static EmbeddedNode fleet;
 
     @BeforeAll
     static void start() {
@@ -223,8 +225,8 @@ class ArraysTest {
         for (int i = 0; i < 6; i++) {
             PyArray first = fleet.callArray("arraytest.held", 1 << 18);
             PyArray second = fleet.callArray("arraytest.held", 1 << 18);
-            first.memory().source();
-            second.memory().source();
+            ApiAccess.memory(first).source();
+            ApiAccess.memory(second).source();
             first.close();
             try (second) {
                 assertEquals((double) (1 << 18), second.toDoubles()[5]);
@@ -327,8 +329,8 @@ class ArraysTest {
     @Test
     void theArraysOfAnAnswerNobodyTakesAreFreedAtOnce() throws Exception {
         long before = fleet.arrays().adoptedArrays();
-        CompletableFuture<Object> late = fleet.submitArray(io.pyfleet.client.Call.function("arraytest.full_after",
-                List.of(0.3, 1_000_000, 2.0), java.util.Map.of()));
+        CompletableFuture<Object> late = fleet.submit(io.pyfleet.client.Call.function("arraytest.full_after",
+                List.of(0.3, 1_000_000, 2.0), java.util.Map.of()).with(CallOptions.builder().asArray().build()));
         late.cancel(false); // the caller stops waiting; the worker answers 0.3 s later
         Eventually.await(Duration.ofSeconds(10), () -> fleet.arrays().adoptedArrays() == before
                 && fleet.stats().workers().stream().allMatch(w -> w.inFlight() == 0),

@@ -12,9 +12,10 @@ import io.pyfleet.client.Outcome;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.client.WorkerLostException;
+import io.pyfleet.client.internal.ApiAccess;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,13 +34,13 @@ class AtMostOnceTest {
     Path dir;
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Long> runs(EmbeddedFleet fleet, Path dir) {
+    private static Map<String, Long> runs(EmbeddedNode fleet, Path dir) {
         return (Map<String, Long>) fleet.call("fleettest.runs", dir.toString());
     }
 
     @Test
     void aReplyTheNodeCannotDecodeFailsThatCallAloneAndTheWorkerKeepsServing() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             long pid = (Long) fleet.call("fleettest.pid");
             CompletableFuture<Object> offset = fleet.callAsync("fleettest.far_offset");
             CompletableFuture<Object> deep = fleet.callAsync("fleettest.deep", 600);
@@ -56,7 +57,7 @@ class AtMostOnceTest {
 
     @Test
     void aScatterWhoseItemKillsItsWorkerRunsEveryOtherItemExactlyOnce() {
-        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+        try (EmbeddedNode fleet = TestFleets.start(2)) {
             List<List<?>> items = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 items.add(List.of(dir.toString(), i, 57));
@@ -78,7 +79,7 @@ class AtMostOnceTest {
 
     @Test
     void aScatterChunkCutByTheJobTimeoutRunsNothingTwice() {
-        try (EmbeddedFleet fleet = TestFleets.start(2, Map.of("pyfleet.scatter.job-timeout", "3s"))) {
+        try (EmbeddedNode fleet = TestFleets.start(2, Map.of("pyfleet.scatter.job-timeout", "3s"))) {
             List<List<?>> items = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 items.add(List.of(dir.toString(), i, 20));
@@ -103,7 +104,7 @@ class AtMostOnceTest {
     @Test
     void aTimeoutFailsOnlyTheCallThatOverran() throws Exception {
         // Every timeout kills the worker: let the pool restart it as often as the test needs.
-        try (EmbeddedFleet fleet = TestFleets.start(1, Map.of("pyfleet.supervision.max-restarts", 10_000,
+        try (EmbeddedNode fleet = TestFleets.start(1, Map.of("pyfleet.supervision.max-restarts", 10_000,
                 "pyfleet.supervision.min-backoff", "1ms", "pyfleet.supervision.max-backoff", "1ms"))) {
             int innocentFailures = 0;
             int timeouts = 0;
@@ -132,7 +133,7 @@ class AtMostOnceTest {
 
     @Test
     void aReleaseQueuedBehindADeadWorkersCallNeverRunsElsewhere() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+        try (EmbeddedNode fleet = TestFleets.start(2)) {
             // One object on each worker, made by an identical call: their ids are equal, each worker numbers its own.
             List<Outcome> made = fleet.identical("fleettest.Owner", "box");
             PyObject first = (PyObject) made.get(0).get();
@@ -143,12 +144,12 @@ class AtMostOnceTest {
             Eventually.await(Duration.ofSeconds(5), () -> fleet.stats().workers().stream()
                     .anyMatch(w -> w.inFlight() > 0), () -> "the sleeper runs");
             String sleeper = fleet.stats().workers().stream().filter(w -> w.inFlight() > 0).findFirst().orElseThrow().id();
-            PyObject victim = first.handle().worker().equals(sleeper) ? first : other;
+            PyObject victim = ApiAccess.handle(first).worker().equals(sleeper) ? first : other;
             PyObject survivor = victim == first ? other : first;
             victim.close(); // queued in the sleeper's pipe, behind the sleep
             fleet.killWorker(sleeper);
             assertThrows(ExecutionException.class, () -> sleeping.get(10, TimeUnit.SECONDS));
-            assertEquals(survivor.handle().id(), victim.handle().id(), "same ids: a misrouted release would hit it");
+            assertEquals(ApiAccess.handle(survivor).id(), ApiAccess.handle(victim).id(), "same ids: a misrouted release would hit it");
             assertEquals("box", fleet.method(survivor, "read"), "the other worker's object is still there");
         }
     }

@@ -12,7 +12,7 @@ import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.CallTimeoutException;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.node.TestFleets;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +28,7 @@ class CallbacksTest {
 
     @Test
     void aContinuationThatMakesASynchronousCallReturns() {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             Object result = assertTimeoutPreemptively(Duration.ofSeconds(20), () ->
                     fleet.callAsync("operator.add", 1, 2)
                             .thenApply(three -> fleet.call("operator.mul", three, 14))
@@ -41,7 +41,7 @@ class CallbacksTest {
 
     @Test
     void continuationsRunOnTheCallbackThreadsNeverOnAReader() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             AtomicReference<String> where = new AtomicReference<>();
             fleet.callAsync("fleettest.sleep_then", 0.05, 1)
                     .whenComplete((v, e) -> where.set(Thread.currentThread().getName()))
@@ -52,7 +52,7 @@ class CallbacksTest {
 
     @Test
     void aThrowingEventConsumerHurtsNoOne() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             CallOptions throwing = CallOptions.builder().onEvent(e -> {
                 throw new IllegalStateException("consumer bug");
             }).build();
@@ -69,7 +69,7 @@ class CallbacksTest {
 
     @Test
     void aSlowEventConsumerNeitherStretchesATimeoutNorDelaysOtherCalls() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+        try (EmbeddedNode fleet = TestFleets.start(2)) {
             CallOptions slow = CallOptions.builder().timeout(Duration.ofSeconds(1)).onEvent(e -> {
                 try {
                     Thread.sleep(5_000);
@@ -92,7 +92,7 @@ class CallbacksTest {
 
     @Test
     void asyncChainsOfOneMebibytePayloadsDoNotDeadlock() {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             byte[] payload = new byte[1 << 20];
             payload[12345] = 7;
             CompletableFuture<Object> chain = fleet.callAsync("builtins.bytes", payload);
@@ -115,7 +115,7 @@ class CallbacksTest {
 
     @Test
     void anInterruptedSynchronousCallerGetsATypedErrorAtOnce() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             AtomicReference<Throwable> thrown = new AtomicReference<>();
             AtomicReference<Boolean> flag = new AtomicReference<>();
             Thread caller = new Thread(() -> {
@@ -140,7 +140,7 @@ class CallbacksTest {
 
     @Test
     void fleetJoinKeepsTheTypedFailure() {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             assertThrows(io.pyfleet.client.PythonException.class,
                     () -> Fleet.join(fleet.callAsync("fleettest.boom", "x")));
         }

@@ -10,7 +10,7 @@ import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +32,7 @@ class CloseTest {
 
     @Test
     void closeFailsCallsInEveryStateWithinASecondAndRefusesNewOnes() throws Exception {
-        EmbeddedFleet fleet = TestFleets.start(2, Map.of("pyfleet.pool.pipeline-depth", 4));
+        EmbeddedNode fleet = TestFleets.start(2, Map.of("pyfleet.pool.pipeline-depth", 4));
         List<Long> pids = fleet.stats().workers().stream().map(w -> w.pid()).toList();
         List<CompletableFuture<?>> pending = new ArrayList<>();
         for (int i = 0; i < 40; i++) { // 8 in pipes, 32 queued
@@ -73,7 +73,7 @@ class CloseTest {
     @Test
     void closeLeavesNoThreadOrProcessBehind() throws Exception {
         Set<String> before = pyfleetThreads();
-        EmbeddedFleet fleet = TestFleets.start(2);
+        EmbeddedNode fleet = TestFleets.start(2);
         List<Long> pids = fleet.stats().workers().stream().map(w -> w.pid()).toList();
         for (int i = 0; i < 100; i++) {
             fleet.callAsync("operator.add", i, 1).thenApply(v -> v);

@@ -11,7 +11,7 @@ import io.pyfleet.client.Outcome;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.node.TestFleets;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -29,7 +29,7 @@ class OrderAndHandlesTest {
 
     @Test
     void oneThreadsAsyncCallsOnAHandleRunInOrderAndItsReleaseComesLast() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(2, Map.of("pyfleet.pool.pipeline-depth", 2))) {
+        try (EmbeddedNode fleet = TestFleets.start(2, Map.of("pyfleet.pool.pipeline-depth", 2))) {
             PyObject list = (PyObject) fleet.submit(Call.init("collections.deque", List.of(), Map.of())
                     .with(CallOptions.builder().asHandle().build())).get(10, TimeUnit.SECONDS);
             // Keep the pool busy so that calls would have to queue if they could.
@@ -58,7 +58,7 @@ class OrderAndHandlesTest {
 
     @Test
     void handlesInsideSetsAndMapKeysRouteToTheirOwner() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+        try (EmbeddedNode fleet = TestFleets.start(2)) {
             List<Outcome> made = fleet.identical("fleettest.Owner", "k");
             PyObject onW2 = (PyObject) made.get(1).get();
             for (int i = 0; i < 40; i++) {
@@ -73,7 +73,7 @@ class OrderAndHandlesTest {
 
     @Test
     void handlesInEventsArriveAsUsableObjects() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+        try (EmbeddedNode fleet = TestFleets.start(2)) {
             List<Object> events = new CopyOnWriteArrayList<>();
             fleet.submit(Call.function("fleettest.emit_object", List.of("inside"), Map.of())
                     .with(CallOptions.builder().onEvent(events::add).build())).get(10, TimeUnit.SECONDS);
@@ -93,7 +93,7 @@ class OrderAndHandlesTest {
         for (int i = 0; i < 10_000; i++) {
             deep = List.of(deep);
         }
-        try (EmbeddedFleet fleet = TestFleets.start(1, Map.of("pyfleet.pool.pipeline-depth", 1))) {
+        try (EmbeddedNode fleet = TestFleets.start(1, Map.of("pyfleet.pool.pipeline-depth", 1))) {
             // Fill the pipeline so that the next calls are queued.
             CompletableFuture<Object> busy = fleet.callAsync("fleettest.sleep_then", 0.5, "busy");
             for (Object bad : List.of(cyclic, cyclicMap, deep)) {

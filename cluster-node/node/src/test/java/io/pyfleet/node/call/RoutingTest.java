@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.internal.Handle;
 import io.pyfleet.node.config.PyfleetSettings.Strategy;
-import io.pyfleet.client.Handle;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyfleet.client.Call;
-import io.pyfleet.client.Fleet;
 import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.Fleet;
 import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.OverloadedException;
@@ -17,7 +17,7 @@ import io.pyfleet.client.WorkerLostException;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
 import io.pyfleet.node.config.GatewaySettings;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import io.pyfleet.node.gateway.NodeServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -91,7 +91,7 @@ class SoakTest {
     void mixedLoadWhileWorkersDieEndsEveryCallExactlyOnceAndLeavesNothingBehind() throws Exception {
         Set<String> threadsBefore = pyfleetThreads();
         long heapBefore = usedHeap();
-        EmbeddedFleet fleet = TestFleets.start(3, SOAK_POOL);
+        EmbeddedNode fleet = TestFleets.start(3, SOAK_POOL);
         soak(fleet, List.of(fleet), fleet::close, Long.getLong("pyfleet.soak.seconds", 60), threadsBefore,
                 heapBefore);
     }
@@ -173,8 +173,7 @@ class SoakTest {
         }
 
         private CallOptions placed(CallOptions o) {
-            return new CallOptions(o.timeout(), o.asHandle(), o.onEvent(), o.stream(), node, o.pool(), o.idempotent(),
-                    o.asArray());
+            return o.toBuilder().on(node).build();
         }
 
         @Override
@@ -197,7 +196,7 @@ class SoakTest {
     private static final String TOKEN = "soak-token-0123456789abcdef";
 
     /** Callers on {@code callers} (round robin by thread) while {@code fleet}'s workers are killed. */
-    private void soak(EmbeddedFleet fleet, List<Fleet> callers, Runnable closeAll, long seconds,
+    private void soak(EmbeddedNode fleet, List<Fleet> callers, Runnable closeAll, long seconds,
             Set<String> threadsBefore, long heapBefore) throws Exception {
         Map<String, Fate> fates = new ConcurrentHashMap<>();
         List<CompletableFuture<?>> all = java.util.Collections.synchronizedList(new ArrayList<>());

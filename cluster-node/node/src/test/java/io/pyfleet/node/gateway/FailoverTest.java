@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.ClientOptions;
 import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.client.StaleHandleException;
-import io.pyfleet.client.remote.ClientOptions;
 import io.pyfleet.node.Eventually;
 import java.time.Duration;
 import java.util.List;
@@ -35,7 +35,7 @@ class FailoverTest {
                         .reconnectBackoff(Duration.ofMillis(50), Duration.ofMillis(200)).build())) {
             long firstWorker = (Long) fleet.call("os.getpid");
             assertTrue(java.util.Arrays.stream(first.workers()).anyMatch(p -> p == firstWorker), "served by node 1");
-            PyObject onFirst = (PyObject) fleet.init("collections.deque", List.of(), Map.of());
+            PyObject onFirst = (PyObject) fleet.init("collections.deque");
             CompletableFuture<Object> running = fleet.callAsync("fleettest.sleep", 30);
             Thread.sleep(300);
             long t0 = System.nanoTime();

@@ -3,8 +3,8 @@ package io.pyfleet.node.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pyfleet.client.RemoteError;
-import io.pyfleet.client.RemoteFailures;
+import io.pyfleet.client.internal.RemoteError;
+import io.pyfleet.client.internal.RemoteFailures;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.protocol.Gateway;
 import io.pyfleet.protocol.Incoming;
@@ -155,7 +155,7 @@ class GatewayFlowTest {
             assertEquals(Gateway.WELCOME, c.handshake(TestNodes.TOKEN).type());
             c.request(1, "call", "fleettest.echo", List.of(1, 2), Map.of("ret", "handle")); // [[1, 2], {}], kept
             Object kept = c.read().body();
-            assertTrue(kept instanceof io.pyfleet.client.Handle, "a handle: " + kept);
+            assertTrue(kept instanceof io.pyfleet.client.internal.Handle, "a handle: " + kept);
             // a raw release of object ids on every worker, and the scatter chunk ops: refused
             c.request(2, "identical", null, java.util.Arrays.asList("release", null, List.of(1, 2, 3, 4), null, null));
             assertEquals(RemoteError.PROTOCOL, ((RemoteError) c.read().body()).kind());

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.PyFleetException;
-import io.pyfleet.client.RemoteError;
-import io.pyfleet.client.RemoteFailures;
+import io.pyfleet.client.internal.RemoteError;
+import io.pyfleet.client.internal.RemoteFailures;
 import io.pyfleet.protocol.Gateway;
 import io.pyfleet.protocol.Incoming;
 import io.pyfleet.protocol.Messages;

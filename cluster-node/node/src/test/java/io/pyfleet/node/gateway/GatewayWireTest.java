@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pyfleet.client.RemoteError;
+import io.pyfleet.client.internal.RemoteError;
 import io.pyfleet.node.TestPython;
 import io.pyfleet.protocol.Gateway;
 import io.pyfleet.protocol.Incoming;

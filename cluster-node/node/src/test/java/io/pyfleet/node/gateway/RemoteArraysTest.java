@@ -10,8 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.PyArray;
-import io.pyfleet.client.RemoteError;
 import io.pyfleet.client.StaleHandleException;
+import io.pyfleet.client.internal.ApiAccess;
+import io.pyfleet.client.internal.RemoteError;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.node.arrays.NodeArrays;
 import io.pyfleet.protocol.Incoming;
@@ -57,7 +58,7 @@ class RemoteArraysTest {
             assertEquals(beforeBytes, memory.adoptedBytes());
 
             PyArray b = (PyArray) remote.call("numpy.ones", 1 << 18);
-            RemoteArrayRef ref = (RemoteArrayRef) b.memory().reference();
+            RemoteArrayRef ref = (RemoteArrayRef) ApiAccess.memory(b).reference();
             b.close();
             Eventually.await(WAIT, () -> memory.adoptedArrays() == before, () -> "b freed");
             assertThrows(StaleHandleException.class, () -> remote.call("numpy.sum", ref), "a released array");

@@ -3,10 +3,10 @@ package io.pyfleet.node.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.pyfleet.client.ClientOptions;
 import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.PyObject;
-import io.pyfleet.client.remote.ClientOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +29,7 @@ class RemoteOverTlsTest {
             try (Fleet fleet = Fleet.connect(ClientOptions.builder().address(address).token(TestNodes.TOKEN)
                     .trustPem(m.certificate()).build())) {
                 assertEquals(4.0, fleet.call("math.sqrt", 16.0));
-                PyObject deque = (PyObject) fleet.init("collections.deque", List.of(List.of(1, 2)), Map.of());
+                PyObject deque = (PyObject) fleet.init("collections.deque", List.of(1, 2));
                 fleet.method(deque, "append", 3);
                 assertEquals(List.of(1L, 2L, 3L), fleet.builtin("list", deque));
                 assertEquals(1000, fleet.scatter("builtins.abs", java.util.stream.IntStream.range(0, 1000)

@@ -12,8 +12,8 @@ import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.CallTimeoutException;
 import io.pyfleet.client.Fleet;
-import io.pyfleet.client.OverloadedException;
 import io.pyfleet.client.Outcome;
+import io.pyfleet.client.OverloadedException;
 import io.pyfleet.client.PoolFailedException;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.PyFleetException;
@@ -21,9 +21,10 @@ import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PythonException;
 import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.WorkerLostException;
+import io.pyfleet.client.internal.ApiAccess;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -64,8 +65,8 @@ class PoolTest {
 
     @Test
     void killDashNineMidCallFailsThatCallerAndThePoolHeals() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(2)) {
-            Object handle = fleet.init("fleettest.Owner", List.of("victim"), Map.of());
+        try (EmbeddedNode fleet = TestFleets.start(2)) {
+            Object handle = fleet.init("fleettest.Owner", "victim");
             PyObject victim = assertInstanceOf(PyObject.class, handle);
             long pid = (Long) fleet.method(victim, "where");
             CompletableFuture<Object> sleeping = fleet.submit(Call.method(victim, "where", List.of(), Map.of()));
@@ -98,7 +99,7 @@ class PoolTest {
 
     @Test
     void aCallSleepingForeverTimesOutAndItsWorkerIsReplaced() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(1, Map.of("pyfleet.pool.call-timeout", "500ms"))) {
+        try (EmbeddedNode fleet = TestFleets.start(1, Map.of("pyfleet.pool.call-timeout", "500ms"))) {
             long before = fleet.stats().workers().get(0).pid();
             PyFleetException e = assertThrows(PyFleetException.class, () -> fleet.call("time.sleep", 3600));
             assertInstanceOf(CallTimeoutException.class, e);
@@ -114,7 +115,7 @@ class PoolTest {
 
     @Test
     void aCallAllocatingWithoutBoundDiesAlone() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(2, Map.of("pyfleet.worker.memory-limit", "1GiB"))) {
+        try (EmbeddedNode fleet = TestFleets.start(2, Map.of("pyfleet.worker.memory-limit", "1GiB"))) {
             CompletableFuture<Object> steady = fleet.submit(Call.function("fleettest.sleep_then",
                     List.of(1.0, "steady"), Map.of()));
             PyFleetException e = assertThrows(PyFleetException.class, () -> fleet.call("fleettest.eat_memory"));
@@ -130,7 +131,7 @@ class PoolTest {
     void exceedingTheRestartIntensityFailsThePoolClearly() throws Exception {
         Map<String, Object> strict = Map.of("pyfleet.supervision.max-restarts", 2,
                 "pyfleet.supervision.within", "1m", "pyfleet.supervision.min-backoff", "1ms");
-        try (EmbeddedFleet fleet = TestFleets.start(1, strict)) {
+        try (EmbeddedNode fleet = TestFleets.start(1, strict)) {
             for (int kill = 0; kill < 3; kill++) {
                 awaitFullPool(fleet, 1);
                 long killed = fleet.stats().workers().get(0).pid();
@@ -158,7 +159,7 @@ class PoolTest {
 
     @Test
     void twoThousandConcurrentCallsEachEndInExactlyOneOutcome() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(2, Map.of("pyfleet.pool.call-timeout", "2s"))) {
+        try (EmbeddedNode fleet = TestFleets.start(2, Map.of("pyfleet.pool.call-timeout", "2s"))) {
             int n = 2000;
             List<CompletableFuture<Object>> futures = new ArrayList<>();
             AtomicInteger completions = new AtomicInteger();
@@ -206,9 +207,9 @@ class PoolTest {
 
     @Test
     void handleCallsGoToTheirOwnerEvenWithOtherWorkersIdle() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(3)) {
-            PyObject owner = (PyObject) fleet.init("fleettest.Owner", List.of("mine"), Map.of());
-            long ownerPid = worker(fleet, owner.handle().worker()).pid();
+        try (EmbeddedNode fleet = TestFleets.start(3)) {
+            PyObject owner = (PyObject) fleet.init("fleettest.Owner", "mine");
+            long ownerPid = worker(fleet, ApiAccess.handle(owner).worker()).pid();
             List<CompletableFuture<Object>> calls = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
                 calls.add(fleet.submit(Call.method(owner, "where", List.of(), Map.of())));
@@ -227,13 +228,13 @@ class PoolTest {
 
     @Test
     void objectsOfDifferentWorkersCannotMeetInOneCall() {
-        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+        try (EmbeddedNode fleet = TestFleets.start(2)) {
             Call make = Call.init("fleettest.Owner", List.of("one of two"), Map.of())
                     .with(CallOptions.builder().asHandle().build());
             List<Outcome> owners = Fleet.join(fleet.identicalAsync(make));
             PyObject first = (PyObject) owners.get(0).get();
             PyObject second = (PyObject) owners.get(1).get();
-            assertNotEquals(first.handle().worker(), second.handle().worker());
+            assertNotEquals(ApiAccess.handle(first).worker(), ApiAccess.handle(second).worker());
             StaleHandleException e = assertThrows(StaleHandleException.class,
                     () -> fleet.builtin("max", first, second));
             assertTrue(e.getMessage().contains("different workers"), e.getMessage());
@@ -243,7 +244,7 @@ class PoolTest {
 
     @Test
     void scatterOfAThousandItemsKeepsOrderAndErrorsInPlace() {
-        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+        try (EmbeddedNode fleet = TestFleets.start(2)) {
             List<List<?>> items = new ArrayList<>();
             for (int i = 1; i <= 1000; i++) {
                 items.add(List.of(i));
@@ -267,7 +268,7 @@ class PoolTest {
 
     @Test
     void aScatterItemThatKillsItsWorkerFailsAloneAndTheRestSucceed() {
-        try (EmbeddedFleet fleet = TestFleets.start(2)) {
+        try (EmbeddedNode fleet = TestFleets.start(2)) {
             List<List<?>> items = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 items.add(List.of(i));
@@ -286,7 +287,7 @@ class PoolTest {
     @Test
     void aFullQueueRefusesNewCallsAtOnce() throws Exception {
         Map<String, Object> tiny = Map.of("pyfleet.pool.pipeline-depth", 1, "pyfleet.pool.queue-bound", 3);
-        try (EmbeddedFleet fleet = TestFleets.start(1, tiny)) {
+        try (EmbeddedNode fleet = TestFleets.start(1, tiny)) {
             List<CompletableFuture<Object>> calls = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 calls.add(fleet.callAsync("fleettest.sleep_then", 0.2, i));
@@ -309,7 +310,7 @@ class PoolTest {
 
     @Test
     void resizeGrowsAndShrinksAfterDraining() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             fleet.resize(3);
             awaitFullPool(fleet, 3);
             List<CompletableFuture<Object>> slow = new ArrayList<>();
@@ -331,7 +332,7 @@ class PoolTest {
 
     @Test
     void handlesAreReleasedOnCloseAndByTheCleaner() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             PyObject kept = (PyObject) fleet.builtin("object");
             kept.close();
             assertThrows(StaleHandleException.class, () -> fleet.builtin("repr", kept));

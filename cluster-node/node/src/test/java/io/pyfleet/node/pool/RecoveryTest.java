@@ -8,7 +8,7 @@ import io.pyfleet.client.PoolStats;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
 import io.pyfleet.node.TestPython;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ class RecoveryTest {
     @Test
     void aWorkerAddedByAResizeThatCannotStartFailsAlone() throws Exception {
         Path marker = dir.resolve("broken");
-        try (EmbeddedFleet fleet = TestFleets.start(2,
+        try (EmbeddedNode fleet = TestFleets.start(2,
                 Map.of("pyfleet.worker.interpreter", flakyInterpreter(marker).toString()))) {
             Files.createFile(marker);
             fleet.resize(3);
@@ -54,7 +54,7 @@ class RecoveryTest {
     @Test
     void aPoolThatGaveUpTriesAgainAfterItsCoolDown() throws Exception {
         Path marker = dir.resolve("broken");
-        try (EmbeddedFleet fleet = TestFleets.start(1, Map.of(
+        try (EmbeddedNode fleet = TestFleets.start(1, Map.of(
                 "pyfleet.worker.interpreter", flakyInterpreter(marker).toString(),
                 "pyfleet.supervision.max-restarts", 2,
                 "pyfleet.supervision.within", "30s",

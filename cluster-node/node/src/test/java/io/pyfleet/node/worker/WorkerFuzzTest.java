@@ -3,11 +3,11 @@ package io.pyfleet.node.worker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.PyTuple;
 import io.pyfleet.node.TestPython;
 import io.pyfleet.protocol.Frames;
 import io.pyfleet.protocol.Incoming;
 import io.pyfleet.protocol.Messages;
-import io.pyfleet.client.PyTuple;
 import io.pyfleet.protocol.ValueCodec;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

@@ -20,7 +20,7 @@ import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
 import io.pyfleet.node.TestPython;
 import io.pyfleet.node.config.PyfleetSettings;
-import io.pyfleet.node.embedded.EmbeddedFleet;
+import io.pyfleet.node.embedded.EmbeddedNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -131,7 +131,7 @@ class WorkerIsolationTest {
 
     @Test
     void aForkedChildNeverAnswersACall() {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             List<Outcome> outcomes = fleet.scatter("builtins.eval",
                     List.of(List.of("__import__('os').fork()"), List.of("1"), List.of("2"), List.of("3")));
             assertTrue(outcomes.stream().allMatch(Outcome::isOk), outcomes.toString());
@@ -144,7 +144,7 @@ class WorkerIsolationTest {
 
     @Test
     void aForkedChildRaisingSystemExitDoesNotServe() {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             long child = (Long) fleet.call("fleettest.fork_and_exit", 3);
             assertEquals(3L, fleet.call("fleettest.wait_child", child));
             long pid = fleet.stats().workers().get(0).pid();
@@ -156,7 +156,7 @@ class WorkerIsolationTest {
 
     @Test
     void aLongLivedForkedChildDoesNotDelayATimeout() {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             long child = (Long) fleet.call("fleettest.fork_sleeper", 30.0);
             assertTrue(child > 0);
             Call slow = Call.function("time.sleep", List.of(30), Map.of())
@@ -171,7 +171,7 @@ class WorkerIsolationTest {
 
     @Test
     void aSubprocessEndsWithItsKilledWorker() {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             long sleeper = (Long) fleet.call("fleettest.start_sleeper", 120.0);
             assertTrue(alive(sleeper));
             fleet.killWorker("w1");
@@ -183,7 +183,7 @@ class WorkerIsolationTest {
     @Test
     void aSubprocessEndsWhenTheNodeStops() {
         long sleeper;
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             sleeper = (Long) fleet.call("fleettest.start_sleeper", 120.0);
             assertTrue(alive(sleeper));
         }
@@ -204,7 +204,7 @@ class WorkerIsolationTest {
 
     @Test
     void multiprocessingWorksInAWorker() {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             for (String method : List.of("fork", "spawn", "forkserver")) {
                 assertEquals(List.of(0L, 1L, 4L, 9L), fleet.call("fleettest.multiprocessing_squares", method, 4),
                         method);
@@ -216,7 +216,7 @@ class WorkerIsolationTest {
 
     @Test
     void anEventFromAThreadOfAnEndedCallNeverReachesAnotherCall() {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             assertEquals("started", fleet.call("fleettest.start_late_emitter"));
             List<Object> events = Collections.synchronizedList(new ArrayList<>());
             Call b = Call.function("fleettest.release_late_emitter", List.of(), Map.of())
@@ -242,7 +242,7 @@ class WorkerIsolationTest {
 
     @Test
     void aKilledWorkerWithAForkedGrandchildFailsItsCallerAtOnceAndTakesTheGrandchild() throws Exception {
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             long pid = fleet.stats().workers().get(0).pid();
             java.util.concurrent.CompletableFuture<Object> call = fleet.callAsync(
                     "fleettest.grandchild_then_sleep", 60);
@@ -286,14 +286,14 @@ class WorkerIsolationTest {
         assertEquals(1024, defaults.processLimit());
         assertEquals(500, defaults.oomScoreAdj());
         assertTrue(defaults.inheritEnvironment().containsAll(List.of("PATH", "HOME", "LC_*", "OPENBLAS_*")));
-        try (EmbeddedFleet fleet = TestFleets.start(1)) {
+        try (EmbeddedNode fleet = TestFleets.start(1)) {
             assertEquals("500", ((String) fleet.call("fleettest.read_text", "/proc/self/oom_score_adj")).strip());
         }
     }
 
     @Test
     void aCallOverTheMemoryLimitFailsNamingIt() {
-        try (EmbeddedFleet fleet = TestFleets.start(1, Map.of("pyfleet.worker.memory-limit", "256MiB"))) {
+        try (EmbeddedNode fleet = TestFleets.start(1, Map.of("pyfleet.worker.memory-limit", "256MiB"))) {
             PythonException e = assertThrows(PythonException.class,
                     () -> fleet.call("fleettest.allocate", 1L << 30));
             assertEquals("builtins.MemoryError", e.pythonType());
@@ -304,7 +304,7 @@ class WorkerIsolationTest {
 
     @Test
     void aForkPastTheProcessLimitFailsNamingIt() {
-        try (EmbeddedFleet fleet = TestFleets.start(1, Map.of("pyfleet.worker.process-limit", 24))) {
+        try (EmbeddedNode fleet = TestFleets.start(1, Map.of("pyfleet.worker.process-limit", 24))) {
             assertEquals(8L, fleet.call("fleettest.fork_many", 8));
             PythonException e;
             try {

@@ -9,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pyfleet.client.CallTimeoutException;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyTuple;
 import io.pyfleet.client.PythonException;
 import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.WorkerLostException;
+import io.pyfleet.client.internal.Handle;
 import io.pyfleet.node.TestPython;
-import io.pyfleet.client.Handle;
-import io.pyfleet.client.PyTuple;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;

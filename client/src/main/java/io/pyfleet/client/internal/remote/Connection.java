@@ -1,13 +1,13 @@
-package io.pyfleet.client.remote;
+package io.pyfleet.client.internal.remote;
 
+import io.pyfleet.client.ClientOptions;
 import io.pyfleet.client.ConnectionLostException;
-import io.pyfleet.client.Handle;
-import io.pyfleet.client.PyArray;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
-import io.pyfleet.client.PyObject;
-import io.pyfleet.client.RemoteError;
-import io.pyfleet.client.RemoteFailures;
+import io.pyfleet.client.internal.ApiAccess;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.RemoteError;
+import io.pyfleet.client.internal.RemoteFailures;
 import io.pyfleet.protocol.Frames;
 import io.pyfleet.protocol.Gateway;
 import io.pyfleet.protocol.Incoming;
@@ -85,7 +85,7 @@ final class Connection {
 
         @Override
         public Object adoptRemoteArray(RemoteArrayRef ref) {
-            return new PyArray(ref.dtype(), ref.shape(), ref.node(), new RemoteArrayMemory(Connection.this, ref));
+            return ApiAccess.newArray(ref.dtype(), ref.shape(), ref.node(), new RemoteArrayMemory(Connection.this, ref));
         }
     };
     private final Thread reader;
@@ -352,7 +352,7 @@ final class Connection {
     /** Wraps a handle received on this connection; its release is queued here. */
     private Object adopt(Handle handle) {
         live.merge(handle, 1, Integer::sum);
-        return new PyObject(handle, this::releaseLater);
+        return ApiAccess.newObject(handle, this::releaseLater);
     }
 
     /** The Releaser of this connection's PyObjects: never blocks (Cleaner thread); the timer sends it. */

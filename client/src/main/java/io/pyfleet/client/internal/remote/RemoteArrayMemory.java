@@ -1,8 +1,8 @@
-package io.pyfleet.client.remote;
+package io.pyfleet.client.internal.remote;
 
 import io.pyfleet.client.ProtocolException;
-import io.pyfleet.client.PyArray;
 import io.pyfleet.client.PyFleetException;
+import io.pyfleet.client.internal.ArrayMemory;
 import io.pyfleet.protocol.RemoteArrayRef;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,7 +19,7 @@ import java.util.concurrent.CompletionException;
  * backpressure: the node sends a chunk only when asked. The bytes are kept for later reads;
  * passing the array to a call sends its reference, so the node uses its own copy in place.
  */
-final class RemoteArrayMemory implements PyArray.Memory {
+final class RemoteArrayMemory implements ArrayMemory {
     /** Bytes per read request: far below any frame or cluster message limit. */
     static final int CHUNK = 1 << 20;
     /** Reads in flight at once: enough to keep the link busy, few enough to bound what is buffered. */

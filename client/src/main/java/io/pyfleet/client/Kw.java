@@ -1,4 +1,4 @@
-package io.pyfleet.client.bind;
+package io.pyfleet.client;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;

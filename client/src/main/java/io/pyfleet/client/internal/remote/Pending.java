@@ -1,9 +1,9 @@
-package io.pyfleet.client.remote;
+package io.pyfleet.client.internal.remote;
 
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
-import io.pyfleet.client.RemoteError;
-import io.pyfleet.client.RemoteFailures;
+import io.pyfleet.client.internal.RemoteError;
+import io.pyfleet.client.internal.RemoteFailures;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -18,11 +18,11 @@ final class Pending<T> {
     final CompletableFuture<T> future;
     final String what;
     private final Function<Object, T> decode;
-    private final io.pyfleet.client.OrderedEvents events;
+    private final io.pyfleet.client.internal.OrderedEvents events;
     /** Set just before the request's bytes are written: from then on the call may have run. */
     volatile boolean written;
 
-    Pending(CompletableFuture<T> future, String what, Function<Object, T> decode, io.pyfleet.client.OrderedEvents events) {
+    Pending(CompletableFuture<T> future, String what, Function<Object, T> decode, io.pyfleet.client.internal.OrderedEvents events) {
         this.future = future;
         this.what = what;
         this.decode = decode;

@@ -1,4 +1,19 @@
-package io.pyfleet.client;
+package io.pyfleet.client.internal;
+
+import io.pyfleet.client.AuthenticationException;
+import io.pyfleet.client.CallTimeoutException;
+import io.pyfleet.client.FleetClosedException;
+import io.pyfleet.client.NodeLostException;
+import io.pyfleet.client.NotAllowedException;
+import io.pyfleet.client.OverloadedException;
+import io.pyfleet.client.PoolFailedException;
+import io.pyfleet.client.PoolStartException;
+import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyFleetException;
+import io.pyfleet.client.PythonException;
+import io.pyfleet.client.StaleHandleException;
+import io.pyfleet.client.UnknownPoolException;
+import io.pyfleet.client.WorkerLostException;
 
 /**
  * Errors as they travel ({@link RemoteError}: kind, type, message, traceback) and the

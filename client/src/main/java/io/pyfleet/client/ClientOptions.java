@@ -1,5 +1,6 @@
-package io.pyfleet.client.remote;
+package io.pyfleet.client;
 
+import io.pyfleet.client.internal.remote.RemoteFleet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -37,15 +38,23 @@ import javax.net.ssl.TrustManagerFactory;
  * @param sslContext        TLS context, or null for plain TCP
  * @param verifyHostname    with TLS: check that the node's certificate names the host connected to
  */
-public record ClientOptions(List<String> addresses, String token, String clientName, Duration connectTimeout,
-        Duration heartbeatInterval, Duration idleTimeout, Duration reconnectInitial, Duration reconnectMax,
-        SSLContext sslContext, boolean verifyHostname) {
+public final class ClientOptions {
+    private final List<String> addresses;
+    private final String token;
+    private final String clientName;
+    private final Duration connectTimeout;
+    private final Duration heartbeatInterval;
+    private final Duration idleTimeout;
+    private final Duration reconnectInitial;
+    private final Duration reconnectMax;
+    private final SSLContext sslContext;
+    private final boolean verifyHostname;
 
     /** The environment variable {@link #fromEnvironment()} reads the token from. */
     public static final String TOKEN_VARIABLE = "PYFLEET_TOKEN";
 
     /** Validates every field; the address list is copied. */
-    public ClientOptions {
+    private ClientOptions(List<String> addresses, String token, String clientName, Duration connectTimeout, Duration heartbeatInterval, Duration idleTimeout, Duration reconnectInitial, Duration reconnectMax, SSLContext sslContext, boolean verifyHostname) {
         Objects.requireNonNull(addresses, "addresses");
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("at least one gateway address (host:port) is required");
@@ -65,6 +74,16 @@ public record ClientOptions(List<String> addresses, String token, String clientN
             throw new IllegalArgumentException("reconnectMax " + reconnectMax + " is below reconnectInitial "
                     + reconnectInitial);
         }
+        this.addresses = addresses;
+        this.token = token;
+        this.clientName = clientName;
+        this.connectTimeout = connectTimeout;
+        this.heartbeatInterval = heartbeatInterval;
+        this.idleTimeout = idleTimeout;
+        this.reconnectInitial = reconnectInitial;
+        this.reconnectMax = reconnectMax;
+        this.sslContext = sslContext;
+        this.verifyHostname = verifyHostname;
     }
 
     public static Builder builder() {
@@ -308,5 +327,75 @@ public record ClientOptions(List<String> addresses, String token, String clientN
             return new ClientOptions(addresses, token, clientName, connectTimeout, heartbeatInterval, idleTimeout,
                     reconnectInitial, reconnectMax, sslContext, verifyHostname);
         }
+    }
+
+    /** See the class description. */
+    public List<String> addresses() {
+        return addresses;
+    }
+
+    /** See the class description. */
+    public String token() {
+        return token;
+    }
+
+    /** See the class description. */
+    public String clientName() {
+        return clientName;
+    }
+
+    /** See the class description. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** See the class description. */
+    public Duration heartbeatInterval() {
+        return heartbeatInterval;
+    }
+
+    /** See the class description. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** See the class description. */
+    public Duration reconnectInitial() {
+        return reconnectInitial;
+    }
+
+    /** See the class description. */
+    public Duration reconnectMax() {
+        return reconnectMax;
+    }
+
+    /** See the class description. */
+    public SSLContext sslContext() {
+        return sslContext;
+    }
+
+    /** See the class description. */
+    public boolean verifyHostname() {
+        return verifyHostname;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof ClientOptions o
+                && java.util.Objects.equals(addresses, o.addresses)
+                && java.util.Objects.equals(token, o.token)
+                && java.util.Objects.equals(clientName, o.clientName)
+                && java.util.Objects.equals(connectTimeout, o.connectTimeout)
+                && java.util.Objects.equals(heartbeatInterval, o.heartbeatInterval)
+                && java.util.Objects.equals(idleTimeout, o.idleTimeout)
+                && java.util.Objects.equals(reconnectInitial, o.reconnectInitial)
+                && java.util.Objects.equals(reconnectMax, o.reconnectMax)
+                && java.util.Objects.equals(sslContext, o.sslContext)
+                && verifyHostname == o.verifyHostname;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(addresses, token, clientName, connectTimeout, heartbeatInterval, idleTimeout, reconnectInitial, reconnectMax, sslContext, verifyHostname);
     }
 }

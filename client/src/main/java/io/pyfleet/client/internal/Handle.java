@@ -1,4 +1,4 @@
-package io.pyfleet.client;
+package io.pyfleet.client.internal;
 
 import java.util.Objects;
 
@@ -23,6 +23,17 @@ public record Handle(String node, String worker, long generation, long id, Strin
     /** True when both handles live in the same worker process (node, worker and generation). */
     public boolean sameOwner(Handle other) {
         return generation == other.generation && worker.equals(other.worker) && node.equals(other.node);
+    }
+
+    /** The handle {@code value} stands for (a Handle, a {@link io.pyfleet.client.PyObject}, any {@link HandleRef}), or null. */
+    public static Handle of(Object value) {
+        if (value instanceof Handle h) {
+            return h;
+        }
+        if (value instanceof io.pyfleet.client.PyObject o) {
+            return ApiAccess.handle(o);
+        }
+        return value instanceof HandleRef r ? r.handle() : null;
     }
 
     /** This handle itself. */

@@ -1,10 +1,11 @@
-package io.pyfleet.client.remote;
+package io.pyfleet.client.internal.remote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.ClientOptions;
 import io.pyfleet.client.ConnectionLostException;
 import java.io.InputStream;
 import java.nio.file.Files;

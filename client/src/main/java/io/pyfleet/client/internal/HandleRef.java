@@ -1,4 +1,4 @@
-package io.pyfleet.client;
+package io.pyfleet.client.internal;
 
 /** Anything that stands for a handle on the wire (a client-side PyObject, or the Handle itself). */
 public interface HandleRef {

@@ -1,26 +1,31 @@
-package io.pyfleet.client.remote;
+package io.pyfleet.client.internal.remote;
 
 import io.pyfleet.client.AuthenticationException;
 import io.pyfleet.client.Call;
-import io.pyfleet.client.CallbackExecutor;
-import io.pyfleet.client.OrderedEvents;
 import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.ClientOptions;
 import io.pyfleet.client.ConnectionLostException;
+import io.pyfleet.client.DType;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.FleetClosedException;
-import io.pyfleet.client.FleetFuture;
+import io.pyfleet.client.NdArray;
 import io.pyfleet.client.NodeStatus;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolInfo;
 import io.pyfleet.client.PoolSpec;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyArray;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.StaleHandleException;
+import io.pyfleet.client.internal.CallbackExecutor;
+import io.pyfleet.client.internal.FleetFuture;
+import io.pyfleet.client.internal.OrderedEvents;
 import io.pyfleet.protocol.EncodedCall;
 import io.pyfleet.protocol.Messages;
 import io.pyfleet.protocol.PoolWire;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -176,6 +181,47 @@ public final class RemoteFleet implements Fleet {
                 : new OrderedEvents(options.onEvent(), callbacks, "scatter " + name);
         return request("scatter", name, List.of(List.copyOf(argumentSets)), opts.isEmpty() ? null : opts,
                 Replies::outcomes, "scatter " + name, progress);
+    }
+
+    // Arrays go by value for now: the chunked upload to the node's memory replaces these.
+    @Override
+    public PyArray array(double[] data, long... shape) {
+        return PyArray.of(NdArray.ofDoubles(data, shape));
+    }
+
+    @Override
+    public PyArray array(float[] data, long... shape) {
+        return PyArray.of(NdArray.ofFloats(data, shape));
+    }
+
+    @Override
+    public PyArray array(long[] data, long... shape) {
+        return PyArray.of(NdArray.ofLongs(data, shape));
+    }
+
+    @Override
+    public PyArray array(int[] data, long... shape) {
+        return PyArray.of(NdArray.ofInts(data, shape));
+    }
+
+    @Override
+    public PyArray array(short[] data, long... shape) {
+        return PyArray.of(NdArray.ofShorts(data, shape));
+    }
+
+    @Override
+    public PyArray array(byte[] data, long... shape) {
+        return PyArray.of(NdArray.ofBytes(data, shape));
+    }
+
+    @Override
+    public PyArray array(boolean[] data, long... shape) {
+        return PyArray.of(NdArray.ofBooleans(data, shape));
+    }
+
+    @Override
+    public PyArray array(DType dtype, ByteBuffer data, long... shape) {
+        return PyArray.of(NdArray.of(dtype, data, shape));
     }
 
     @Override
@@ -336,7 +382,7 @@ public final class RemoteFleet implements Fleet {
     /** The protocol's opts for a worker op: the worker's own, plus the gateway's {@code timeout_ms} and {@code events}. */
     static Map<String, Object> wireOptions(Call call, boolean withEvents) {
         CallOptions o = call.options();
-        Map<String, Object> opts = call.workerOptions();
+        Map<String, Object> opts = Messages.workerOptions(call);
         if (opts == null) {
             opts = new HashMap<>(4);
         }

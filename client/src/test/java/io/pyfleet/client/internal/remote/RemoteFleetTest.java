@@ -1,4 +1,4 @@
-package io.pyfleet.client.remote;
+package io.pyfleet.client.internal.remote;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,16 +10,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pyfleet.client.AuthenticationException;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.ClientOptions;
 import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.FleetClosedException;
-import io.pyfleet.client.Handle;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PythonException;
-import io.pyfleet.client.RemoteError;
+import io.pyfleet.client.internal.ApiAccess;
+import io.pyfleet.client.internal.Handle;
+import io.pyfleet.client.internal.RemoteError;
 import io.pyfleet.protocol.Frames;
 import io.pyfleet.protocol.Gateway;
 import io.pyfleet.protocol.Incoming;
@@ -340,7 +342,7 @@ class RemoteFleetTest {
         s.reply(r.id(), List.of(h1, h2));
         List<?> objects = (List<?>) f.get(5, TimeUnit.SECONDS);
         PyObject o1 = assertInstanceOf(PyObject.class, objects.get(0));
-        assertEquals(h1, o1.handle());
+        assertEquals(h1, ApiAccess.handle(o1));
         assertEquals(2, fleet.liveHandles());
 
         o1.close();

@@ -1,8 +1,8 @@
-package io.pyfleet.client.remote;
+package io.pyfleet.client.internal.remote;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import io.pyfleet.client.RemoteError;
+import io.pyfleet.client.internal.RemoteError;
 import io.pyfleet.protocol.Frames;
 import io.pyfleet.protocol.Gateway;
 import io.pyfleet.protocol.Incoming;

@@ -1,4 +1,4 @@
-package io.pyfleet.client.remote;
+package io.pyfleet.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.pyfleet.client.bind;
+package io.pyfleet.client.internal.bind;
 
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.DType;

@@ -1,9 +1,9 @@
-package io.pyfleet.client.remote;
+package io.pyfleet.client.internal.remote;
 
 import io.pyfleet.client.AuthenticationException;
 import io.pyfleet.client.ProtocolException;
-import io.pyfleet.client.RemoteError;
-import io.pyfleet.client.RemoteFailures;
+import io.pyfleet.client.internal.RemoteError;
+import io.pyfleet.client.internal.RemoteFailures;
 import io.pyfleet.protocol.Frames;
 import io.pyfleet.protocol.Gateway;
 import io.pyfleet.protocol.Incoming;

@@ -36,7 +36,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * its supervised Python workers, and the node's {@link CallPath}, which every call takes
  * from the caller's thread. {@link #start()} returns once every worker serves.
  */
-public final class EmbeddedFleet implements Fleet {
+public final class EmbeddedNode implements Fleet {
     private final ActorSystem<PoolManager.Command> system;
     private final PyfleetSettings settings;
     private final CallPath path;
@@ -44,7 +44,7 @@ public final class EmbeddedFleet implements Fleet {
     private final NodeArrays arrays;
     private volatile int poolSize;
 
-    private EmbeddedFleet(ActorSystem<PoolManager.Command> system, PyfleetSettings settings, PoolsSettings limits,
+    private EmbeddedNode(ActorSystem<PoolManager.Command> system, PyfleetSettings settings, PoolsSettings limits,
             CallPath path, NodeArrays arrays) {
         this.system = system;
         this.arrays = arrays;
@@ -59,7 +59,7 @@ public final class EmbeddedFleet implements Fleet {
 
             @Override
             public void resize(int workers) {
-                EmbeddedFleet.this.resize(workers);
+                EmbeddedNode.this.resize(workers);
             }
 
             @Override
@@ -70,15 +70,15 @@ public final class EmbeddedFleet implements Fleet {
     }
 
     /** A node with the defaults: application.conf on the classpath, system properties over it. */
-    public static EmbeddedFleet start() {
+    public static EmbeddedNode start() {
         return start(ConfigFactory.load());
     }
 
-    public static EmbeddedFleet start(Config config) {
+    public static EmbeddedNode start(Config config) {
         return start(config, PyfleetSettings.from(config));
     }
 
-    public static EmbeddedFleet start(Config config, PyfleetSettings settings) {
+    public static EmbeddedNode start(Config config, PyfleetSettings settings) {
         CallPath path = new CallPath(settings);
         ArraySettings arraySettings = ArraySettings.from(config);
         NodeArrays arrays = new NodeArrays(settings.handleNode(), NodeArrays.checkedDir(arraySettings.dir()),
@@ -86,7 +86,7 @@ public final class EmbeddedFleet implements Fleet {
         path.useArrays(arrays);
         ActorSystem<PoolManager.Command> system = ActorSystem.create(PoolManager.create(settings, path), "pyfleet",
                 config);
-        EmbeddedFleet fleet = new EmbeddedFleet(system, settings, PoolsSettings.from(config), path, arrays);
+        EmbeddedNode fleet = new EmbeddedNode(system, settings, PoolsSettings.from(config), path, arrays);
         try {
             fleet.awaitServing(settings.worker().startTimeout().plusSeconds(5));
         } catch (RuntimeException e) {
@@ -189,19 +189,6 @@ public final class EmbeddedFleet implements Fleet {
     /** The node's pools, for the node's own front ends (the gateway). */
     public NodePools pools() {
         return pools;
-    }
-
-    /**
-     * A call whose result comes back as a {@link PyArray} in node memory whatever its size: a
-     * NumPy array, or what {@code numpy.asarray} makes of the result.
-     */
-    public CompletableFuture<Object> submitArray(Call call) {
-        return path.submit(call, true);
-    }
-
-    /** Calls a function by dotted name; its result as a {@link PyArray} (see {@link #submitArray}). */
-    public PyArray callArray(String name, Object... args) {
-        return (PyArray) Fleet.join(submitArray(Call.function(name, List.of(args), java.util.Map.of())));
     }
 
     /** The node's arrays in shared memory: Java data in ({@code arrays().of(double[], shape)}) and more. */

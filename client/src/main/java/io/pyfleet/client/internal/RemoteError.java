@@ -1,4 +1,4 @@
-package io.pyfleet.client;
+package io.pyfleet.client.internal;
 
 import java.util.Objects;
 

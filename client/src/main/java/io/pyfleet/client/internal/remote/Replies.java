@@ -1,11 +1,11 @@
-package io.pyfleet.client.remote;
+package io.pyfleet.client.internal.remote;
 
 import io.pyfleet.client.NodeStatus;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.ProtocolException;
-import io.pyfleet.client.RemoteError;
-import io.pyfleet.client.RemoteFailures;
+import io.pyfleet.client.internal.RemoteError;
+import io.pyfleet.client.internal.RemoteFailures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

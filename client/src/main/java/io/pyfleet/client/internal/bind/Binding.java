@@ -1,8 +1,10 @@
-package io.pyfleet.client.bind;
+package io.pyfleet.client.internal.bind;
 
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.Fleet;
+import io.pyfleet.client.Kw;
+import io.pyfleet.client.PyName;
 import io.pyfleet.client.ResultTypeException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;

@@ -1,0 +1,95 @@
+package io.pyfleet.client;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Python keyword arguments, given as the last argument of a call:
+ * {@code fleet.call("builtins.int", "101010", Kwargs.of("base", 2))} runs {@code int("101010", base=2)}.
+ *
+ * <p>Only a {@code Kwargs} is ever read as keyword arguments: a {@code Map} or a {@code List} among a call's
+ * arguments is always one positional argument (a Python {@code dict} or {@code list}), so the same call never
+ * means two things. Immutable; {@link #and(String, Object)} returns a new one.
+ */
+public final class Kwargs {
+    private static final Kwargs NONE = new Kwargs(Map.of());
+
+    private final Map<String, Object> map;
+
+    private Kwargs(Map<String, Object> map) {
+        this.map = map;
+    }
+
+    /** No keyword arguments. */
+    public static Kwargs none() {
+        return NONE;
+    }
+
+    /** One keyword argument. */
+    public static Kwargs of(String name, Object value) {
+        return NONE.and(name, value);
+    }
+
+    /** Two keyword arguments. */
+    public static Kwargs of(String name1, Object value1, String name2, Object value2) {
+        return of(name1, value1).and(name2, value2);
+    }
+
+    /** Three keyword arguments. */
+    public static Kwargs of(String name1, Object value1, String name2, Object value2, String name3, Object value3) {
+        return of(name1, value1, name2, value2).and(name3, value3);
+    }
+
+    /** The entries of a map, in its iteration order. */
+    public static Kwargs of(Map<String, ?> kwargs) {
+        Kwargs k = NONE;
+        for (Map.Entry<String, ?> e : kwargs.entrySet()) {
+            k = k.and(e.getKey(), e.getValue());
+        }
+        return k;
+    }
+
+    /**
+     * These keyword arguments and one more.
+     *
+     * @throws IllegalArgumentException when {@code name} is not a Python identifier or is given already
+     */
+    public Kwargs and(String name, Object value) {
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty() || !Character.isJavaIdentifierStart(name.codePointAt(0)) || name.contains(".")
+                || !name.codePoints().allMatch(Character::isJavaIdentifierPart) || name.contains("$")) {
+            throw new IllegalArgumentException("'" + name + "' is not a Python keyword argument name");
+        }
+        if (map.containsKey(name)) {
+            throw new IllegalArgumentException("the keyword argument '" + name + "' is given twice");
+        }
+        Map<String, Object> m = new LinkedHashMap<>(map);
+        m.put(name, value);
+        return new Kwargs(Collections.unmodifiableMap(m));
+    }
+
+    /** The keyword arguments, in the order given; unmodifiable. */
+    public Map<String, Object> asMap() {
+        return map;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Kwargs k && k.map.equals(map);
+    }
+
+    @Override
+    public int hashCode() {
+        return map.hashCode();
+    }
+
+    /** As Python writes them: {@code base=2, sep=','}. */
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder("Kwargs(");
+        map.forEach((k, v) -> s.append(s.length() > 7 ? ", " : "").append(k).append('=').append(v));
+        return s.append(')').toString();
+    }
+}
