@@ -59,11 +59,11 @@ final class ClusterNodes implements AutoCloseable {
         if (seedPort == 0) {
             seedPort = clusterPort;
         }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), "-Dpyfleet.python=" + System.getProperty("pyfleet.python", ""),
+        ProcessBuilder pb = new ProcessBuilder(io.pyfleet.node.ChildJvm.java("-Xmx256m", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"),
+                "-Dpyfleet.python=" + System.getProperty("pyfleet.python", ""),
                 ClusterNodeMain.class.getName(), name, Integer.toString(workers), Integer.toString(clusterPort),
-                "127.0.0.1:" + seedPort, token);
+                "127.0.0.1:" + seedPort, token));
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

@@ -31,9 +31,8 @@ class GatewayShutdownTest {
     }
 
     static Started startNode(String grace) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "-Dpyfleet.python=" + System.getProperty("pyfleet.python", ""), NodeMain.class.getName(), "2", grace);
+        ProcessBuilder pb = new ProcessBuilder(io.pyfleet.node.ChildJvm.java("-cp", System.getProperty("java.class.path"),
+                "-Dpyfleet.python=" + System.getProperty("pyfleet.python", ""), NodeMain.class.getName(), "2", grace));
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
