@@ -17,7 +17,8 @@ import datetime as _dt
 import struct
 import sys
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import msgpack
 from msgpack import ExtType

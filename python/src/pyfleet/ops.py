@@ -14,7 +14,8 @@ import operator
 import os
 import platform
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import __version__
 from .errors import ProtocolError, python_error

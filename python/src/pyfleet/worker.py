@@ -35,7 +35,8 @@ import select
 import signal
 import threading
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import __version__, context, guard, limits
 from .codec import Decoder, Encoder, peek_header
