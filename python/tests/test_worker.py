@@ -517,9 +517,10 @@ def test_missing_msgpack_exits_4(make_worker):
             "runpy.run_module('pyfleet.worker', run_name='__main__', alter_sys=True)")
     w = make_worker(argv=[sys.executable, "-c", code], wait_hello=False)
     assert w.wait(30) == 4
-    err = w.stderr_text()
-    assert (f"pyfleet-worker: missing package msgpack for interpreter {sys.executable}: "
-            f"install it with '{sys.executable} -m pip install msgpack'") in err
+    version = ".".join(map(str, sys.version_info[:3]))
+    assert w.stderr_text().splitlines() == [  # the report line the node reads, then the same for a person
+        f"pyfleet-worker: cannot start\texecutable={sys.executable}\tversion={version}\tmissing=msgpack",
+        f"pyfleet-worker: this Python lacks msgpack: install it with '{sys.executable} -m pip install msgpack'"]
 
 
 def test_worker_without_numpy(make_worker):

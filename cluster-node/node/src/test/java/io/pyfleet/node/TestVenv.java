@@ -31,6 +31,15 @@ public final class TestVenv {
         return dir.resolve("bin/python");
     }
 
+    /**
+     * A virtual environment with nothing installed ({@code --without-pip}, no system site-packages): the
+     * test interpreter's Python without msgpack, as a user's fresh venv is. Returns its {@code bin/python}.
+     */
+    public static Path bare(Path dir) throws IOException, InterruptedException {
+        run(TestPython.interpreter(), "-m", "venv", "--without-pip", dir.toString());
+        return dir.resolve("bin/python");
+    }
+
     /** A module file {@code name.py} with {@code text} in a new directory {@code dir}; returns the directory. */
     public static Path module(Path dir, String name, String text) throws IOException {
         Files.createDirectories(dir);

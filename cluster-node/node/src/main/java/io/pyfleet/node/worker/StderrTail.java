@@ -106,6 +106,11 @@ final class StderrTail {
         return "";
     }
 
+    /** The last lines read so far. */
+    List<String> lines() {
+        return snapshot();
+    }
+
     private List<String> snapshot() {
         synchronized (tail) {
             return new ArrayList<>(tail);

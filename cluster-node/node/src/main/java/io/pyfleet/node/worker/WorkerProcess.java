@@ -469,7 +469,7 @@ public final class WorkerProcess implements AutoCloseable {
             listener.rejected(this, unsent);
         }
         if (!hello.isDone()) {
-            hello.completeExceptionally(WorkerLauncher.startFailure(options, status, stderr.summary()));
+            hello.completeExceptionally(WorkerLauncher.startFailure(options, status, stderr));
         }
         String who = "worker " + describe() + " died: " + status.describe()
                 + (status.signalled() ? stderr.faultLocation() : "");
