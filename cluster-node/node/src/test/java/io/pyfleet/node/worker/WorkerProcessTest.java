@@ -281,7 +281,7 @@ class WorkerProcessTest {
         assertTrue(!later.equals(WorkerLauncher.BOOTSTRAP), "the bootstrap checks the version first");
         Process p = new ProcessBuilder(TestPython.interpreter(), "-c", later, WorkerPackage.directory().toString())
                 .start();
-        StderrTail stderr = new StderrTail(p.getErrorStream(), org.slf4j.LoggerFactory.getLogger("test"), "test-stderr");
+        StderrTail stderr = new StderrTail(p.getErrorStream(), new WorkerOutput("old"), "test-stderr");
         stderr.start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         stderr.awaitEnd(5000);
