@@ -10,8 +10,9 @@ import java.util.stream.Stream;
 
 /**
  * A real virtual environment for a named pool's tests, made in a few tens of milliseconds:
- * {@code python -m venv --without-pip DIR}, plus a {@code .pth} file that puts the test
- * interpreter's site-packages (msgpack for the worker) on its path.
+ * {@code python -m venv --without-pip --copies DIR}, plus a {@code .pth} file that puts the test
+ * interpreter's site-packages (msgpack for the worker) on its path. Copies, not links to the interpreter:
+ * JUnit warns when it deletes a {@code @TempDir} that links outside itself.
  */
 public final class TestVenv {
     private TestVenv() {
@@ -21,7 +22,7 @@ public final class TestVenv {
     public static Path create(Path dir) throws IOException, InterruptedException {
         String sitePackages = run(TestPython.interpreter(), "-c",
                 "import msgpack, os; print(os.path.dirname(os.path.dirname(os.path.abspath(msgpack.__file__))))");
-        run(TestPython.interpreter(), "-m", "venv", "--without-pip", dir.toString());
+        run(TestPython.interpreter(), "-m", "venv", "--without-pip", "--copies", dir.toString());
         Path own;
         try (Stream<Path> libs = Files.list(dir.resolve("lib"))) {
             own = libs.filter(p -> p.getFileName().toString().startsWith("python")).findFirst()
@@ -36,7 +37,7 @@ public final class TestVenv {
      * test interpreter's Python without msgpack, as a user's fresh venv is. Returns its {@code bin/python}.
      */
     public static Path bare(Path dir) throws IOException, InterruptedException {
-        run(TestPython.interpreter(), "-m", "venv", "--without-pip", dir.toString());
+        run(TestPython.interpreter(), "-m", "venv", "--without-pip", "--copies", dir.toString());
         return dir.resolve("bin/python");
     }
 

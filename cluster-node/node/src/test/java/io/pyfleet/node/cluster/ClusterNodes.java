@@ -60,7 +60,7 @@ final class ClusterNodes implements AutoCloseable {
         }
         ProcessBuilder pb = new ProcessBuilder(io.pyfleet.node.ChildJvm.java("-Xmx256m", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"),
-                "-Dpyfleet.python=" + System.getProperty("pyfleet.python", ""),
+                "-Dpyfleet.python=" + io.pyfleet.node.TestPython.interpreter(),
                 ClusterNodeMain.class.getName(), name, Integer.toString(workers), Integer.toString(clusterPort),
                 "127.0.0.1:" + seedPort, token));
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -102,14 +102,23 @@ final class ClusterNodes implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         for (Node n : nodes) {
             n.process().destroy();
         }
+        boolean interrupted = false;
         for (Node n : nodes) {
-            if (!n.process().waitFor(20, TimeUnit.SECONDS)) {
+            try {
+                if (interrupted || !n.process().waitFor(20, TimeUnit.SECONDS)) {
+                    n.process().destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                interrupted = true; // no more waiting, but every node still goes
                 n.process().destroyForcibly();
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

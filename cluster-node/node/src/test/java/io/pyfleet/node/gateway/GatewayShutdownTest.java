@@ -31,7 +31,7 @@ class GatewayShutdownTest {
 
     static Started startNode(String grace) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(io.pyfleet.node.ChildJvm.java("-cp", System.getProperty("java.class.path"),
-                "-Dpyfleet.python=" + System.getProperty("pyfleet.python", ""), NodeMain.class.getName(), "2", grace));
+                "-Dpyfleet.python=" + io.pyfleet.node.TestPython.interpreter(), NodeMain.class.getName(), "2", grace));
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
