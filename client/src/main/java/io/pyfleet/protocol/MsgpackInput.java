@@ -11,17 +11,21 @@ import org.msgpack.core.buffer.ArrayBufferInput;
  *
  * <p>On Java 24 and newer, msgpack-core's default buffer reads memory through {@code sun.misc.Unsafe},
  * which prints a "terminally deprecated method" warning (JEP 471, 498) and will be denied by a later
- * JDK. There this class sets {@code msgpack.universal-buffer=true} unless the property is already set:
- * msgpack-core then reads through {@code ByteBuffer}s, a few tens of nanoseconds slower per message
- * (README, "Java versions"), and the thin client runs with no warning. Java 17 to 23 keep the faster
- * default. {@code -Dmsgpack.universal-buffer=false} keeps {@code Unsafe} on any Java.
+ * JDK. There, unless the JVM runs with {@code --sun-misc-unsafe-memory-access=allow} (as {@code ./pyfleet}
+ * and an embedded node's users do, for Pekko), this class sets {@code msgpack.universal-buffer=true}
+ * unless the property is already set: msgpack-core then reads through {@code ByteBuffer}s, about 0.1 µs
+ * slower per small message (README, "Troubleshooting"), and the thin client runs with no warning. Java 17
+ * to 23, and a JVM that allows Unsafe, keep the faster default; {@code -Dmsgpack.universal-buffer=false}
+ * keeps it anywhere.
  */
 public final class MsgpackInput {
     /** The msgpack-core system property that picks the buffer without {@code sun.misc.Unsafe}. */
     static final String UNIVERSAL_BUFFER = "msgpack.universal-buffer";
 
     static {
-        if (Runtime.version().feature() >= 24) {
+        // The launcher option --sun-misc-unsafe-memory-access=X is this property inside the JVM.
+        if (Runtime.version().feature() >= 24
+                && !"allow".equals(System.getProperty("sun.misc.unsafe.memory.access"))) {
             System.getProperties().putIfAbsent(UNIVERSAL_BUFFER, "true");
         }
     }

@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The thin client on Java 24+ reads msgpack without {@code sun.misc.Unsafe}, so it prints no warning. Each
- * case is a fresh JVM (msgpack-core picks its buffer once per JVM) without the flag that allows Unsafe.
+ * The thin client on Java 24+ reads msgpack without {@code sun.misc.Unsafe}, so it prints no warning, unless
+ * its JVM allows Unsafe anyway. Each case is a fresh JVM: msgpack-core picks its buffer once per JVM.
  */
 class MsgpackInputTest {
     private static final String WARNING = "WARNING: A terminally deprecated method in sun.misc.Unsafe";
@@ -49,6 +49,14 @@ class MsgpackInputTest {
         boolean java24 = Runtime.version().feature() >= 24;
         assertEquals(java24 ? "org.msgpack.core.buffer.MessageBufferU" : "org.msgpack.core.buffer.MessageBuffer",
                 run.out(), "Java " + Runtime.version().feature() + ": the universal buffer from 24 on, Unsafe's before");
+        assertEquals("", run.err(), "nothing on stderr");
+    }
+
+    @Test
+    void aJvmThatAllowsUnsafeKeepsTheFasterBuffer() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 24, "the option is Java 24's");
+        Run run = fresh("--sun-misc-unsafe-memory-access=allow");
+        assertEquals("org.msgpack.core.buffer.MessageBuffer", run.out());
         assertEquals("", run.err(), "nothing on stderr");
     }
 
