@@ -530,9 +530,12 @@ def test_worker_without_numpy(make_worker):
     assert w.hello[2]["numpy"] is None and w.call("versions")["numpy"] is None
     assert w.call("operator", "add", [(1,), (2,)]) == (1, 2)
     _e, msg = w.request("builtin", "len", [np.zeros(3)])
-    assert msg[0] == MSG_ERROR and msg[2][0] == "protocol" and "NumPy" in msg[2][2]
+    assert msg[0] == MSG_ERROR and msg[2][0] == "protocol" and msg[2][2] == (
+        f"received an ndarray but NumPy is not installed in this worker's interpreter: "
+        f"{sys.executable} -m pip install numpy")
     _e, msg = w.request("call", "numpy.zeros", [3])
     assert msg[0] == MSG_ERROR and msg[2][1] == "builtins.ModuleNotFoundError"
+    assert f"{sys.executable} -m pip install numpy" in msg[2][2]
 
 
 def test_bad_configuration_exits_2(make_worker):

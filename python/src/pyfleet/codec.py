@@ -492,7 +492,8 @@ class Decoder:
         try:
             import numpy as np
         except ImportError:
-            raise DecodeError("received an ndarray but NumPy is not installed in this worker") from None
+            raise DecodeError(f"received an ndarray but NumPy is not installed in this worker's interpreter: "
+                              f"{sys.executable} -m pip install numpy") from None
         dtype = np.dtype(descr)
         count = 1
         for n in shape:
