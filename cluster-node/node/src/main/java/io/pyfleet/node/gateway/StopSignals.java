@@ -19,7 +19,11 @@ public final class StopSignals {
     private StopSignals() {
     }
 
-    /** Runs {@code stop} on a thread of its own at the first SIGTERM or SIGINT. */
+    /**
+     * Runs {@code stop} on a thread of its own at the first SIGTERM or SIGINT.
+     *
+     * @param stop what stops the node
+     */
     public static void onStop(Runnable stop) {
         Thread stopper = new Thread(stop, "pyfleet-node-stop");
         Runnable start = () -> {

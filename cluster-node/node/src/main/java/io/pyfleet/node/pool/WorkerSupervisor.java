@@ -224,7 +224,12 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
         timers.startSingleTimer("cool-down", new CoolDownOver(), coolDown);
     }
 
-    /** A failed pool's reason without what the node does next: for a start that gives up instead. */
+    /**
+     * A failed pool's reason without what a running node does next: for a start that gives up instead.
+     *
+     * @param reason a reason as {@link PoolManager.PoolFailed} carries it
+     * @return the reason up to the cool-down it names
+     */
     public static String withoutCoolDown(String reason) {
         int cut = reason.indexOf(COOL_DOWN);
         return cut > 0 ? reason.substring(0, cut) : reason;

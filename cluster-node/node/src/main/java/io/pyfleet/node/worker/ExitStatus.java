@@ -17,10 +17,20 @@ public record ExitStatus(int code, String reason) {
     /** Exit status 5 is the worker's own: the Python is older than the worker runs on. */
     public static final int PYTHON_TOO_OLD = 5;
 
+    /**
+     * Whether a signal ended the process.
+     *
+     * @return true for codes 129 to 192
+     */
     public boolean signalled() {
         return code > 128 && code < 128 + 65;
     }
 
+    /**
+     * The status in words: {@code killed by signal 9 (SIGKILL), killed by the node}.
+     *
+     * @return the code or signal, what the worker's own codes mean, and the reason if any
+     */
     public String describe() {
         String what;
         if (signalled()) {
