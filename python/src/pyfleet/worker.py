@@ -347,19 +347,21 @@ class Worker:
 
     # -- errors ----------------------------------------------------------------
 
-    def _send_error(self, rid: int, fields: list[str]) -> None:
-        """Answer `rid` with an error frame; `fields` is [kind, type, message, traceback]."""
+    def _send_error(self, rid: int, fields: list[Any]) -> None:
+        """Answer `rid` with an error frame; `fields` is [kind, type, message, traceback(, frames)]."""
         try:
             payload = self._encoder.encode([MSG_ERROR, rid, fields])
         except EncodeError:
             payload = b""
         if not payload or len(payload) > self.max_frame:
             limit = max(64, self.max_frame // 4)
-            fields = [_scrub(f, limit) for f in fields]
+            frames = fields[4] if len(fields) > 4 else []
+            fields = [_scrub(f, limit) for f in fields[:4]]
+            if frames:
+                fields.append([[_scrub(f[0], 1024), f[1], _scrub(f[2], 1024), _scrub(f[3], 1024)] for f in frames])
             payload = self._encoder.encode([MSG_ERROR, rid, fields])
             if len(payload) > self.max_frame:
-                fields[2] = fields[2][:32]
-                fields[3] = ""
+                fields = [fields[0], fields[1], fields[2][:32], ""]
                 payload = self._encoder.encode([MSG_ERROR, rid, fields])
         writer = self.writer
         with writer.lock:

@@ -7,4 +7,9 @@ public class AuthenticationException extends PyFleetException {
     public AuthenticationException(String message) {
         super(message);
     }
+
+    @Override
+    PyFleetException copy() {
+        return new AuthenticationException(getMessage());
+    }
 }

@@ -10,4 +10,9 @@ public class CallInterruptedException extends PyFleetException {
     public CallInterruptedException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    @Override
+    PyFleetException copy() {
+        return new CallInterruptedException(getMessage(), this);
+    }
 }

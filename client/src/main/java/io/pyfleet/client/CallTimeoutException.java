@@ -7,4 +7,9 @@ public class CallTimeoutException extends PyFleetException {
     public CallTimeoutException(String message) {
         super(message);
     }
+
+    @Override
+    PyFleetException copy() {
+        return new CallTimeoutException(getMessage());
+    }
 }

@@ -23,4 +23,9 @@ public class ConnectionLostException extends PyFleetException {
     public boolean mayHaveRun() {
         return mayHaveRun;
     }
+
+    @Override
+    PyFleetException copy() {
+        return new ConnectionLostException(getMessage(), mayHaveRun);
+    }
 }

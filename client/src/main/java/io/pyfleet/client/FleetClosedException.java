@@ -17,4 +17,9 @@ public class FleetClosedException extends PyFleetException {
     public boolean mayHaveRun() {
         return mayHaveRun;
     }
+
+    @Override
+    PyFleetException copy() {
+        return new FleetClosedException(getMessage(), mayHaveRun);
+    }
 }

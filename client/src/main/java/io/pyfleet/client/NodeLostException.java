@@ -23,4 +23,9 @@ public class NodeLostException extends PyFleetException {
     public boolean mayHaveRun() {
         return mayHaveRun;
     }
+
+    @Override
+    PyFleetException copy() {
+        return new NodeLostException(getMessage(), mayHaveRun);
+    }
 }

@@ -7,4 +7,9 @@ public class NotAllowedException extends PyFleetException {
     public NotAllowedException(String message) {
         super(message);
     }
+
+    @Override
+    PyFleetException copy() {
+        return new NotAllowedException(getMessage());
+    }
 }

@@ -7,4 +7,9 @@ public class OverloadedException extends PyFleetException {
     public OverloadedException(String message) {
         super(message);
     }
+
+    @Override
+    PyFleetException copy() {
+        return new OverloadedException(getMessage());
+    }
 }

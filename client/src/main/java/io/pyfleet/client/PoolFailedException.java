@@ -11,4 +11,9 @@ public class PoolFailedException extends PyFleetException {
     public PoolFailedException(String message) {
         super(message);
     }
+
+    @Override
+    PyFleetException copy() {
+        return new PoolFailedException(getMessage());
+    }
 }

@@ -11,4 +11,9 @@ public class PoolStartException extends PyFleetException {
     public PoolStartException(String message) {
         super(message);
     }
+
+    @Override
+    PyFleetException copy() {
+        return new PoolStartException(getMessage());
+    }
 }

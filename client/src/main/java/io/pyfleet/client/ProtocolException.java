@@ -11,4 +11,9 @@ public class ProtocolException extends PyFleetException {
     public ProtocolException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    @Override
+    PyFleetException copy() {
+        return new ProtocolException(getMessage());
+    }
 }

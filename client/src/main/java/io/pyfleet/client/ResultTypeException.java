@@ -33,4 +33,9 @@ public class ResultTypeException extends PyFleetException {
     public String returned() {
         return returned;
     }
+
+    @Override
+    PyFleetException copy() {
+        return new ResultTypeException(method, declaredType, returned);
+    }
 }

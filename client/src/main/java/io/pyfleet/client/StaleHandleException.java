@@ -7,4 +7,9 @@ public class StaleHandleException extends PyFleetException {
     public StaleHandleException(String message) {
         super(message);
     }
+
+    @Override
+    PyFleetException copy() {
+        return new StaleHandleException(getMessage());
+    }
 }

@@ -10,4 +10,9 @@ public class UnknownPoolException extends PyFleetException {
     public UnknownPoolException(String message) {
         super(message);
     }
+
+    @Override
+    PyFleetException copy() {
+        return new UnknownPoolException(getMessage());
+    }
 }

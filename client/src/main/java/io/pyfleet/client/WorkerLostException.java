@@ -27,4 +27,9 @@ public class WorkerLostException extends PyFleetException {
     public boolean mayHaveRun() {
         return mayHaveRun;
     }
+
+    @Override
+    PyFleetException copy() {
+        return new WorkerLostException(getMessage(), mayHaveRun);
+    }
 }

@@ -491,11 +491,7 @@ final class ValueWriter {
     private static void writeError(WireBuffer w, RemoteError e, int depth) {
         ValueCodec.checkDepth(depth);
         int mark = w.beginExt();
-        w.arrayHeader(4);
-        w.string(e.kind());
-        w.string(e.type());
-        w.string(e.message());
-        w.string(e.traceback());
+        writeList(w, e.fields(), depth + 1);
         w.endExt(mark, ExtCodes.ERROR);
     }
 

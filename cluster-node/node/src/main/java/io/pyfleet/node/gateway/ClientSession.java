@@ -436,7 +436,7 @@ final class ClientSession {
                 wire.add(java.util.Arrays.asList(0L, o.value()));
             } else {
                 RemoteError e = RemoteFailures.toRemoteError(o.error());
-                wire.add(List.of(1L, List.of(e.kind(), e.type(), e.message(), e.traceback())));
+                wire.add(List.of(1L, e.fields()));
             }
         }
         return wire;
