@@ -136,7 +136,8 @@ class Encoder:
         except EncodeError:
             raise
         except RecursionError as exc:
-            raise EncodeError(f"value nested too deeply to encode: {exc}") from None
+            raise EncodeError(f"value nested too deeply to encode ({exc}): flatten it, or keep it in Python "
+                              "as an object (a handle)") from None
         except (TypeError, ValueError, OverflowError, UnicodeError, struct.error) as exc:
             raise EncodeError(f"cannot encode value: {type(exc).__name__}: {exc}") from exc
 

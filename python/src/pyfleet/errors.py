@@ -32,6 +32,9 @@ __all__ = [
     "traceback_frames",
 ]
 
+# The node's configuration key of the worker's maximum frame size (conf/application.conf).
+MAX_FRAME_SETTING = "pyfleet.worker.max-frame-size"
+
 KIND_PYTHON = "python"
 KIND_PROTOCOL = "protocol"
 KIND_STALE_HANDLE = "stale_handle"
@@ -64,7 +67,10 @@ class FrameTooLargeError(ProtocolError):
     """A frame whose declared or actual length is over the maximum frame size."""
 
     def __init__(self, length: int, maximum: int) -> None:
-        super().__init__(f"frame of {length} bytes exceeds the maximum frame size of {maximum} bytes")
+        super().__init__(f"frame of {length} bytes exceeds the maximum frame size of {maximum} bytes "
+                         f"({MAX_FRAME_SETTING}): send less at once (a large NumPy array goes through the node's "
+                         f"memory, not the frame; other large data can stay in Python as an object), or raise "
+                         f"{MAX_FRAME_SETTING}")
         self.length = length
         self.maximum = maximum
 

@@ -292,7 +292,7 @@ class Worker:
             del result
             self._drop_fresh()
             self._send_error(rid, [KIND_ENCODE, qualified_name(type(exc)),
-                                   f"cannot encode the result: {safe_str(exc)}", ""])
+                                   f"cannot send the result (the call ran): {safe_str(exc)}", ""])
             return
         if self._fresh:
             self._fresh.clear()
@@ -333,7 +333,8 @@ class Worker:
             except (EncodeError, FrameTooLargeError) as exc:
                 self._drop_fresh()
                 self._send_error(rid, [KIND_ENCODE, qualified_name(type(exc)),
-                                       f"cannot encode stream item {count}: {safe_str(exc)}", ""])
+                                       f"cannot send stream item {count} (the items before it were sent): "
+                                       f"{safe_str(exc)}", ""])
                 return
             self._fresh.clear()
             self.writer.write(payload)

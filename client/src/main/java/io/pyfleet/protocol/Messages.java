@@ -115,7 +115,8 @@ public final class Messages {
             writeOptionalMap(w, opts);
             return new EncodedCall(w.toByteArray(), w.firstHandle, w.otherOwner);
         } catch (StackOverflowError e) {
-            throw new ProtocolException("the call's arguments nest too deep to encode", e);
+            throw new ProtocolException("the call's arguments nest too deep to encode (or a container holds itself): "
+                    + "flatten them, or keep the value in Python as an object", e);
         } finally {
             w.release();
         }

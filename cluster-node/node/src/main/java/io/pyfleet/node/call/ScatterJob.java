@@ -149,7 +149,9 @@ final class ScatterJob {
     }
 
     private void onJobTimeout() {
-        CallTimeoutException late = new CallTimeoutException("scatter job did not finish within " + jobTimeout);
+        CallTimeoutException late = new CallTimeoutException("the scatter job did not finish within " + jobTimeout
+                .toMillis() + " ms (pyfleet.scatter.job-timeout): this item never ended. Split the job into smaller "
+                + "ones, add workers, or raise pyfleet.scatter.job-timeout");
         for (int i = 0; i < argumentSets.size(); i++) {
             gather.set(i, Outcome.failed(late));
         }
