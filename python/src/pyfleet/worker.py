@@ -333,8 +333,8 @@ class Worker:
             except (EncodeError, FrameTooLargeError) as exc:
                 self._drop_fresh()
                 self._send_error(rid, [KIND_ENCODE, qualified_name(type(exc)),
-                                       f"cannot send stream item {count} (the items before it were sent): "
-                                       f"{safe_str(exc)}", ""])
+                                       (f"cannot send stream item {count} (the items before it were sent): "
+                                        f"{safe_str(exc)}"), ""])
                 return
             self._fresh.clear()
             self.writer.write(payload)

@@ -572,4 +572,4 @@ def _fail_key(table, key):
 
 def fail_nameless():
     """Raises in code whose globals have no __name__: its frame's module is its file's stem."""
-    exec(compile("raise ValueError('nameless')", "/nowhere/generated_code.py", "exec"), {})
+    exec(compile("raise ValueError('nameless')", "/nowhere/generated_code.py", "exec"), {})  # noqa: S102
