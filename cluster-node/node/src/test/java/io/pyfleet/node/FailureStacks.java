@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.PyName;
 import io.pyfleet.client.PythonException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +14,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * What a failure of {@code fleettest.fail_deep} (python/tests/workerlib/fleettest.py) must show: its three
@@ -21,6 +24,17 @@ import java.util.Map;
  */
 public final class FailureStacks {
     private FailureStacks() {
+    }
+
+    /** fleettest's fail_deep, bound with {@code Fleet.bind(Failing.class, "fleettest")}. */
+    public interface Failing {
+        /** Fails with {@code KeyError('missing-key-<n>')} three frames deep. */
+        @PyName("fail_deep")
+        Object failDeep(int n);
+
+        /** The same, without waiting. */
+        @PyName("fail_deep")
+        CompletableFuture<Object> failDeepAsync(int n);
     }
 
     /** The functions of fail_deep's traceback, innermost first (Java's order). */
@@ -88,6 +102,11 @@ public final class FailureStacks {
         StackTraceElement here = new Throwable().getStackTrace()[1];
         return new StackTraceElement(here.getClassName(), here.getMethodName(), here.getFileName(),
                 here.getLineNumber() + 1);
+    }
+
+    /** What a future failed with, as a continuation sees it (a derived stage wraps it). */
+    public static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException c && c.getCause() != null ? c.getCause() : t;
     }
 
     /** Asserts that no frame of a thread of pyfleet's own shows (a reader, a watchdog, an actor). */
