@@ -4,6 +4,11 @@ package io.pyfleet.client;
 public class AuthenticationException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A refused handshake.
+     *
+     * @param message why, naming the node
+     */
     public AuthenticationException(String message) {
         super(message);
     }

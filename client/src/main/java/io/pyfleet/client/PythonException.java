@@ -14,8 +14,11 @@ import java.util.List;
  */
 public class PythonException extends PyFleetException {
     private static final long serialVersionUID = 1L;
+    /** See {@link #pythonType()}. */
     private final String pythonType;
+    /** See {@link #pythonMessage()}. */
     private final String pythonMessage;
+    /** See {@link #pythonTraceback()}. */
     private final String pythonTraceback;
     /** As the worker sent them, outermost first: a node relays them unchanged. */
     private final List<RemoteError.Frame> frames;
@@ -39,17 +42,29 @@ public class PythonException extends PyFleetException {
         this.frames = List.copyOf(frames);
     }
 
-    /** Qualified name of the Python exception class, e.g. {@code builtins.ZeroDivisionError}. */
+    /**
+     * The Python exception's class.
+     *
+     * @return its qualified name, e.g. {@code builtins.ZeroDivisionError}
+     */
     public String pythonType() {
         return pythonType;
     }
 
-    /** The Python exception's message, e.g. {@code 'missing-key-1'} of a {@code KeyError}. */
+    /**
+     * The Python exception's message.
+     *
+     * @return {@code str()} of the exception, e.g. {@code 'missing-key-1'} of a {@code KeyError}
+     */
     public String pythonMessage() {
         return pythonMessage;
     }
 
-    /** The traceback as Python's {@code traceback.format_exception} wrote it, chained exceptions included. */
+    /**
+     * The traceback as Python wrote it.
+     *
+     * @return the text of {@code traceback.format_exception}, chained exceptions included; empty when none
+     */
     public String pythonTraceback() {
         return pythonTraceback;
     }
@@ -58,6 +73,8 @@ public class PythonException extends PyFleetException {
      * The Python frames of the traceback, innermost first (the order of {@link #getStackTrace()}, whose
      * first elements they are), without the worker's own dispatch frames; empty when the error arose outside
      * Python code (a builtin called directly).
+     *
+     * @return {@code module.function(file:line)} elements, e.g. {@code mymodel.fail_deep(mymodel.py:12)}
      */
     public List<StackTraceElement> pythonFrames() {
         List<StackTraceElement> out = new ArrayList<>(frames.size());

@@ -38,8 +38,12 @@ public final class Frames {
      * {@link #readFrame(InputStream, int)} whose error for an oversize frame names {@code setting}, the
      * configuration key of {@code maxFrame}.
      *
+     * @param in       the stream
+     * @param maxFrame the largest payload accepted
+     * @param setting  the key that sets {@code maxFrame}, or null
      * @return the payload, or {@code null} if the stream ended cleanly before a frame began
      * @throws ProtocolException as {@link #readFrame(InputStream, int)}
+     * @throws IOException when the stream fails
      */
     public static byte[] readFrame(InputStream in, int maxFrame, String setting) throws IOException {
         int b0 = in.read();
@@ -139,7 +143,9 @@ public final class Frames {
         /**
          * A call of {@code length} bytes over {@code maxFrame}.
          *
-         * @param setting {@link #WORKER_SETTING} or {@link #GATEWAY_SETTING}: the limit that refused it
+         * @param length   the encoded call's size
+         * @param maxFrame the limit
+         * @param setting  {@link #WORKER_SETTING} or {@link #GATEWAY_SETTING}: the limit that refused it
          */
         public FrameTooLargeException(long length, int maxFrame, String setting) {
             super("the call encodes to " + length + " bytes, over the maximum frame size of " + maxFrame + " bytes ("

@@ -92,12 +92,22 @@ public final class ApiAccess {
         return hooks().newCall(op, target, args, kwargs, options, coerce);
     }
 
-    /** See {@link Hooks#newPythonException}. */
+    /**
+     * See {@link Hooks#newPythonException}.
+     *
+     * @param error a {@code python} error
+     * @return the exception it stands for
+     */
     public static PythonException newPythonException(RemoteError error) {
         return hooks().newPythonException(error);
     }
 
-    /** See {@link Hooks#frames}. */
+    /**
+     * See {@link Hooks#frames}.
+     *
+     * @param exception a Python exception
+     * @return its frames as the worker sent them
+     */
     public static List<RemoteError.Frame> frames(PythonException exception) {
         return hooks().frames(exception);
     }

@@ -37,21 +37,40 @@ public record RemoteError(String kind, String type, String message, String trace
      * @param module   the frame's {@code __name__}, or the file name's stem
      */
     public record Frame(String file, int line, String function, String module) implements Serializable {
-        /** Checks that no field is {@code null}. */
+        /**
+         * Checks that no field is {@code null}.
+         *
+         * @param file     as {@link Frame}
+         * @param line     as {@link Frame}
+         * @param function as {@link Frame}
+         * @param module   as {@link Frame}
+         */
         public Frame {
             Objects.requireNonNull(file, "file");
             Objects.requireNonNull(function, "function");
             Objects.requireNonNull(module, "module");
         }
 
-        /** As Jep shows a Python frame: declaring class the module, method the function, the file's base name. */
+        /**
+         * This frame as Java shows one, as Jep does for Python frames.
+         *
+         * @return declaring class the module, method the function, file the file's base name, and the line
+         */
         public StackTraceElement toStackTraceElement() {
             int slash = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
             return new StackTraceElement(module, function, file.substring(slash + 1), line);
         }
     }
 
-    /** Checks that no field is {@code null}; copies the frames. */
+    /**
+     * Checks that no field is {@code null}; copies the frames.
+     *
+     * @param kind      as {@link RemoteError}
+     * @param type      as {@link RemoteError}
+     * @param message   as {@link RemoteError}
+     * @param traceback as {@link RemoteError}
+     * @param frames    as {@link RemoteError}; null is none
+     */
     public RemoteError {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(type, "type");
@@ -60,12 +79,23 @@ public record RemoteError(String kind, String type, String message, String trace
         frames = frames == null ? List.of() : List.copyOf(frames);
     }
 
-    /** An error without frames (every error the node makes itself). */
+    /**
+     * An error without frames (every error the node makes itself).
+     *
+     * @param kind      as {@link RemoteError}
+     * @param type      as {@link RemoteError}
+     * @param message   as {@link RemoteError}
+     * @param traceback as {@link RemoteError}
+     */
     public RemoteError(String kind, String type, String message, String traceback) {
         this(kind, type, message, traceback, List.of());
     }
 
-    /** The wire form: four strings, then the frames as {@code [file, line, function, module]} lists when not empty. */
+    /**
+     * The wire form.
+     *
+     * @return the four strings, then the frames as {@code [file, line, function, module]} lists when not empty
+     */
     public List<Object> fields() {
         if (frames.isEmpty()) {
             return List.of(kind, type, message, traceback);
@@ -80,6 +110,8 @@ public record RemoteError(String kind, String type, String message, String trace
     /**
      * Reads the wire form: four strings, and optionally a list of {@code [str, int, str, str]} frames.
      *
+     * @param wire the decoded fields
+     * @return the error
      * @throws ProtocolException for any other shape
      */
     public static RemoteError fromFields(Object wire) {
