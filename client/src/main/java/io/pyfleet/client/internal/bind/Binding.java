@@ -56,6 +56,10 @@ public final class Binding implements InvocationHandler {
     /** The worker op that looks the names up (spec/PROTOCOL.md). */
     public static final String LOOKUP = "lookup";
 
+    /** {@code equals[class java.lang.Object]}...: the public methods of Object, which the proxy keeps (no exceptions thrown to ask). */
+    private static final Set<String> OBJECT_METHODS = Arrays.stream(Object.class.getMethods())
+            .map(m -> m.getName() + Arrays.toString(m.getParameterTypes())).collect(Collectors.toUnmodifiableSet());
+
     /** A Python name relative to the module: identifiers, dotted. */
     private static final Pattern DOTTED = Pattern.compile("[\\p{L}_][\\p{L}\\p{N}_]*(\\.[\\p{L}_][\\p{L}\\p{N}_]*)*");
 
@@ -145,8 +149,9 @@ public final class Binding implements InvocationHandler {
         Map<Method, Declared> declared = new LinkedHashMap<>();
         Arrays.stream(api.getMethods())
                 .filter(m -> !m.isDefault() && !Modifier.isStatic(m.getModifiers()) && !isObjectMethod(m))
-                .sorted(Comparator.comparing(Binding::label))
-                .forEach(m -> declared.put(m, declare(m)));
+                .map(Binding::declare)
+                .sorted(Comparator.comparing(d -> d.declared().label())) // messages list methods in a stable order
+                .forEach(d -> declared.put(d.method(), d.declared()));
         Map<List<String>, String> found = lookup(fleet, api, module, options, declared.values());
         Map<Method, Bound> methods = new HashMap<>();
         declared.forEach((m, d) -> methods.put(m, d.bind(module + "." + found.get(d.candidates()))));
@@ -228,7 +233,11 @@ public final class Binding implements InvocationHandler {
         return bound.convert(Fleet.join(result));
     }
 
-    private static Declared declare(Method m) {
+    /** A method and what it declares. */
+    private record MethodDeclared(Method method, Declared declared) {
+    }
+
+    private static MethodDeclared declare(Method m) {
         String label = label(m);
         PyName pyName = m.getAnnotation(PyName.class);
         List<String> candidates;
@@ -271,7 +280,8 @@ public final class Binding implements InvocationHandler {
                     + "PyTuple, double[], float[], long[], int[], boolean[], NdArray, PyObject, and CompletableFuture "
                     + "of any of them)");
         }
-        return new Declared(label, candidates, keywords, spreadLast, async, declared.getTypeName(), conversion);
+        return new MethodDeclared(m, new Declared(label, candidates, keywords, spreadLast, async, declared.getTypeName(),
+                conversion));
     }
 
     /** {@code Stats.medianGrouped(List, Double)}: how messages name a method. */
@@ -309,11 +319,6 @@ public final class Binding implements InvocationHandler {
     }
 
     private static boolean isObjectMethod(Method m) {
-        try {
-            Object.class.getMethod(m.getName(), m.getParameterTypes());
-            return true;
-        } catch (NoSuchMethodException e) {
-            return false;
-        }
+        return OBJECT_METHODS.contains(m.getName() + Arrays.toString(m.getParameterTypes()));
     }
 }
