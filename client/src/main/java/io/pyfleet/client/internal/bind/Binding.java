@@ -56,7 +56,7 @@ public final class Binding implements InvocationHandler {
     /** The worker op that looks the names up (spec/PROTOCOL.md). */
     public static final String LOOKUP = "lookup";
 
-    /** {@code equals[class java.lang.Object]}...: the public methods of Object, which the proxy keeps (no exceptions thrown to ask). */
+    /** {@code equals[class java.lang.Object]}...: the public methods of Object, which the proxy answers itself. */
     private static final Set<String> OBJECT_METHODS = Arrays.stream(Object.class.getMethods())
             .map(m -> m.getName() + Arrays.toString(m.getParameterTypes())).collect(Collectors.toUnmodifiableSet());
 
