@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.BindException;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.Fleet;
@@ -36,6 +37,16 @@ import org.junit.jupiter.api.Test;
  * the cluster serves on; a node that joins later gets work.
  */
 class ClusterTest {
+    /** os, bound on a named node. */
+    public interface Pids {
+        long getpid();
+    }
+
+    /** A function os does not have. */
+    public interface Unknown {
+        long noSuchFunction();
+    }
+
     @Test
     void threeNodesServeOneClientAndSurviveTheLossOfOne() throws Exception {
         try (ClusterNodes cluster = new ClusterNodes()) {
@@ -80,6 +91,14 @@ class ClusterTest {
                 Object onTwo = fleet.submit(Call.function("os.getpid", List.of(), Map.of())
                         .with(CallOptions.builder().on("n2").build())).get(30, TimeUnit.SECONDS);
                 assertTrue(contains(n2, (Long) onTwo), "a call on a named node runs there");
+
+                // a binding on a named node looks its module up there, in one round trip through node 1's gateway
+                CallOptions onNodeTwo = CallOptions.builder().on("n2").build();
+                assertTrue(contains(n2, fleet.bind(Pids.class, "os", onNodeTwo).getpid()), "a bound call runs there");
+                BindException unknown = assertThrows(BindException.class,
+                        () -> fleet.bind(Unknown.class, "os", onNodeTwo));
+                assertEquals("cannot bind Unknown to os: os has no function for Unknown.noSuchFunction() (looked for "
+                        + "noSuchFunction, no_such_function)", unknown.getMessage());
 
                 PyObject onThree = (PyObject) fleet.submit(Call.init("collections.deque", List.of(), Map.of())
                         .with(CallOptions.builder().on("n3").build())).get(30, TimeUnit.SECONDS);
