@@ -52,7 +52,7 @@ SEEDS: list[list[Any]] = [
     [0, 25, "builtin", "repr", [{1, 2}], None, None],
     [0, 26, "call", "datetime.timedelta", None, {"days": 1, "seconds": 5}, None],
 ]
-SAFE_OPS = ["call", "const", "init", "method", "attr", "builtin", "operator", "import", "release",
+SAFE_OPS = ["call", "const", "init", "method", "attr", "builtin", "operator", "import", "lookup", "release",
             "versions", "bogus", ""]
 SAFE_TARGETS = ["operator.add", "math.sqrt", "os.path.basename", "os.path.isdir", "json.dumps",
                 "datetime.date", "add", "sub", "eq", "neg", "not_", "truth", "getitem", "len", "abs",

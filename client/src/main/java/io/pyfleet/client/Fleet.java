@@ -138,18 +138,48 @@ public interface Fleet extends AutoCloseable {
     }
 
     /**
-     * Binds a Python module to a Java interface: each abstract method of {@code api} calls the module's
-     * function of the same name and converts the result to the declared return type
-     * ({@code fleet.bind(Stats.class, "statistics").mean(List.of(1, 2, 3))}). See {@link Binding} for the
-     * rules ({@link io.pyfleet.client.PyName}, {@link io.pyfleet.client.Kw}, async methods).
+     * Binds a Python module to a Java interface: each abstract method of {@code api} calls a function of the
+     * module and converts the result to the declared return type
+     * ({@code fleet.bind(Stats.class, "statistics").medianGrouped(List.of(1, 2, 3))} calls
+     * {@code statistics.median_grouped}). The function is the method's name, else its snake_case form, or what
+     * {@link io.pyfleet.client.PyName} says (dotted names allowed); see {@link Binding} for the rules
+     * ({@link io.pyfleet.client.Kw}, varargs, async methods).
      *
-     * @throws IllegalArgumentException at once when {@code api} declares a return type that cannot be bound
+     * <p>The module is looked up once, now, in one round trip to a worker of the default pool: every method
+     * must find a callable, and the names found are the ones the calls use.
+     *
+     * @param <T>    the interface
+     * @param api    the interface to implement
+     * @param module the module's dotted name, as {@code call} resolves it
+     * @return a proxy of {@code api} whose methods call the module's functions
+     * @throws IllegalArgumentException at once, before any lookup, when {@code api} is not an interface, declares
+     *                                  a return type that cannot be bound, or has a bad {@code @PyName} or
+     *                                  {@code @Kw}
+     * @throws BindException            when the module does not import (with Python's message), or methods have
+     *                                  no function to call or name something that is not callable (all of them
+     *                                  in one message, with the names looked for)
+     * @throws NotAllowedException      over TCP, when the node's {@code pyfleet.gateway.allow} lets this client
+     *                                  reach none of the names a method may call, as a call would be refused
+     * @throws PyFleetException         when the lookup cannot run (a timeout, a lost connection...)
      */
     default <T> T bind(Class<T> api, String module) {
         return Binding.bind(this, api, module, CallOptions.DEFAULT);
     }
 
-    /** {@link #bind(Class, String)} with options for every call (a timeout, a pool...). */
+    /**
+     * {@link #bind(Class, String)} with options for every call (a timeout, a pool, a node...); the lookup runs
+     * where the calls will, in their pool and on their node, within their timeout.
+     *
+     * @param <T>     the interface
+     * @param api     the interface to implement
+     * @param module  the module's dotted name, as {@code call} resolves it
+     * @param options the options of every call, and of the lookup (its pool, node and timeout)
+     * @return a proxy of {@code api} whose methods call the module's functions
+     * @throws IllegalArgumentException as {@link #bind(Class, String)} does
+     * @throws BindException            as {@link #bind(Class, String)} does
+     * @throws NotAllowedException      as {@link #bind(Class, String)} does
+     * @throws UnknownPoolException     when the options name a pool the node does not run
+     */
     default <T> T bind(Class<T> api, String module, CallOptions options) {
         return Binding.bind(this, api, module, options);
     }

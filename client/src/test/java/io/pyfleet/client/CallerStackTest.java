@@ -56,6 +56,7 @@ class CallerStackTest {
                 new NotAllowedException("no"), new AuthenticationException("bad token"),
                 new ProtocolException("bad frame"), new StaleHandleException("released"),
                 new ResultTypeException("Api.m()", "int", "str 'x'"), new PyFleetException("other"),
+                new BindException("Api to m", List.of("m has no function for Api.f() (looked for f)")),
                 new PythonException("builtins.ValueError", "v", "tb"));
         for (PyFleetException f : failures) {
             PyFleetException e = assertThrows(PyFleetException.class, () -> join(f));
@@ -75,6 +76,8 @@ class CallerStackTest {
                 assertEquals(c.mayHaveRun(), ((ConnectionLostException) e).mayHaveRun());
             } else if (f instanceof ResultTypeException r) {
                 assertEquals(r.returned(), ((ResultTypeException) e).returned());
+            } else if (f instanceof BindException b) {
+                assertEquals(b.problems(), ((BindException) e).problems());
             }
         }
     }

@@ -118,6 +118,43 @@ public abstract class FleetContract {
     }
 
     @Test
+    void aListOrAMapIsOnePositionalArgumentAndOnlyATrailingKwargsGivesKeywords() {
+        Fleet fleet = fleet();
+        // fleettest.echo(*args, **kwargs) answers [args, kwargs]
+        assertEquals(List.of(List.of(List.of(1.0, 2.0)), Map.of()), fleet.call("fleettest.echo", List.of(1.0, 2.0)),
+                kind() + ": a List is one list argument");
+        assertEquals(List.of(List.of(List.of(1.0, 2.0), Map.of()), Map.of()),
+                fleet.call("fleettest.echo", List.of(1.0, 2.0), Map.of()),
+                kind() + ": a List and a Map are two positional arguments, a list and a dict");
+        assertEquals(List.of(List.of(Map.of("a", 1L)), Map.of()), fleet.call("fleettest.echo", Map.of("a", 1)),
+                kind() + ": a Map alone is one dict argument, not keywords");
+        assertEquals(List.of(List.of(List.of(1.0, 2.0)), Map.of("a", 1L, "b", "x")),
+                fleet.call("fleettest.echo", List.of(1.0, 2.0), Kwargs.of("a", 1, "b", "x")),
+                kind() + ": a Kwargs last gives keyword arguments");
+        assertEquals(List.of(List.of(), Map.of("a", 1L)), fleet.call("fleettest.echo", Kwargs.of("a", 1)));
+        assertEquals(List.of(List.of(), Map.of()), fleet.call("fleettest.echo", Kwargs.none()));
+        assertEquals(List.of(List.of(List.of(1L)), Map.of("a", 1L)),
+                Fleet.join(fleet.callAsync("fleettest.echo", List.of(1), Kwargs.of("a", 1))));
+        assertEquals(List.of(List.of(List.of(1L)), Map.of("a", 1L)), fleet.identical("fleettest.echo", List.of(1),
+                Kwargs.of("a", 1)).get(0).get());
+        assertEquals(List.of(3L), fleet.init("collections.deque", List.of(1, 2, 3), Kwargs.of("maxlen", 1))
+                instanceof PyObject d ? fleet.builtin("list", d) : null);
+        assertEquals("1-2", fleet.method("-", "join", List.of("1", "2")));
+        assertEquals(List.of(3L, 2L, 1L), fleet.builtin("sorted", List.of(1, 3, 2), Kwargs.of("reverse", true)));
+        // a Kwargs anywhere but last is refused before anything is sent
+        for (org.junit.jupiter.api.function.Executable misplaced : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> fleet.call("fleettest.echo", Kwargs.of("a", 1), 2),
+                () -> fleet.callAsync("fleettest.echo", Kwargs.of("a", 1), Kwargs.of("b", 2)),
+                () -> fleet.init("collections.deque", Kwargs.of("maxlen", 1), List.of()),
+                () -> fleet.method("-", "join", Kwargs.of("a", 1), List.of()),
+                () -> fleet.builtin("sorted", Kwargs.of("reverse", true), List.of()),
+                () -> fleet.identical("fleettest.echo", Kwargs.of("a", 1), 2))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, misplaced);
+            assertEquals("keyword arguments (Kwargs) must come last, not at position 0", e.getMessage());
+        }
+    }
+
+    @Test
     void valuesOfEveryKindComeBackAsTheyWent() {
         Set<Object> set = new LinkedHashSet<>(List.of(1L, "two"));
         List<Object> values = List.of(Long.MIN_VALUE, new BigInteger("123456789012345678901234567890"), -0.0,

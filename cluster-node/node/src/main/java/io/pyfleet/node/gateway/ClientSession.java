@@ -170,6 +170,7 @@ final class ClientSession {
             Map<String, Object> opts, byte[] payload) {
         requireWorkerOp(op);
         ctx.allow().check(op, target, args);
+        args = ctx.allow().visible(op, target, args); // a bind's lookup asks only about names it may call
         opts.remove("idempotent"); // the cluster's business (scatter), not the worker's
         String owner = (cluster == null ? null : cluster.ownerElsewhere(payload));
         if (owner != null) {
