@@ -36,9 +36,10 @@ public class BindException extends PyFleetException {
         this.problems = List.of(cause.getMessage());
     }
 
-    private BindException(String message, List<String> problems) {
-        super(message);
-        this.problems = problems;
+    /** A copy of {@code original}'s message and problems, its cause not set (see {@link #copy()}). */
+    private BindException(BindException original) {
+        super(original.getMessage());
+        this.problems = original.problems;
     }
 
     /**
@@ -52,6 +53,6 @@ public class BindException extends PyFleetException {
 
     @Override
     PyFleetException copy() {
-        return new BindException(getMessage(), problems);
+        return new BindException(this);
     }
 }
