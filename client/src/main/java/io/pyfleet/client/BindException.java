@@ -36,6 +36,12 @@ public class BindException extends PyFleetException {
         this.problems = List.of(cause.getMessage());
     }
 
+    /** A copy of {@code original}'s message and problems, its cause not set (see {@link #copy()}). */
+    private BindException(BindException original) {
+        super(original.getMessage());
+        this.problems = original.problems;
+    }
+
     /**
      * What is wrong, one line per method.
      *
@@ -43,5 +49,10 @@ public class BindException extends PyFleetException {
      */
     public List<String> problems() {
         return problems;
+    }
+
+    @Override
+    PyFleetException copy() {
+        return new BindException(this);
     }
 }

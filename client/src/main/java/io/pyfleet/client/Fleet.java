@@ -44,7 +44,7 @@ public interface Fleet extends AutoCloseable {
      * Each argument is one positional argument (a {@code List} is one Python list, a {@code Map} one dict);
      * a {@link Kwargs} last gives keyword arguments: {@code call("builtins.int", "101010", Kwargs.of("base", 2))}.
      *
-     * @throws PythonException when the function raises (its traceback in the stack trace)
+     * @throws PythonException when the function raises (its Python frames on top of the stack trace)
      * @throws PyFleetException for every other way the call can fail (timeout, worker lost...)
      */
     default Object call(String function, Object... args) {
@@ -268,9 +268,13 @@ public interface Fleet extends AutoCloseable {
     void close();
 
     /**
-     * Waits for a future, unwrapping the failure into its {@link PyFleetException}. An
-     * interrupt ends the wait at once with a {@link CallInterruptedException}; the thread's
-     * interrupt flag stays set.
+     * Waits for a future, unwrapping the failure into its {@link PyFleetException}: a copy of the exception
+     * the future failed with (same type and fields, that exception as its cause) whose stack trace is the
+     * Python frames, if any, then this thread's own frames, so that it points at the failing Python line
+     * and at the Java line that made the call. An interrupt ends the wait at once with a
+     * {@link CallInterruptedException}; the thread's interrupt flag stays set.
+     *
+     * @throws PyFleetException the call's failure, as above
      */
     static <T> T join(CompletableFuture<T> future) {
         Waiting.spinBriefly(future);
@@ -278,7 +282,7 @@ public interface Fleet extends AutoCloseable {
             return future.get();
         } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof PyFleetException p) {
-                throw p;
+                throw p.forCaller();
             }
             throw new PyFleetException("call failed: " + e.getCause(), e.getCause());
         } catch (java.util.concurrent.CancellationException e) {

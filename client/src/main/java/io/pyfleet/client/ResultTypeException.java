@@ -12,6 +12,13 @@ public class ResultTypeException extends PyFleetException {
     private final String declaredType;
     private final String returned;
 
+    /**
+     * A result that does not fit.
+     *
+     * @param method       see {@link #method()}
+     * @param declaredType see {@link #declaredType()}
+     * @param returned     see {@link #returned()}
+     */
     public ResultTypeException(String method, String declaredType, String returned) {
         super(method + " declares " + declaredType + " but Python returned " + returned);
         this.method = method;
@@ -19,18 +26,35 @@ public class ResultTypeException extends PyFleetException {
         this.returned = returned;
     }
 
-    /** The interface method, e.g. {@code MyApi.mean(double[])}. */
+    /**
+     * The interface method.
+     *
+     * @return e.g. {@code MyApi.mean(double[])}
+     */
     public String method() {
         return method;
     }
 
-    /** The declared Java type, e.g. {@code int} or {@code java.util.List<java.lang.String>}. */
+    /**
+     * The declared Java type.
+     *
+     * @return e.g. {@code int} or {@code java.util.List<java.lang.String>}
+     */
     public String declaredType() {
         return declaredType;
     }
 
-    /** What Python returned: its type, a short rendering and why it does not fit. */
+    /**
+     * What Python returned.
+     *
+     * @return its type, a short rendering and why it does not fit
+     */
     public String returned() {
         return returned;
+    }
+
+    @Override
+    PyFleetException copy() {
+        return new ResultTypeException(method, declaredType, returned);
     }
 }

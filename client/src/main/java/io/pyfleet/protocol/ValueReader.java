@@ -284,7 +284,7 @@ final class ValueReader {
                     return handles == null ? readHandle(len) : handles.apply(readHandle(len));
                 case ExtCodes.ERROR:
                     ValueCodec.checkDepth(depth);
-                    return readError(len);
+                    return readError(len, depth);
                 case ExtCodes.ARRAY_REF: {
                     ValueCodec.checkDepth(depth);
                     ArrayRef ref = readArrayRef(len);
@@ -513,12 +513,12 @@ final class ValueReader {
             }
         }
 
-        private RemoteError readError(int len) throws IOException {
+        private RemoteError readError(int len, int depth) throws IOException {
             long stop = position() + len;
-            expectArray(4, "error");
-            RemoteError e = new RemoteError(u.unpackString(), u.unpackString(), u.unpackString(), u.unpackString());
+            // a plain reader: whatever an error holds is checked by its one decoder, never adopted
+            Object fields = new Reader(u, end).read(depth + 1);
             expectEnd(stop, "error");
-            return e;
+            return RemoteError.fromFields(fields);
         }
 
         private void expectArray(int n, String what) throws IOException {

@@ -248,7 +248,9 @@ final class ValueWriter {
     private static int bytesOf(int length, int itemSize) {
         long n = (long) length * itemSize;
         if (n > Integer.MAX_VALUE - 64) {
-            throw new ProtocolException("array of " + length + " items is too large to encode");
+            throw new ProtocolException("an array of " + length + " items is too large to encode (over 2 GiB, a Java "
+                    + "array's limit): pass it as PyArray (fleet.array(DType, ByteBuffer, ...)), which never goes "
+                    + "through the frame");
         }
         return (int) n;
     }
@@ -470,7 +472,9 @@ final class ValueWriter {
 
     private static int checkedPayload(long payload) {
         if (payload > Integer.MAX_VALUE - 64) {
-            throw new ProtocolException("ndarray too large to encode");
+            throw new ProtocolException("an ndarray of " + payload + " bytes is too large to encode (over 2 GiB, a "
+                    + "Java array's limit): pass it as PyArray (fleet.array(DType, ByteBuffer, ...)), which never "
+                    + "goes through the frame");
         }
         return (int) payload;
     }
@@ -491,11 +495,7 @@ final class ValueWriter {
     private static void writeError(WireBuffer w, RemoteError e, int depth) {
         ValueCodec.checkDepth(depth);
         int mark = w.beginExt();
-        w.arrayHeader(4);
-        w.string(e.kind());
-        w.string(e.type());
-        w.string(e.message());
-        w.string(e.traceback());
+        writeList(w, e.fields(), depth + 1);
         w.endExt(mark, ExtCodes.ERROR);
     }
 

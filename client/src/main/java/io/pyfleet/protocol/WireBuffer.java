@@ -79,7 +79,9 @@ final class WireBuffer {
     private void grow(int n) {
         long need = (long) pos + n;
         if (n < 0 || need > Integer.MAX_VALUE - 16) {
-            throw new ProtocolException("value too large to encode: over 2 GiB");
+            throw new ProtocolException("value too large to encode: over 2 GiB (a Java array's limit, far over "
+                    + "pyfleet.worker.max-frame-size). Pass large arrays as PyArray (fleet.array(...)), which never go "
+                    + "through the frame, or keep large data in Python as an object");
         }
         long cap = Math.max(need, Math.min(2L * buf.length, Integer.MAX_VALUE - 16));
         buf = Arrays.copyOf(buf, (int) cap);
@@ -260,7 +262,8 @@ final class WireBuffer {
             }
         }
         if (len > Integer.MAX_VALUE - 16) {
-            throw new ProtocolException("string too large to encode");
+            throw new ProtocolException("string too large to encode: over 2 GiB as UTF-8 (a Java array's limit); "
+                    + "keep large text in Python as an object, or send it in parts");
         }
         return (int) len;
     }

@@ -210,7 +210,15 @@ class VectorsTest {
             }
             case "handle" -> new Handle(v.get(0).asText(), v.get(1).asText(), v.get(2).asLong(), v.get(3).asLong(),
                     v.get(4).asText());
-            case "error" -> new RemoteError(v.get(0).asText(), v.get(1).asText(), v.get(2).asText(), v.get(3).asText());
+            case "error" -> {
+                List<RemoteError.Frame> frames = new ArrayList<>();
+                for (JsonNode f : v.path(4)) {
+                    frames.add(new RemoteError.Frame(f.get(0).asText(), f.get(1).asInt(), f.get(2).asText(),
+                            f.get(3).asText()));
+                }
+                yield new RemoteError(v.get(0).asText(), v.get(1).asText(), v.get(2).asText(), v.get(3).asText(),
+                        frames);
+            }
             case "complex" -> new PyComplex(part(v.get(0)), part(v.get(1)));
             default -> throw new IllegalArgumentException("unknown typed value " + e.getKey());
         };

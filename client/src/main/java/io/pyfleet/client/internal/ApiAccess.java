@@ -5,6 +5,7 @@ import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.DType;
 import io.pyfleet.client.PyArray;
 import io.pyfleet.client.PyObject;
+import io.pyfleet.client.PythonException;
 import java.util.List;
 import java.util.Map;
 
@@ -31,6 +32,12 @@ public final class ApiAccess {
 
         /** A call of any protocol operation, as a gateway decodes it. */
         Call newCall(String op, Object target, List<?> args, Map<String, ?> kwargs, CallOptions options, String coerce);
+
+        /** A PythonException of a {@code python} error, with its frames. */
+        PythonException newPythonException(RemoteError error);
+
+        /** The frames of a PythonException as the worker sent them (outermost first). */
+        List<RemoteError.Frame> frames(PythonException exception);
     }
 
     private static volatile Hooks hooks;
@@ -83,6 +90,26 @@ public final class ApiAccess {
     public static Call newCall(String op, Object target, List<?> args, Map<String, ?> kwargs, CallOptions options,
             String coerce) {
         return hooks().newCall(op, target, args, kwargs, options, coerce);
+    }
+
+    /**
+     * See {@link Hooks#newPythonException}.
+     *
+     * @param error a {@code python} error
+     * @return the exception it stands for
+     */
+    public static PythonException newPythonException(RemoteError error) {
+        return hooks().newPythonException(error);
+    }
+
+    /**
+     * See {@link Hooks#frames}.
+     *
+     * @param exception a Python exception
+     * @return its frames as the worker sent them
+     */
+    public static List<RemoteError.Frame> frames(PythonException exception) {
+        return hooks().frames(exception);
     }
 
     /** See {@link Hooks#memory}. */

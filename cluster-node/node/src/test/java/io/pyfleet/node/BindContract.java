@@ -70,6 +70,21 @@ public abstract class BindContract {
         }
     }
 
+    @Test
+    void aBoundCallsFailurePointsAtThePythonLineAndAtTheCaller() throws Exception {
+        FailureStacks.Failing api = fleet().bind(FailureStacks.Failing.class, "fleettest");
+        StackTraceElement caller = null;
+        try {
+            caller = FailureStacks.nextLine();
+            api.failDeep(1);
+            org.junit.jupiter.api.Assertions.fail("fail_deep returned");
+        } catch (PythonException e) {
+            FailureStacks.assertSync(e, 1, caller); // no proxy or binding frame between Python and the caller
+        }
+        Throwable async = api.failDeepAsync(2).handle((v, t) -> t).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        FailureStacks.assertAsync(FailureStacks.unwrap(async), 2);
+    }
+
     /** Every return kind; most over {@code identity}, so the Java side says what comes back. */
     public interface Lib {
         void nothing(Object x);

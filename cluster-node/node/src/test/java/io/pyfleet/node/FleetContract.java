@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
@@ -15,6 +16,7 @@ import io.pyfleet.client.Kwargs;
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.PyComplex;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PyTuple;
@@ -179,14 +181,54 @@ public abstract class FleetContract {
         assertTrue(missing.pythonType().endsWith("ModuleNotFoundError"), missing.pythonType());
         PythonException raised = assertThrows(PythonException.class, () -> fleet.call("fleettest.boom", "bang"));
         assertTrue(raised.pythonTraceback().contains("boom"), "the traceback comes along");
-        assertThrows(CallTimeoutException.class, () -> Fleet.join(fleet.submit(Call.function("fleettest.sleep",
-                List.of(30), Map.of()).with(CallOptions.builder().timeout(Duration.ofMillis(300)).build()))));
+        CallTimeoutException late = assertThrows(CallTimeoutException.class, () -> Fleet.join(fleet.submit(
+                Call.function("fleettest.sleep", List.of(30), Map.of())
+                        .with(CallOptions.builder().timeout(Duration.ofMillis(300)).build()))));
+        assertCallersFrame(late, "failuresAreTyped");
+        assertTrue(late.getMessage().contains("pyfleet.pool.call-timeout"), late.getMessage());
         List<Object> cyclic = new ArrayList<>();
         cyclic.add(cyclic);
         assertThrows(ProtocolException.class, () -> fleet.call("fleettest.echo", cyclic));
         WorkerLostException lost = assertThrows(WorkerLostException.class, () -> fleet.call("fleettest.exit_hard", 3));
         assertTrue(lost.mayHaveRun());
+        assertCallersFrame(lost, "failuresAreTyped");
         assertEquals(5L, fleet.builtin("abs", -5), "the fleet serves on");
+    }
+
+    /**
+     * A failure a sync call rethrows shows the caller's frames (here a lambda of the test method) on top, not
+     * those of the watchdog or reader thread that ended the call; the future's failure is its cause.
+     */
+    private static void assertCallersFrame(PyFleetException e, String testMethod) {
+        StackTraceElement top = e.getStackTrace()[0];
+        assertEquals(FleetContract.class.getName(), top.getClassName(), "the caller's frame on top: " + top);
+        assertTrue(top.getMethodName().startsWith("lambda$" + testMethod + "$"), top.toString());
+        FailureStacks.assertNoInternalThread(e);
+        assertInstanceOf(e.getClass(), e.getCause(), "the future's failure is the cause");
+    }
+
+    @Test
+    void failuresPointAtThePythonLineAndAtTheCaller() throws Exception {
+        Fleet fleet = fleet();
+        StackTraceElement caller = null;
+        try {
+            caller = FailureStacks.nextLine();
+            fleet.call("fleettest.fail_deep", 1);
+            fail("fail_deep returned");
+        } catch (PythonException e) {
+            FailureStacks.assertSync(e, 1, caller);
+        }
+
+        Object async = fleet.callAsync("fleettest.fail_deep", 2).exceptionally(t -> t).get(30, TimeUnit.SECONDS);
+        FailureStacks.assertAsync(async instanceof java.util.concurrent.CompletionException c ? c.getCause()
+                : (Throwable) async, 2);
+
+        List<Outcome> scattered = fleet.scatter("fleettest.fail_deep", List.of(List.of(3), List.of(4)));
+        FailureStacks.assertAsync(scattered.get(0).error(), 3);
+        FailureStacks.assertAsync(scattered.get(1).error(), 4);
+        for (Outcome o : fleet.identical("fleettest.fail_deep", 5)) {
+            FailureStacks.assertAsync(o.error(), 5);
+        }
     }
 
     @Test

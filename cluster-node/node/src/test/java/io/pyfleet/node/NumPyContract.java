@@ -58,6 +58,27 @@ public abstract class NumPyContract {
     }
 
     @Test
+    void aNumPyFailureShowsNumPysFramesThenTheCaller() {
+        NumPy n = np();
+        PyArray six = n.arange(6);
+        StackTraceElement caller = null;
+        try {
+            caller = FailureStacks.nextLine();
+            n.reshape(six, 4, 4);
+            org.junit.jupiter.api.Assertions.fail("reshape of 6 items to 4x4 returned");
+        } catch (PythonException e) {
+            assertEquals("builtins.ValueError", e.pythonType());
+            List<StackTraceElement> stack = List.of(e.getStackTrace());
+            int python = e.pythonFrames().size();
+            assertTrue(python > 0 && stack.get(0).getClassName().startsWith("numpy"), "NumPy's frame on top: " + stack);
+            assertEquals(e.pythonFrames(), stack.subList(0, python));
+            assertEquals(caller.getClassName() + "." + caller.getMethodName() + ":" + caller.getLineNumber(),
+                    stack.get(python).getClassName() + "." + stack.get(python).getMethodName() + ":"
+                            + stack.get(python).getLineNumber(), "then the line that called NumPy: " + stack);
+        }
+    }
+
+    @Test
     void creation() {
         NumPy n = np();
         PyArray z = n.zeros(2, 3);

@@ -189,7 +189,8 @@ final class Connection {
      */
     boolean trySend(Pending<?> call, byte[] tail) {
         if (tail.length + Frames.REQUEST_HEAD_MAX > maxFrame) {
-            throw new Frames.FrameTooLargeException(tail.length + Frames.REQUEST_HEAD_MAX, maxFrame);
+            throw new Frames.FrameTooLargeException(tail.length + Frames.REQUEST_HEAD_MAX, maxFrame,
+                    Frames.GATEWAY_SETTING);
         }
         long id = ids.incrementAndGet();
         pending.put(id, call);
@@ -398,7 +399,7 @@ final class Connection {
     private void readLoop() {
         try {
             while (!dead) {
-                byte[] frame = Frames.readFrame(in, maxFrame);
+                byte[] frame = Frames.readFrame(in, maxFrame, Frames.GATEWAY_SETTING);
                 if (frame == null) {
                     die("the gateway closed the connection", null, null);
                     return;

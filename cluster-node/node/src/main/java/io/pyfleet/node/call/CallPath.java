@@ -257,7 +257,8 @@ public final class CallPath implements AutoCloseable {
                     + "): pass one of them by value");
         }
         if (encoded.tail().length + Frames.REQUEST_HEAD_MAX > maxFrame) {
-            throw new Frames.FrameTooLargeException(encoded.tail().length + Frames.REQUEST_HEAD_MAX, maxFrame);
+            throw new Frames.FrameTooLargeException(encoded.tail().length + Frames.REQUEST_HEAD_MAX, maxFrame,
+                    Frames.WORKER_SETTING);
         }
         return new PendingCall(encoded, timeout == null ? 0 : timeout.toNanos(), boundWorker, generation, result,
                 sink);
@@ -371,7 +372,9 @@ public final class CallPath implements AutoCloseable {
     private void enqueue(PendingCall call, boolean mayBlock) {
         if (!queue.offer(call, mayBlock)) {
             call.failNow(new OverloadedException("the node queue is full (" + queueBound
-                    + " calls waiting); call refused"));
+                    + " calls waiting, pyfleet.pool.queue-bound); the call was refused and not run. Retry it later, "
+                    + "keep fewer calls in flight (wait for some before submitting more), add workers "
+                    + "(pyfleet.pool.size, Fleet.resize) or raise pyfleet.pool.queue-bound"));
             return;
         }
         failQueuedIfStopped();

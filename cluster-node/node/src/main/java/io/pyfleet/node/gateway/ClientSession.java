@@ -407,8 +407,20 @@ final class ClientSession {
             frame = frame(Messages.error(id, new RemoteError(RemoteError.PROTOCOL, "",
                     "the node could not forward the call's outcome: " + e.getMessage(), "")));
         }
+        if (frame.size() - 4 > ctx.settings().maxFrameSize()) {
+            // the client would drop the connection, and every call on it, on a frame over its limit
+            frame = frame(Messages.error(id, new RemoteError(RemoteError.PROTOCOL, "", tooBig("answer", frame.size()
+                    - 4) + "; the call ran. Return large data as a NumPy array (it stays on the node and the client "
+                    + "reads it in chunks) or as an object (CallOptions.builder().asHandle()), or raise "
+                    + "pyfleet.gateway.max-frame-size on the node", "")));
+        }
         ctx.callsInFlight().decrementAndGet();
         out.send(frame, true);
+    }
+
+    private String tooBig(String what, long size) {
+        return "the " + what + " is " + size + " bytes, over the maximum frame size of " + ctx.settings().maxFrameSize()
+                + " bytes between this node and its clients (pyfleet.gateway.max-frame-size)";
     }
 
     void fail(long id, PyFleetException error) {
@@ -437,7 +449,7 @@ final class ClientSession {
                 wire.add(java.util.Arrays.asList(0L, o.value()));
             } else {
                 RemoteError e = RemoteFailures.toRemoteError(o.error());
-                wire.add(List.of(1L, List.of(e.kind(), e.type(), e.message(), e.traceback())));
+                wire.add(List.of(1L, e.fields()));
             }
         }
         return wire;
@@ -479,6 +491,10 @@ final class ClientSession {
                     byte[] payload = Messages.event(id, value);
                     noteHandles(payload, 0, payload.length);
                     frame = frame(payload);
+                }
+                if (frame.size() - 4 > ctx.settings().maxFrameSize()) {
+                    throw new ProtocolException(tooBig("event", frame.size() - 4) + ": send smaller events, or "
+                            + "raise the setting on the node");
                 }
             } catch (RuntimeException e) {
                 // on the worker's reader: a bad event is dropped, never the worker

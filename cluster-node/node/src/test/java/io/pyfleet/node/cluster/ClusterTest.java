@@ -16,7 +16,9 @@ import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolInfo;
 import io.pyfleet.client.PoolSpec;
 import io.pyfleet.client.PyObject;
+import io.pyfleet.client.PythonException;
 import io.pyfleet.node.Eventually;
+import io.pyfleet.node.FailureStacks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -99,6 +101,21 @@ class ClusterTest {
                         () -> fleet.bind(Unknown.class, "os", onNodeTwo));
                 assertEquals("cannot bind Unknown to os: os has no function for Unknown.noSuchFunction() (looked for "
                         + "noSuchFunction, no_such_function)", unknown.getMessage());
+
+                // a failure on another node points at the Python line there and at the caller here
+                FailureStacks.Failing failing = fleet.bind(FailureStacks.Failing.class, "fleettest", onNodeTwo);
+                StackTraceElement caller = null;
+                try {
+                    caller = FailureStacks.nextLine();
+                    failing.failDeep(7);
+                    org.junit.jupiter.api.Assertions.fail("fail_deep returned");
+                } catch (PythonException e) {
+                    FailureStacks.assertSync(e, 7, caller);
+                }
+                List<Outcome> failed = fleet.scatter("fleettest.fail_deep", List.of(List.of(8), List.of(9), List.of(10)));
+                for (int i = 0; i < failed.size(); i++) {
+                    FailureStacks.assertAsync(failed.get(i).error(), 8 + i); // from whichever node ran it
+                }
 
                 PyObject onThree = (PyObject) fleet.submit(Call.init("collections.deque", List.of(), Map.of())
                         .with(CallOptions.builder().on("n3").build())).get(30, TimeUnit.SECONDS);
