@@ -230,7 +230,7 @@ public abstract class BindContract {
         double[] ones = big.ones(200_000);
         assertEquals(200_000, ones.length);
         assertEquals(1.0, ones[199_999]);
-        assertEquals(200_000, big.onesArray(200_000).toDoubleArray().length);
+        assertEquals(200_000, big.onesArray(200_000).toDoubles().length);
     }
 
     @Test
