@@ -19,7 +19,8 @@ import java.util.function.Function;
  * A NumPy array whose bytes stay in shared memory owned by a node on this host: only its
  * description crosses a worker's pipe. Over TCP a large result is the same kind of array on
  * the node that made it: its bytes are pulled in chunks on first read, and passing it to a call
- * sends only its reference. Its dtype, shape and owner are known here without a
+ * sends only its reference; an array a thin client made with {@code Fleet.array(...)} was sent to
+ * its node in chunks and keeps the client's bytes too. Its dtype, shape and owner are known here without a
  * round trip; Java reads it through read-only views ({@link #buffer()}, constant time) or
  * copies it out ({@link #toDoubles()} and the like). Pass it as an argument and the worker
  * maps the same memory (no copy); any worker of the node may use it, and it outlives the
@@ -50,9 +51,9 @@ public final class PyArray implements AutoCloseable {
     }
 
     /**
-     * An array on the heap holding {@code a}'s bytes: what a fleet without node memory (a thin
-     * client over TCP) gives where a node array is asked for. It is sent by value when passed to
-     * a call, and has no owner node ({@link #owner()} is empty).
+     * An array on the heap holding {@code a}'s bytes: what a bound method declared to return a
+     * {@code PyArray} gives for an array that came by value. It is sent by value when passed to a
+     * call, and has no owner node ({@link #owner()} is empty).
      */
     public static PyArray of(NdArray a) {
         ByteBuffer bytes = ByteBuffer.wrap(a.toBytes()).order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer();
@@ -135,7 +136,7 @@ public final class PyArray implements AutoCloseable {
         return size() * dtype.itemSize();
     }
 
-    /** The node whose memory holds the array. */
+    /** The node whose memory holds the array; empty for an array on the heap ({@link #of(NdArray)}). */
     public String owner() {
         return owner;
     }

@@ -275,7 +275,7 @@ public abstract class BindContract {
         Lib lib = fleet().bind(Lib.class, "bindtest");
         assertArrayEquals(new double[] {0, 1, 2}, lib.vector(3));
         NdArray a = lib.array(4);
-        assertEquals("<f8", a.dtype());
+        assertEquals(io.pyfleet.client.DType.FLOAT64, a.dtype());
         assertArrayEquals(new long[] {4}, a.shape());
         assertArrayEquals(new float[] {0, 1}, lib.floats(2));
         assertArrayEquals(new long[] {0, 1, 2}, lib.longs(3));
