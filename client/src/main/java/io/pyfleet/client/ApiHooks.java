@@ -38,6 +38,16 @@ final class ApiHooks implements ApiAccess.Hooks {
     }
 
     @Override
+    public NdArray newNdArray(DType dtype, long[] shape, byte[] data) {
+        return NdArray.wrap(dtype, shape, data);
+    }
+
+    @Override
+    public byte[] bytes(NdArray array) {
+        return array.bytes();
+    }
+
+    @Override
     public Call newCall(String op, Object target, List<?> args, Map<String, ?> kwargs, CallOptions options,
             String coerce) {
         return new Call(op, target, args, kwargs, options, coerce);

@@ -9,21 +9,44 @@ import java.util.List;
  * codec, {@link NdArray}, the CLI's renderer and (next) shared-memory arrays use it.
  */
 public enum DType {
-    BOOL("|b1", 1, Kind.BOOL),
-    INT8("|i1", 1, Kind.SIGNED),
-    INT16("<i2", 2, Kind.SIGNED),
-    INT32("<i4", 4, Kind.SIGNED),
-    INT64("<i8", 8, Kind.SIGNED),
-    UINT8("|u1", 1, Kind.UNSIGNED),
-    UINT16("<u2", 2, Kind.UNSIGNED),
-    UINT32("<u4", 4, Kind.UNSIGNED),
-    UINT64("<u8", 8, Kind.UNSIGNED),
-    FLOAT32("<f4", 4, Kind.FLOAT),
-    FLOAT64("<f8", 8, Kind.FLOAT),
-    COMPLEX128("<c16", 16, Kind.COMPLEX);
+    /** NumPy's {@code bool}. */
+    BOOL("|b1", 1, Kind.BOOL, "bool"),
+    /** NumPy's {@code int8}. */
+    INT8("|i1", 1, Kind.SIGNED, "int8"),
+    /** NumPy's {@code int16}. */
+    INT16("<i2", 2, Kind.SIGNED, "int16"),
+    /** NumPy's {@code int32}. */
+    INT32("<i4", 4, Kind.SIGNED, "int32"),
+    /** NumPy's {@code int64}. */
+    INT64("<i8", 8, Kind.SIGNED, "int64"),
+    /** NumPy's {@code uint8}. */
+    UINT8("|u1", 1, Kind.UNSIGNED, "uint8"),
+    /** NumPy's {@code uint16}. */
+    UINT16("<u2", 2, Kind.UNSIGNED, "uint16"),
+    /** NumPy's {@code uint32}. */
+    UINT32("<u4", 4, Kind.UNSIGNED, "uint32"),
+    /** NumPy's {@code uint64}. */
+    UINT64("<u8", 8, Kind.UNSIGNED, "uint64"),
+    /** NumPy's {@code float32}. */
+    FLOAT32("<f4", 4, Kind.FLOAT, "float32"),
+    /** NumPy's {@code float64}. */
+    FLOAT64("<f8", 8, Kind.FLOAT, "float64"),
+    /** NumPy's {@code complex128}. */
+    COMPLEX128("<c16", 16, Kind.COMPLEX, "complex128");
 
     /** What the elements are. */
-    public enum Kind { BOOL, SIGNED, UNSIGNED, FLOAT, COMPLEX }
+    public enum Kind {
+        /** True or false. */
+        BOOL,
+        /** Signed integers. */
+        SIGNED,
+        /** Unsigned integers. */
+        UNSIGNED,
+        /** Real floating point numbers. */
+        FLOAT,
+        /** Complex numbers of two floating point parts. */
+        COMPLEX
+    }
 
     /** Every descr, in declaration order. */
     public static final List<String> DESCRS = Arrays.stream(values()).map(DType::descr).toList();
@@ -31,11 +54,18 @@ public enum DType {
     private final String descr;
     private final int itemSize;
     private final Kind kind;
+    private final String numpyName;
 
-    DType(String descr, int itemSize, Kind kind) {
+    DType(String descr, int itemSize, Kind kind, String numpyName) {
         this.descr = descr;
         this.itemSize = itemSize;
         this.kind = kind;
+        this.numpyName = numpyName;
+    }
+
+    /** NumPy's name of the dtype, as its {@code repr} writes it: {@code float64}, {@code int32}, {@code bool}. */
+    public String numpyName() {
+        return numpyName;
     }
 
     /** The NumPy {@code descr}, e.g. {@code <f8}. */
@@ -48,6 +78,7 @@ public enum DType {
         return itemSize;
     }
 
+    /** What the elements are. */
     public Kind kind() {
         return kind;
     }

@@ -8,9 +8,11 @@ import java.util.List;
  * It is the module {@code pyfleet.numpy_api} (every NumPy name, plus {@link #get} and {@link #slice})
  * bound with {@link Fleet#bind}, so adding a NumPy function is one more line here. Results that are
  * arrays are {@link PyArray}s: on an embedded fleet they stay in the node's shared memory and the
- * next call maps them where they are (no copy); over TCP they come by value. Reductions without an
- * axis return plain numbers. Arguments are anything the value model carries: a PyArray, a Java array
- * ({@code double[]}...), an {@link NdArray}, nested lists, numbers.
+ * next call maps them where they are (no copy); over TCP large ones stay on the node (pulled when
+ * read), small ones come by value. Reductions without an axis return plain numbers. Arguments are
+ * anything the value model carries: a PyArray, a Java array ({@code double[]}...), an {@link NdArray},
+ * nested lists, numbers; a Java array over the by-value limit goes through node memory by itself, so
+ * {@code np.sum(big)} works whatever its size.
  */
 public interface NumPy {
     /** The value of {@link #slice}'s spec for a whole axis. */

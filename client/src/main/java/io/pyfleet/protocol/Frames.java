@@ -128,6 +128,35 @@ public final class Frames {
         return HEADER_SIZE + length;
     }
 
+    /**
+     * Writes a request frame whose tail comes in three parts, {@code [0, id, ...tail, ...data, ...end]}:
+     * bulk bytes written from where they are ({@link ArrayUpload#writeHead}).
+     *
+     * @return the frame's size in bytes
+     * @throws ProtocolException when the frame would be over {@code maxFrame}; nothing is written then
+     */
+    public static int writeRequest(OutputStream out, long id, byte[] tail, java.nio.ByteBuffer data, byte[] end,
+            int maxFrame) throws IOException {
+        byte[] head = Messages.requestHead(id);
+        long length = (long) head.length + tail.length + data.remaining() + end.length;
+        if (length > maxFrame) {
+            throw new ProtocolException("a request of " + length + " bytes exceeds the maximum frame size of "
+                    + maxFrame + " bytes");
+        }
+        out.write(header((int) length));
+        out.write(head);
+        out.write(tail);
+        if (data.hasArray()) {
+            out.write(data.array(), data.arrayOffset() + data.position(), data.remaining());
+        } else {
+            byte[] copy = new byte[data.remaining()];
+            data.duplicate().get(copy);
+            out.write(copy);
+        }
+        out.write(end);
+        return HEADER_SIZE + (int) length;
+    }
+
     /** The largest request head: see {@link Messages#requestHead}. */
     public static final int REQUEST_HEAD_MAX = Messages.REQUEST_HEAD_MAX;
 

@@ -101,9 +101,20 @@ public final class Messages {
      */
     public static EncodedCall encodeCall(String op, Object target, List<?> args, Map<String, ?> kwargs,
                                          Map<String, ?> opts) {
+        return encodeCall(op, target, args, kwargs, opts, null);
+    }
+
+    /**
+     * {@link #encodeCall(String, Object, List, Map, Map)} that writes large Java arrays as their stand-ins
+     * in {@code large}, and notes (writing nil) those that have none yet: the tail is good only when
+     * {@link LargeArrays#takeFound()} is empty after it.
+     */
+    public static EncodedCall encodeCall(String op, Object target, List<?> args, Map<String, ?> kwargs,
+                                         Map<String, ?> opts, LargeArrays large) {
         Objects.requireNonNull(op, "op");
         WireBuffer w = WireBuffer.acquire();
         try {
+            w.large = large;
             w.string(op);
             ValueCodec.write(w, target, 1);
             if (args == null || args.isEmpty()) {

@@ -28,6 +28,8 @@ final class WireBuffer {
     /** The first handle written since acquire, and one of another owner if any: routing needs them. */
     Handle firstHandle;
     Handle otherOwner;
+    /** Where large Java arrays go instead of by value; null: everything by value. */
+    LargeArrays large;
 
     WireBuffer(int capacity) {
         buf = new byte[capacity];
@@ -43,12 +45,14 @@ final class WireBuffer {
         w.pos = 0;
         w.firstHandle = null;
         w.otherOwner = null;
+        w.large = null;
         return w;
     }
 
     /** Gives the buffer back to this thread's pool. */
     void release() {
         pos = 0;
+        large = null;
         if (inUse) {
             inUse = false;
             if (buf.length > KEEP_MAX) {

@@ -206,7 +206,7 @@ class VectorsTest {
                 for (int i = 0; i < shape.length; i++) {
                     shape[i] = v.get("shape").get(i).asLong();
                 }
-                yield new NdArray(v.get("dtype").asText(), shape, bytes(v.get("data").asText()));
+                yield nd(v.get("dtype").asText(), shape, bytes(v.get("data").asText()));
             }
             case "handle" -> new Handle(v.get(0).asText(), v.get(1).asText(), v.get(2).asLong(), v.get(3).asLong(),
                     v.get(4).asText());
@@ -344,5 +344,10 @@ class VectorsTest {
             return d + " (bits " + Long.toHexString(Double.doubleToRawLongBits(d)) + ")";
         }
         return v + " (" + v.getClass().getSimpleName() + ")";
+    }
+
+    /** An array by value from a descr, a shape and its bytes. */
+    private static NdArray nd(String descr, long[] shape, byte[] data) {
+        return NdArray.of(io.pyfleet.client.DType.parse(descr), java.nio.ByteBuffer.wrap(data), shape);
     }
 }

@@ -3,6 +3,7 @@ package io.pyfleet.client.internal;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.DType;
+import io.pyfleet.client.NdArray;
 import io.pyfleet.client.PyArray;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PythonException;
@@ -29,6 +30,12 @@ public final class ApiAccess {
 
         /** The memory behind an array. */
         ArrayMemory memory(PyArray array);
+
+        /** An array by value on bytes the caller made and hands over (not copied). */
+        NdArray newNdArray(DType dtype, long[] shape, byte[] data);
+
+        /** The bytes of an array by value themselves, which the caller must not change. */
+        byte[] bytes(NdArray array);
 
         /** A call of any protocol operation, as a gateway decodes it. */
         Call newCall(String op, Object target, List<?> args, Map<String, ?> kwargs, CallOptions options, String coerce);
@@ -115,5 +122,19 @@ public final class ApiAccess {
     /** See {@link Hooks#memory}. */
     public static ArrayMemory memory(PyArray array) {
         return hooks().memory(array);
+    }
+
+    /**
+     * See {@link Hooks#newNdArray}.
+     *
+     * @throws IllegalArgumentException when the bytes do not fill the shape
+     */
+    public static NdArray newNdArray(DType dtype, long[] shape, byte[] data) {
+        return hooks().newNdArray(dtype, shape, data);
+    }
+
+    /** See {@link Hooks#bytes}. */
+    public static byte[] bytes(NdArray array) {
+        return hooks().bytes(array);
     }
 }

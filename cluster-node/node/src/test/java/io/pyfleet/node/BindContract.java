@@ -230,7 +230,7 @@ public abstract class BindContract {
         double[] ones = big.ones(200_000);
         assertEquals(200_000, ones.length);
         assertEquals(1.0, ones[199_999]);
-        assertEquals(200_000, big.onesArray(200_000).toDoubleArray().length);
+        assertEquals(200_000, big.onesArray(200_000).toDoubles().length);
     }
 
     @Test
@@ -275,7 +275,7 @@ public abstract class BindContract {
         Lib lib = fleet().bind(Lib.class, "bindtest");
         assertArrayEquals(new double[] {0, 1, 2}, lib.vector(3));
         NdArray a = lib.array(4);
-        assertEquals("<f8", a.dtype());
+        assertEquals(io.pyfleet.client.DType.FLOAT64, a.dtype());
         assertArrayEquals(new long[] {4}, a.shape());
         assertArrayEquals(new float[] {0, 1}, lib.floats(2));
         assertArrayEquals(new long[] {0, 1, 2}, lib.longs(3));

@@ -230,6 +230,14 @@ public abstract class NumPyContract {
         assertArrayEquals(x.toDoubles(), n.load(file).toDoubles());
     }
 
+    /** Issue 18: a Java array over the frame limit, passed straight to a call (through node memory). */
+    @Test
+    void aHundredMegabyteJavaArraySums() {
+        double[] big = new double[12_500_000]; // 100 MB, over the 64 MiB frames of workers and gateways
+        java.util.Arrays.fill(big, 0.5);
+        assertEquals(6_250_000.0, np().sum(big));
+    }
+
     private static double[] map(double[] v, java.util.function.DoubleUnaryOperator f) {
         double[] out = new double[v.length];
         for (int i = 0; i < v.length; i++) {

@@ -35,7 +35,8 @@ import java.util.stream.Collectors;
  *       checked as if sent alone; only worker ops may be inside, and {@code lookup} only with an allow-all
  *       list;</li>
  *   <li>{@code versions}, {@code release}, {@code stats}, {@code pool_list}, {@code array_read},
- *       {@code array_release}: always allowed (they reach no user code);</li>
+ *       {@code array_release}, {@code array_new}, {@code array_write}: always allowed (they reach no user
+ *       code);</li>
  *   <li>{@code resize}, {@code pool_start}, {@code pool_resize}, {@code pool_stop}: allowed only with an
  *       allow-all list: changing the pools is an operator's act (a pool's interpreter runs any code), and a
  *       node that narrows what callers reach is not one that lets them change its pools;</li>
@@ -56,7 +57,7 @@ public final class AllowList {
             Set.of("call", "const", "init", "method", "attr", "builtin", "operator", "import", "lookup", "versions");
     private static final Set<String> KNOWN_OPS = union(WORKER_OPS, Set.of("release", "stats", "identical",
             "scatter", "resize", "pool_start", "pool_resize", "pool_stop", "pool_list", "cluster_status",
-            "array_read", "array_release"));
+            "array_read", "array_release", "array_new", "array_write"));
 
     /** True for the ops a remote caller may have a worker run (not release, map, imap: the node's own). */
     public static boolean isWorkerOp(String op) {
@@ -158,7 +159,8 @@ public final class AllowList {
             case "operator" -> checkName(op, target, "operator.");
             case "method", "attr" -> checkMember(op, args);
             case "lookup" -> checkLookup(target, args);
-            case "versions", "release", "stats", "pool_list", "cluster_status", "array_read", "array_release" -> {
+            case "versions", "release", "stats", "pool_list", "cluster_status", "array_read", "array_release",
+                    "array_new", "array_write" -> {
                 // reach no user code
             }
             case "identical" -> checkIdentical(args);

@@ -301,6 +301,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
             welcome.put("max_frame", (long) ctx.settings().maxFrameSize());
             welcome.put("max_in_flight", (long) ctx.settings().maxInFlight());
             welcome.put("heartbeat_ms", ctx.settings().heartbeatInterval().toMillis());
+            welcome.put("array_by_value_max", ctx.settings().arrayByValueMax());
             enqueue(ClientSession.frame(Gateway.message(Gateway.WELCOME, welcome)));
             flush();
             log.debug("client {} ({}) authenticated", peer, body.get("client"));

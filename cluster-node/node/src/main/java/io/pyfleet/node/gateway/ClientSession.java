@@ -16,6 +16,7 @@ import io.pyfleet.node.call.CallPath;
 import io.pyfleet.node.worker.EventSink;
 import io.pyfleet.node.worker.PendingCall;
 import io.pyfleet.node.worker.RawValue;
+import io.pyfleet.protocol.ArrayUpload;
 import io.pyfleet.protocol.Gateway;
 import io.pyfleet.protocol.HandleScan;
 import io.pyfleet.protocol.Incoming;
@@ -127,7 +128,7 @@ final class ClientSession {
                 case "identical" -> identical(id, args, opts, pinned);
                 case "scatter" -> scatter(id, body.get(1), args, opts, pinned, payload);
                 case "release" -> release(id, args);
-                case "array_read", "array_release" -> arrayOp(id, op, args, payload);
+                case "array_read", "array_release", ArrayUpload.NEW, ArrayUpload.WRITE -> arrayOp(id, op, args, payload);
                 case "stats" -> stats(id);
                 case "resize" -> resize(id, args);
                 case "cluster_status" -> clusterStatus(id);
@@ -183,6 +184,7 @@ final class ClientSession {
         CallPath path;
         try {
             if (SessionArrays.namesArrays(payload)) { // this session's arrays: the node's own go to the worker
+                target = arrays.resolve(target, using); // a method on one, say
                 args = (List<?>) arrays.resolve(args, using);
                 kwargs = kwargs(arrays.resolve(kwargs, using));
             }
@@ -301,20 +303,27 @@ final class ClientSession {
         finish(id, null, null);
     }
 
-    /** array_read, array_release: served by the node that keeps the array, answered at once. */
+    /** array_read, array_release, array_new, array_write: served by the node that keeps the array, answered at once. */
     private void arrayOp(long id, String op, List<?> args, byte[] payload) {
-        String owner = (cluster == null ? null : cluster.ownerElsewhere(payload));
+        String owner = null;
+        if (cluster != null && !ArrayUpload.NEW.equals(op) && !(ArrayUpload.WRITE.equals(op)
+                && cluster.view().isLocal(ArrayUpload.Write.parse(args).array().node()))) {
+            owner = cluster.ownerElsewhere(payload); // not for a write here: no scan of a chunk for handles
+        }
         if (owner != null) {
             cluster.forward(owner, id, payload, cluster.deadline(op, null));
             return;
         }
-        if ("array_read".equals(op)) {
-            ByteString frame = arrays.readReply(id, args);
-            ctx.callsInFlight().decrementAndGet();
-            out.send(frame, true);
-            return;
+        switch (op) {
+            case "array_read" -> {
+                ByteString frame = arrays.readReply(id, args);
+                ctx.callsInFlight().decrementAndGet();
+                out.send(frame, true);
+            }
+            case ArrayUpload.NEW -> finish(id, arrays.newArray(args), null);
+            case ArrayUpload.WRITE -> finish(id, arrays.write(args), null);
+            default -> finish(id, arrays.release(args), null);
         }
-        finish(id, arrays.release(args), null);
     }
 
     /** pool_start, pool_resize, pool_stop, pool_list: answered when the pool has started, stopped, ... */
