@@ -44,7 +44,10 @@ public interface ArrayMemory {
     default void unhold() {
     }
 
-    /** False while the bytes are not on this machine yet (a gateway's array not pulled): nothing should read them just to print. */
+    /**
+     * False while the bytes are not on this machine yet (a gateway's array not pulled): nothing should read them just
+     * to print.
+     */
     default boolean local() {
         return true;
     }
