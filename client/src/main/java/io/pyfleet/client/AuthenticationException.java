@@ -4,6 +4,11 @@ package io.pyfleet.client;
 public class AuthenticationException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A failed handshake.
+     *
+     * @param message what happened, naming the setting or the remedy where there is one
+     */
     public AuthenticationException(String message) {
         super(message);
     }

@@ -7,6 +7,12 @@ package io.pyfleet.client;
 public class CallInterruptedException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An interrupted wait.
+     *
+     * @param message what happened, naming the setting or the remedy where there is one
+     * @param cause   the {@link InterruptedException}
+     */
     public CallInterruptedException(String message, Throwable cause) {
         super(message, cause);
     }

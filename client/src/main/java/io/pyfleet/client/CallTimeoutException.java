@@ -4,6 +4,11 @@ package io.pyfleet.client;
 public class CallTimeoutException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A call that overran its timeout.
+     *
+     * @param message what happened, naming the setting or the remedy where there is one
+     */
     public CallTimeoutException(String message) {
         super(message);
     }

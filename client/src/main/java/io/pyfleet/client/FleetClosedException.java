@@ -6,14 +6,25 @@ package io.pyfleet.client;
  */
 public class FleetClosedException extends PyFleetException {
     private static final long serialVersionUID = 1L;
+    /** Whether the call had reached a worker. */
     private final boolean mayHaveRun;
 
+    /**
+     * A call refused or failed by a closing fleet.
+     *
+     * @param message    what happened, naming the setting or the remedy where there is one
+     * @param mayHaveRun whether the call had reached a worker
+     */
     public FleetClosedException(String message, boolean mayHaveRun) {
         super(message);
         this.mayHaveRun = mayHaveRun;
     }
 
-    /** True when the call had reached a worker before the fleet closed: it may have run. */
+    /**
+     * Whether the call had reached a worker before the fleet closed: it may have run.
+     *
+     * @return true when it may have run; false when it surely did not
+     */
     public boolean mayHaveRun() {
         return mayHaveRun;
     }

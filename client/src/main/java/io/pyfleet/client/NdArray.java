@@ -26,6 +26,9 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
     /**
      * Validates and copies.
      *
+     * @param dtype the NumPy {@code descr}, e.g. {@code <f8}
+     * @param shape the dimensions, each non-negative (empty for a 0-d array)
+     * @param data  exactly {@code size() * itemSize()} bytes
      * @throws IllegalArgumentException for an unknown dtype, a negative dimension, or a data length that
      *                                  does not match the shape
      */
@@ -42,13 +45,22 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
         data = data.clone();
     }
 
-    /** The item size in bytes of {@code dtype}, or -1 if it is not one of {@link #DTYPES}. */
+    /**
+     * The item size in bytes of a dtype.
+     *
+     * @param dtype a NumPy {@code descr}
+     * @return its size, or -1 if it is not one of {@link #DTYPES}
+     */
     public static int itemSize(String dtype) {
         DType t = DType.ofDescr(dtype);
         return t == null ? -1 : t.itemSize();
     }
 
-    /** The dtype as a {@link DType}. */
+    /**
+     * The dtype as a {@link DType}.
+     *
+     * @return the dtype
+     */
     public DType type() {
         return DType.parse(dtype);
     }
@@ -56,6 +68,9 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
     /**
      * The data length {@code dtype} and {@code shape} call for.
      *
+     * @param dtype a NumPy {@code descr}
+     * @param shape the dimensions
+     * @return the length in bytes
      * @throws IllegalArgumentException for an unknown dtype, too many or negative dimensions, or a size
      *                                  over {@link Integer#MAX_VALUE} bytes
      */
@@ -84,54 +99,104 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
         return n;
     }
 
-    /** A 1-d {@code <f8} array of {@code values}, or of the given shape. */
+    /**
+     * A {@code <f8} array of {@code values}.
+     *
+     * @param values the elements, in C order
+     * @param shape  the dimensions; none: 1-d of {@code values.length}
+     * @return the array (a copy)
+     */
     public static NdArray ofDoubles(double[] values, long... shape) {
         byte[] b = new byte[Math.multiplyExact(values.length, 8)];
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(values);
         return new NdArray(DType.FLOAT64.descr(), shapeOf(values.length, shape), b);
     }
 
-    /** A 1-d {@code <f4} array of {@code values}, or of the given shape. */
+    /**
+     * A {@code <f4} array of {@code values}.
+     *
+     * @param values the elements, in C order
+     * @param shape  the dimensions; none: 1-d of {@code values.length}
+     * @return the array (a copy)
+     */
     public static NdArray ofFloats(float[] values, long... shape) {
         byte[] b = new byte[Math.multiplyExact(values.length, 4)];
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values);
         return new NdArray(DType.FLOAT32.descr(), shapeOf(values.length, shape), b);
     }
 
-    /** A 1-d {@code <i8} array of {@code values}, or of the given shape. */
+    /**
+     * A {@code <i8} array of {@code values}.
+     *
+     * @param values the elements, in C order
+     * @param shape  the dimensions; none: 1-d of {@code values.length}
+     * @return the array (a copy)
+     */
     public static NdArray ofLongs(long[] values, long... shape) {
         byte[] b = new byte[Math.multiplyExact(values.length, 8)];
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(values);
         return new NdArray(DType.INT64.descr(), shapeOf(values.length, shape), b);
     }
 
-    /** A 1-d {@code <i4} array of {@code values}, or of the given shape. */
+    /**
+     * A {@code <i4} array of {@code values}.
+     *
+     * @param values the elements, in C order
+     * @param shape  the dimensions; none: 1-d of {@code values.length}
+     * @return the array (a copy)
+     */
     public static NdArray ofInts(int[] values, long... shape) {
         byte[] b = new byte[Math.multiplyExact(values.length, 4)];
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(values);
         return new NdArray(DType.INT32.descr(), shapeOf(values.length, shape), b);
     }
 
-    /** A 1-d {@code <i2} array of {@code values}, or of the given shape. */
+    /**
+     * A {@code <i2} array of {@code values}.
+     *
+     * @param values the elements, in C order
+     * @param shape  the dimensions; none: 1-d of {@code values.length}
+     * @return the array (a copy)
+     */
     public static NdArray ofShorts(short[] values, long... shape) {
         byte[] b = new byte[Math.multiplyExact(values.length, 2)];
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(values);
         return new NdArray(DType.INT16.descr(), shapeOf(values.length, shape), b);
     }
 
-    /** A 1-d {@code |i1} array of {@code values}, or of the given shape (a {@code byte[]} alone goes as Python bytes). */
+    /**
+     * A {@code |i1} array of {@code values} (a {@code byte[]} passed alone to a call goes as Python bytes).
+     *
+     * @param values the elements, in C order
+     * @param shape  the dimensions; none: 1-d of {@code values.length}
+     * @return the array (a copy)
+     */
     public static NdArray ofBytes(byte[] values, long... shape) {
         return new NdArray(DType.INT8.descr(), shapeOf(values.length, shape), values);
     }
 
-    /** An array of any dtype from the remaining bytes of {@code data} (C order, little-endian). */
+    /**
+     * An array of any dtype from the remaining bytes of {@code data} (C order, little-endian).
+     *
+     * @param dtype the elements' type
+     * @param data  the elements' bytes, from its position to its limit (read, not moved)
+     * @param shape the dimensions (none: a 0-d array of one element)
+     * @return the array (a copy)
+     * @throws IllegalArgumentException when the byte count does not match the shape
+     */
     public static NdArray of(DType dtype, ByteBuffer data, long... shape) {
         byte[] b = new byte[data.remaining()];
         data.duplicate().get(b);
         return new NdArray(dtype.descr(), shape, b);
     }
 
-    /** A 1-d {@code |b1} array of {@code values}, or of the given shape. */
+    /**
+     * A {@code |b1} array of {@code values}.
+     *
+     * @param values the elements, in C order
+     * @param shape  the dimensions; none: 1-d of {@code values.length}
+     * @return the array (a copy)
+     */
     public static NdArray ofBooleans(boolean[] values, long... shape) {
         byte[] b = new byte[values.length];
         for (int i = 0; i < values.length; i++) {
@@ -144,44 +209,76 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
         return shape.length == 0 ? new long[] {length} : shape;
     }
 
-    /** A copy of the dimensions. */
+    /**
+     * The dimensions.
+     *
+     * @return a copy of them (empty for a 0-d array)
+     */
     @Override
     public long[] shape() {
         return shape.clone();
     }
 
-    /** A copy of the data bytes; {@link #buffer()} avoids the copy. */
+    /**
+     * The elements' bytes; {@link #buffer()} avoids the copy.
+     *
+     * @return a copy of them, C order, little-endian
+     */
     @Override
     public byte[] data() {
         return data.clone();
     }
 
-    /** The dimensions themselves, not a copy: for the wire codec, which must not change them. */
+    /**
+     * The dimensions themselves, not a copy: for the wire codec, which must not change them.
+     *
+     * @return the array's own shape; do not change it
+     */
     public long[] shapeRef() {
         return shape;
     }
 
-    /** The data itself, not a copy: for the wire codec, which must not change it. */
+    /**
+     * The data itself, not a copy: for the wire codec, which must not change it.
+     *
+     * @return the array's own bytes; do not change them
+     */
     public byte[] dataRef() {
         return data;
     }
 
-    /** A read-only little-endian view of the data. */
+    /**
+     * A read-only little-endian view of the data.
+     *
+     * @return a view, no copy
+     */
     public ByteBuffer buffer() {
         return ByteBuffer.wrap(data).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** The number of dimensions. */
+    /**
+     * The number of dimensions.
+     *
+     * @return 0 for a 0-d array
+     */
     public int ndim() {
         return shape.length;
     }
 
-    /** The number of elements: the product of the shape (1 for a 0-d array). */
+    /**
+     * The number of elements: the product of the shape.
+     *
+     * @return the count (1 for a 0-d array)
+     */
     public long size() {
         return data.length / itemSize();
     }
 
-    /** The size of one element in bytes. */
+    /**
+     * The size of one element in bytes.
+     *
+     * @return the dtype's item size
+     */
     public int itemSize() {
         return itemSize(dtype);
     }
@@ -189,6 +286,8 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
     /**
      * The elements as doubles, converted from any dtype; a {@code <c16} array gives real and imaginary
      * parts interleaved ({@code 2 * size()} values).
+     *
+     * @return a new array, C order
      */
     public double[] toDoubleArray() {
         ByteBuffer bb = buffer();
@@ -223,7 +322,12 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
         }
     }
 
-    /** The elements as floats: {@code <f4} exactly, other real dtypes converted. */
+    /**
+     * The elements as floats: {@code <f4} exactly, other real dtypes converted.
+     *
+     * @return a new array, C order
+     * @throws IllegalStateException for a complex dtype
+     */
     public float[] toFloatArray() {
         if (type() == DType.FLOAT32) {
             float[] out = new float[data.length / 4];
@@ -244,8 +348,9 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
     /**
      * The elements as longs, from a boolean or integer dtype.
      *
+     * @return a new array, C order
      * @throws IllegalStateException for a floating or complex dtype
-     * @throws ArithmeticException   for a {@code <u8} value over {@link Long#MAX_VALUE}
+     * @throws ArithmeticException for a {@code <u8} value over {@link Long#MAX_VALUE}
      */
     public long[] toLongArray() {
         ByteBuffer bb = buffer();
@@ -264,8 +369,9 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
     /**
      * The elements as ints, from a boolean or integer dtype.
      *
+     * @return a new array, C order
      * @throws IllegalStateException for a floating or complex dtype
-     * @throws ArithmeticException   for a value outside the int range
+     * @throws ArithmeticException for a value outside the int range
      */
     public int[] toIntArray() {
         ByteBuffer bb = buffer();
@@ -284,6 +390,7 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
     /**
      * The elements of an {@code <i2} or {@code <u2} array, bits exact.
      *
+     * @return a new array, C order
      * @throws IllegalStateException for another dtype
      */
     public short[] toShortArray() {
@@ -295,7 +402,12 @@ public record NdArray(String dtype, long[] shape, byte[] data) {
         return out;
     }
 
-    /** The elements as booleans (non-zero is true), from a boolean or integer dtype. */
+    /**
+     * The elements as booleans (non-zero is true), from a boolean or integer dtype.
+     *
+     * @return a new array, C order
+     * @throws IllegalStateException for a floating or complex dtype
+     */
     public boolean[] toBooleanArray() {
         ByteBuffer bb = buffer();
         boolean[] out = new boolean[(int) size()];

@@ -8,6 +8,11 @@ package io.pyfleet.client;
 public class PoolFailedException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A pool that gave up restarting its workers.
+     *
+     * @param message what happened, naming the setting or the remedy where there is one
+     */
     public PoolFailedException(String message) {
         super(message);
     }

@@ -8,6 +8,11 @@ package io.pyfleet.client;
 public class PoolStartException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A pool that could not start.
+     *
+     * @param message what happened, naming the setting or the remedy where there is one
+     */
     public PoolStartException(String message) {
         super(message);
     }

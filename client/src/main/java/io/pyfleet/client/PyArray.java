@@ -50,6 +50,9 @@ public final class PyArray implements AutoCloseable {
      * An array on the heap holding {@code a}'s bytes: what a fleet without node memory (a thin
      * client over TCP) gives where a node array is asked for. It is sent by value when passed to
      * a call, and has no owner node ({@link #owner()} is empty).
+     *
+     * @param a the array by value
+     * @return an array on the heap (a copy of the bytes)
      */
     public static PyArray of(NdArray a) {
         DType type = DType.parse(a.dtype());
@@ -57,7 +60,11 @@ public final class PyArray implements AutoCloseable {
         return new PyArray(type, a.shape(), "", new HeapMemory(bytes));
     }
 
-    /** True for an array whose bytes live in this JVM's heap ({@link #of(NdArray)}), not in a node's memory. */
+    /**
+     * Whether the array's bytes live in this JVM's heap ({@link #of(NdArray)}), not in a node's memory.
+     *
+     * @return true for an array on the heap
+     */
     public boolean onHeap() {
         return memory instanceof HeapMemory;
     }
@@ -106,20 +113,38 @@ public final class PyArray implements AutoCloseable {
         }
     }
 
+    /**
+     * The elements' type.
+     *
+     * @return the dtype
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** A copy of the dimensions. */
+    /**
+     * The dimensions.
+     *
+     * @return a copy of them (empty for a 0-d array)
+     */
     public long[] shape() {
         return shape.clone();
     }
 
+    /**
+     * The number of dimensions.
+     *
+     * @return 0 for a 0-d array
+     */
     public int ndim() {
         return shape.length;
     }
 
-    /** The number of elements (1 for a 0-d array). */
+    /**
+     * The number of elements.
+     *
+     * @return the product of the shape (1 for a 0-d array)
+     */
     public long size() {
         long n = 1;
         for (long d : shape) {
@@ -128,12 +153,20 @@ public final class PyArray implements AutoCloseable {
         return n;
     }
 
-    /** The size in bytes. */
+    /**
+     * The size in bytes.
+     *
+     * @return {@code size() * dtype().itemSize()}
+     */
     public long byteSize() {
         return size() * dtype.itemSize();
     }
 
-    /** The node whose memory holds the array. */
+    /**
+     * The node whose memory holds the array.
+     *
+     * @return the node's name; empty for an array on the heap
+     */
     public String owner() {
         return owner;
     }
@@ -144,6 +177,11 @@ public final class PyArray implements AutoCloseable {
         return memory;
     }
 
+    /**
+     * Whether {@link #close()} was called (or the Cleaner released it).
+     *
+     * @return true once closed; reads then fail
+     */
     public boolean isClosed() {
         return release.done().get();
     }
@@ -151,6 +189,7 @@ public final class PyArray implements AutoCloseable {
     /**
      * A read-only little-endian view of the whole array, in constant time.
      *
+     * @return the view; valid until the array is closed
      * @throws IllegalStateException when the array is closed, or over 2 GiB (use {@link #buffers()})
      */
     public ByteBuffer buffer() {
@@ -165,12 +204,22 @@ public final class PyArray implements AutoCloseable {
         return views.get(0);
     }
 
-    /** Read-only little-endian views covering the array in order (one unless it is over 2 GiB). */
+    /**
+     * Read-only little-endian views covering the array in order, in constant time.
+     *
+     * @return the views, one unless the array is over 2 GiB; valid until it is closed
+     * @throws IllegalStateException when the array is closed
+     */
     public List<ByteBuffer> buffers() {
         return views();
     }
 
-    /** {@link #buffer()} as doubles, for a {@code float64} array. */
+    /**
+     * {@link #buffer()} as doubles, for a {@code float64} array.
+     *
+     * @return the view; valid until the array is closed
+     * @throws IllegalStateException when the array is closed, over 2 GiB, or not {@code float64}
+     */
     public DoubleBuffer doubleBuffer() {
         requireType(DType.FLOAT64, "doubleBuffer()");
         return buffer().asDoubleBuffer();
@@ -191,7 +240,12 @@ public final class PyArray implements AutoCloseable {
         return out;
     }
 
-    /** The elements as doubles: {@code float64} copied exactly, other real dtypes converted. */
+    /**
+     * The elements as doubles: {@code float64} copied exactly, other real dtypes converted.
+     *
+     * @return a new array, C order
+     * @throws IllegalStateException when the array is closed, or has more elements than a Java array holds
+     */
     public double[] toDoubles() {
         if (dtype != DType.FLOAT64) {
             return toNdArray().toDoubleArray();
@@ -212,7 +266,12 @@ public final class PyArray implements AutoCloseable {
         return out;
     }
 
-    /** The elements as floats: {@code float32} copied exactly, other real dtypes converted. */
+    /**
+     * The elements as floats: {@code float32} copied exactly, other real dtypes converted.
+     *
+     * @return a new array, C order
+     * @throws IllegalStateException when the array is closed, or has more elements than a Java array holds, or a complex dtype
+     */
     public float[] toFloats() {
         if (dtype != DType.FLOAT32) {
             return toNdArray().toFloatArray();
@@ -233,7 +292,13 @@ public final class PyArray implements AutoCloseable {
         return out;
     }
 
-    /** The elements as longs: {@code int64}/{@code uint64} bits copied exactly, other integer dtypes converted. */
+    /**
+     * The elements as longs: {@code int64}/{@code uint64} bits copied exactly, other integer dtypes converted.
+     *
+     * @return a new array, C order
+     * @throws IllegalStateException when the array is closed, or has more elements than a Java array holds, or
+     *                               is of a floating or complex dtype
+     */
     public long[] toLongs() {
         if (dtype != DType.INT64 && dtype != DType.UINT64) {
             return toNdArray().toLongArray();
@@ -254,7 +319,13 @@ public final class PyArray implements AutoCloseable {
         return out;
     }
 
-    /** The elements as ints: {@code int32}/{@code uint32} bits copied exactly, other integer dtypes converted. */
+    /**
+     * The elements as ints: {@code int32}/{@code uint32} bits copied exactly, other integer dtypes converted.
+     *
+     * @return a new array, C order
+     * @throws IllegalStateException when the array is closed, or has more elements than a Java array holds, or
+     *                               is of a floating or complex dtype
+     */
     public int[] toInts() {
         if (dtype != DType.INT32 && dtype != DType.UINT32) {
             return toNdArray().toIntArray();
@@ -275,7 +346,12 @@ public final class PyArray implements AutoCloseable {
         return out;
     }
 
-    /** The elements of an {@code int16}/{@code uint16} array, bits exact. */
+    /**
+     * The elements of an {@code int16}/{@code uint16} array, bits exact.
+     *
+     * @return a new array, C order
+     * @throws IllegalStateException when the array is closed, or has more elements than a Java array holds, or another dtype
+     */
     public short[] toShorts() {
         if (dtype != DType.INT16 && dtype != DType.UINT16) {
             throw new IllegalStateException("toShorts() needs an int16 or uint16 array, not " + dtype);
@@ -296,7 +372,12 @@ public final class PyArray implements AutoCloseable {
         return out;
     }
 
-    /** The raw little-endian C-order bytes, of any dtype. */
+    /**
+     * The raw little-endian C-order bytes, of any dtype.
+     *
+     * @return a new array
+     * @throws IllegalStateException when the array is closed, or has more bytes than a Java array holds
+     */
     public byte[] toBytes() {
         long n = byteSize();
         if (n > Integer.MAX_VALUE - 8) {
@@ -318,12 +399,23 @@ public final class PyArray implements AutoCloseable {
         return out;
     }
 
-    /** The elements as booleans (non-zero is true), from a boolean or integer dtype. */
+    /**
+     * The elements as booleans (non-zero is true), from a boolean or integer dtype.
+     *
+     * @return a new array, C order
+     * @throws IllegalStateException when the array is closed, or has more elements than a Java array holds, or
+     *                               is of a floating or complex dtype
+     */
     public boolean[] toBooleans() {
         return toNdArray().toBooleanArray();
     }
 
-    /** A copy by value. */
+    /**
+     * A copy by value.
+     *
+     * @return the array by value
+     * @throws IllegalStateException when the array is closed, or has more bytes than a Java array holds
+     */
     public NdArray toNdArray() {
         return new NdArray(dtype.descr(), shape, toBytes());
     }

@@ -7,6 +7,11 @@ package io.pyfleet.client;
 public class UnknownPoolException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A call or operation naming an unknown pool.
+     *
+     * @param message what happened, naming the setting or the remedy where there is one
+     */
     public UnknownPoolException(String message) {
         super(message);
     }
