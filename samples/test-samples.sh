@@ -98,6 +98,7 @@ expect_lines() {
 run_thin_client() {
   local dir
   dir="$(build_sample thin-client)"
+  check_same_jars thin-client "$dir"
   local token_file="$WORK/gateway.token"
   (umask 077 && printf 'PYFLEET_TOKEN=%s\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$token_file")
   # A session of its own, so that stopping it reaches nothing else; PYFLEET_TOKEN unset so the file is the token.
@@ -135,9 +136,24 @@ run_thin_client() {
   stop_node
 }
 
+# The BOM lines up what a user's program resolves with what the build tests with: every jar a sample resolves
+# is one the CLI's build resolved too (cluster-node/app/target/lib, where `./pyfleet test` built it).
+check_same_jars() {
+  local name="$1" dir="$2" app_lib="$ROOT/cluster-node/app/target/lib"
+  if [[ ! -d "$app_lib" ]]; then
+    note "no $app_lib (nothing built yet): the jars of samples/$name were not compared with the build's"
+    return 0
+  fi
+  local extra
+  extra="$(comm -23 <(cd "$dir/target/lib" && ls | sort) <(cd "$app_lib" && ls | sort) | tr '\n' ' ')"
+  [[ -z "$extra" ]] || fail "samples/$name resolves jars the build does not test with: ${extra}(compare \
+$dir/target/lib with $app_lib: do the BOM and the parent POM disagree on a version?)"
+}
+
 run_embedded() {
   local dir
   dir="$(build_sample embedded)"
+  check_same_jars embedded "$dir"
   local start=$SECONDS
   if ! (cd "$dir" && PYFLEET_PYTHON="$PYTHON" timeout "$STEP_TIMEOUT" java -jar target/embedded.jar) \
       >"$WORK/embedded.out" 2>&1; then
