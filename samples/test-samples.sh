@@ -17,7 +17,7 @@ PYTHON="${PYFLEET_PYTHON:-$ROOT/python/.venv/bin/python}"
 STEP_TIMEOUT="${PYFLEET_SAMPLES_TIMEOUT:-300}"
 MVN_ARGS=(-q -B)
 if [[ -n "${PYFLEET_MAVEN_REPO:-}" ]]; then
-  MVN_ARGS+=("-Dmaven.repo.local=$PYFLEET_MAVEN_REPO")
+  MVN_ARGS+=("-Dmaven.repo.local=$(realpath -m "$PYFLEET_MAVEN_REPO")")
 fi
 
 note() { echo "samples: $*" >&2; }
