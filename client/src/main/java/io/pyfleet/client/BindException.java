@@ -12,6 +12,7 @@ import java.util.List;
 public class BindException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /** One line per method that cannot be bound. */
     private final List<String> problems;
 
     /**

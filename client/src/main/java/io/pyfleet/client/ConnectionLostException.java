@@ -7,6 +7,7 @@ package io.pyfleet.client;
  */
 public class ConnectionLostException extends PyFleetException {
     private static final long serialVersionUID = 1L;
+    /** Whether the request had been sent. */
     private final boolean mayHaveRun;
 
     /**

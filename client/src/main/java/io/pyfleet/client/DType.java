@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The NumPy dtypes the wire carries, each by its NumPy {@code descr} (byte order and kind
- * and size: {@code <f8} is a little-endian float64). The one place a dtype is named: the
- * codec, {@link NdArray}, the CLI's renderer and (next) shared-memory arrays use it.
+ * and size: {@code <f8} is a little-endian float64): the element types of {@link NdArray} and
+ * {@link PyArray}, and of {@link Fleet#array(DType, java.nio.ByteBuffer, long...)}.
  */
 public enum DType {
     /** NumPy's {@code bool}. */
@@ -68,12 +68,20 @@ public enum DType {
         return numpyName;
     }
 
-    /** The NumPy {@code descr}, e.g. {@code <f8}. */
+    /**
+     * The NumPy {@code descr}.
+     *
+     * @return e.g. {@code <f8}
+     */
     public String descr() {
         return descr;
     }
 
-    /** Bytes per element. */
+    /**
+     * Bytes per element.
+     *
+     * @return 1, 2, 4, 8 or 16
+     */
     public int itemSize() {
         return itemSize;
     }
@@ -83,12 +91,21 @@ public enum DType {
         return kind;
     }
 
-    /** Boolean or integer: the elements convert to {@code long} exactly (but large {@code uint64}). */
+    /**
+     * Whether the elements convert to {@code long} exactly (but large {@code uint64}).
+     *
+     * @return true for a boolean or integer dtype
+     */
     public boolean isIntegral() {
         return kind == Kind.BOOL || kind == Kind.SIGNED || kind == Kind.UNSIGNED;
     }
 
-    /** The dtype of a descr, or null when the wire does not carry it. */
+    /**
+     * The dtype of a descr.
+     *
+     * @param descr a NumPy {@code descr}, e.g. {@code <f8}
+     * @return the dtype, or null when the wire does not carry it
+     */
     public static DType ofDescr(String descr) {
         for (DType t : values()) {
             if (t.descr.equals(descr)) {
@@ -101,6 +118,8 @@ public enum DType {
     /**
      * The dtype of a descr.
      *
+     * @param descr a NumPy {@code descr}, e.g. {@code <f8}
+     * @return the dtype
      * @throws IllegalArgumentException when the wire does not carry it
      */
     public static DType parse(String descr) {

@@ -6,6 +6,7 @@ package io.pyfleet.client;
  */
 public class FleetClosedException extends PyFleetException {
     private static final long serialVersionUID = 1L;
+    /** Whether the call had reached a worker. */
     private final boolean mayHaveRun;
 
     /**

@@ -188,7 +188,11 @@ public final class NdArray {
         return shape.length;
     }
 
-    /** The number of elements: the product of the shape (1 for a 0-d array). */
+    /**
+     * The number of elements: the product of the shape.
+     *
+     * @return the count (1 for a 0-d array)
+     */
     public long size() {
         long n = 1;
         for (long d : shape) {
@@ -202,7 +206,11 @@ public final class NdArray {
         return data.length;
     }
 
-    /** The size of one element in bytes. */
+    /**
+     * The size of one element in bytes.
+     *
+     * @return the dtype's item size
+     */
     public int itemSize() {
         return dtype.itemSize();
     }

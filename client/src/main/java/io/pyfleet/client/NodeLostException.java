@@ -8,6 +8,7 @@ package io.pyfleet.client;
  */
 public class NodeLostException extends PyFleetException {
     private static final long serialVersionUID = 1L;
+    /** Whether the call may have started on the lost node. */
     private final boolean mayHaveRun;
 
     /**

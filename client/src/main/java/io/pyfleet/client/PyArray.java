@@ -60,7 +60,11 @@ public final class PyArray implements AutoCloseable {
         return new PyArray(a.dtype(), a.shape(), "", new HeapMemory(bytes));
     }
 
-    /** True for an array whose bytes live in this JVM's heap ({@link #of(NdArray)}), not in a node's memory. */
+    /**
+     * Whether the array's bytes live in this JVM's heap ({@link #of(NdArray)}), not in a node's memory.
+     *
+     * @return true for an array on the heap
+     */
     public boolean onHeap() {
         return memory instanceof HeapMemory;
     }
@@ -109,20 +113,38 @@ public final class PyArray implements AutoCloseable {
         }
     }
 
+    /**
+     * The elements' type.
+     *
+     * @return the dtype
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** A copy of the dimensions. */
+    /**
+     * The dimensions.
+     *
+     * @return a copy of them (empty for a 0-d array)
+     */
     public long[] shape() {
         return shape.clone();
     }
 
+    /**
+     * The number of dimensions.
+     *
+     * @return 0 for a 0-d array
+     */
     public int ndim() {
         return shape.length;
     }
 
-    /** The number of elements (1 for a 0-d array). */
+    /**
+     * The number of elements.
+     *
+     * @return the product of the shape (1 for a 0-d array)
+     */
     public long size() {
         long n = 1;
         for (long d : shape) {
@@ -131,7 +153,11 @@ public final class PyArray implements AutoCloseable {
         return n;
     }
 
-    /** The size in bytes. */
+    /**
+     * The size in bytes.
+     *
+     * @return {@code size() * dtype().itemSize()}
+     */
     public long byteSize() {
         return size() * dtype.itemSize();
     }
@@ -147,6 +173,11 @@ public final class PyArray implements AutoCloseable {
         return memory;
     }
 
+    /**
+     * Whether {@link #close()} was called (or the Cleaner released it).
+     *
+     * @return true once closed; reads then fail
+     */
     public boolean isClosed() {
         return release.done().get();
     }
@@ -154,6 +185,7 @@ public final class PyArray implements AutoCloseable {
     /**
      * A read-only little-endian view of the whole array, in constant time.
      *
+     * @return the view; valid until the array is closed
      * @throws IllegalStateException when the array is closed, or over 2 GiB (use {@link #buffers()})
      */
     public ByteBuffer buffer() {
@@ -168,12 +200,22 @@ public final class PyArray implements AutoCloseable {
         return views.get(0);
     }
 
-    /** Read-only little-endian views covering the array in order (one unless it is over 2 GiB). */
+    /**
+     * Read-only little-endian views covering the array in order, in constant time.
+     *
+     * @return the views, one unless the array is over 2 GiB; valid until it is closed
+     * @throws IllegalStateException when the array is closed
+     */
     public List<ByteBuffer> buffers() {
         return views();
     }
 
-    /** {@link #buffer()} as doubles, for a {@code float64} array. */
+    /**
+     * {@link #buffer()} as doubles, for a {@code float64} array.
+     *
+     * @return the view; valid until the array is closed
+     * @throws IllegalStateException when the array is closed, over 2 GiB, or not {@code float64}
+     */
     public DoubleBuffer doubleBuffer() {
         requireType(DType.FLOAT64, "doubleBuffer()");
         return buffer().asDoubleBuffer();

@@ -8,8 +8,11 @@ package io.pyfleet.client;
 public class ResultTypeException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /** The interface method. */
     private final String method;
+    /** The declared Java type. */
     private final String declaredType;
+    /** What Python returned. */
     private final String returned;
 
     /**

@@ -7,6 +7,7 @@ package io.pyfleet.client;
  */
 public class WorkerLostException extends PyFleetException {
     private static final long serialVersionUID = 1L;
+    /** Whether the call had started. */
     private final boolean mayHaveRun;
 
     /**
