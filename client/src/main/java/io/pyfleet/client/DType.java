@@ -63,7 +63,11 @@ public enum DType {
         this.numpyName = numpyName;
     }
 
-    /** NumPy's name of the dtype, as its {@code repr} writes it: {@code float64}, {@code int32}, {@code bool}. */
+    /**
+     * NumPy's name of the dtype, as its {@code repr} writes it: {@code float64}, {@code int32}, {@code bool}.
+     *
+     * @return the name, e.g. {@code float64}
+     */
     public String numpyName() {
         return numpyName;
     }
@@ -86,7 +90,11 @@ public enum DType {
         return itemSize;
     }
 
-    /** What the elements are. */
+    /**
+     * What the elements are.
+     *
+     * @return what the elements are
+     */
     public Kind kind() {
         return kind;
     }

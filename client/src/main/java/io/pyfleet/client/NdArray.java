@@ -80,9 +80,13 @@ public final class NdArray {
     }
 
     /**
-     * An array of any dtype from the remaining bytes of {@code data} (C order, little-endian), of
-     * {@code shape} exactly (no shape: a 0-d array of one element).
+     * An array of any dtype from the remaining bytes of {@code data} (C order, little-endian), of {@code shape}
+     * exactly (no shape: a 0-d array of one element).
      *
+     * @param dtype the element type
+     * @param data the elements' bytes, C order, little-endian (its remaining bytes are read)
+     * @param shape the dimensions; none for 1-d
+     * @return the array
      * @throws IllegalArgumentException when the bytes do not fill the shape
      */
     public static NdArray of(DType dtype, ByteBuffer data, long... shape) {
@@ -94,6 +98,9 @@ public final class NdArray {
     /**
      * A 1-d {@code float64} array of {@code values}, or of the given shape.
      *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code float64} array of {@code values}, or of the given shape
      * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
      */
     public static NdArray ofDoubles(double[] values, long... shape) {
@@ -105,6 +112,9 @@ public final class NdArray {
     /**
      * A 1-d {@code float32} array of {@code values}, or of the given shape.
      *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code float32} array of {@code values}, or of the given shape
      * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
      */
     public static NdArray ofFloats(float[] values, long... shape) {
@@ -116,6 +126,9 @@ public final class NdArray {
     /**
      * A 1-d {@code int64} array of {@code values}, or of the given shape.
      *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code int64} array of {@code values}, or of the given shape
      * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
      */
     public static NdArray ofLongs(long[] values, long... shape) {
@@ -127,6 +140,9 @@ public final class NdArray {
     /**
      * A 1-d {@code int32} array of {@code values}, or of the given shape.
      *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code int32} array of {@code values}, or of the given shape
      * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
      */
     public static NdArray ofInts(int[] values, long... shape) {
@@ -138,6 +154,9 @@ public final class NdArray {
     /**
      * A 1-d {@code int16} array of {@code values}, or of the given shape.
      *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code int16} array of {@code values}, or of the given shape
      * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
      */
     public static NdArray ofShorts(short[] values, long... shape) {
@@ -147,9 +166,12 @@ public final class NdArray {
     }
 
     /**
-     * A 1-d {@code int8} array of {@code values}, or of the given shape (a {@code byte[]} passed to a
-     * call as it is goes as Python {@code bytes}, not as an array).
+     * A 1-d {@code int8} array of {@code values}, or of the given shape (a {@code byte[]} passed to a call as it
+     * is goes as Python {@code bytes}, not as an array).
      *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code int8} array of {@code values}, or of the given shape
      * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
      */
     public static NdArray ofBytes(byte[] values, long... shape) {
@@ -159,6 +181,9 @@ public final class NdArray {
     /**
      * A 1-d {@code bool} array of {@code values}, or of the given shape.
      *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code bool} array of {@code values}, or of the given shape
      * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
      */
     public static NdArray ofBooleans(boolean[] values, long... shape) {
@@ -173,17 +198,29 @@ public final class NdArray {
         return shape.length == 0 ? new long[] {length} : shape.clone();
     }
 
-    /** The element type. */
+    /**
+     * The element type.
+     *
+     * @return the element type
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** A copy of the dimensions (empty for a 0-d array). */
+    /**
+     * A copy of the dimensions (empty for a 0-d array).
+     *
+     * @return a copy of the dimensions (empty for a 0-d array)
+     */
     public long[] shape() {
         return shape.clone();
     }
 
-    /** The number of dimensions. */
+    /**
+     * The number of dimensions.
+     *
+     * @return the number of dimensions
+     */
     public int ndim() {
         return shape.length;
     }
@@ -201,7 +238,11 @@ public final class NdArray {
         return n;
     }
 
-    /** The size in bytes. */
+    /**
+     * The size in bytes.
+     *
+     * @return the size in bytes
+     */
     public long byteSize() {
         return data.length;
     }
@@ -215,7 +256,11 @@ public final class NdArray {
         return dtype.itemSize();
     }
 
-    /** A read-only little-endian view of the bytes. */
+    /**
+     * A read-only little-endian view of the bytes.
+     *
+     * @return a read-only little-endian view of the bytes
+     */
     public ByteBuffer buffer() {
         return ByteBuffer.wrap(data).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
@@ -224,7 +269,12 @@ public final class NdArray {
         return new ArrayElements(dtype, List.of(buffer()));
     }
 
-    /** The elements as doubles, from any dtype; a {@code complex128} array gives real and imaginary parts interleaved. */
+    /**
+     * The elements as doubles, from any dtype; a {@code complex128} array gives real and imaginary parts
+     * interleaved.
+     *
+     * @return the elements as doubles, from any dtype
+     */
     public double[] toDoubles() {
         return elements().toDoubles();
     }
@@ -232,6 +282,7 @@ public final class NdArray {
     /**
      * The elements as floats: {@code float32} exactly, other real dtypes rounded.
      *
+     * @return the elements as floats
      * @throws IllegalStateException for a complex array
      */
     public float[] toFloats() {
@@ -241,8 +292,9 @@ public final class NdArray {
     /**
      * The elements as longs, from a boolean or integer dtype.
      *
+     * @return the elements as longs, from a boolean or integer dtype
      * @throws IllegalStateException for a floating or complex array
-     * @throws ArithmeticException   for a {@code uint64} value over {@link Long#MAX_VALUE}
+     * @throws ArithmeticException for a {@code uint64} value over {@link Long#MAX_VALUE}
      */
     public long[] toLongs() {
         return elements().toLongs();
@@ -251,8 +303,9 @@ public final class NdArray {
     /**
      * The elements as ints, from a boolean or integer dtype.
      *
+     * @return the elements as ints, from a boolean or integer dtype
      * @throws IllegalStateException for a floating or complex array
-     * @throws ArithmeticException   for a value outside the int range
+     * @throws ArithmeticException for a value outside the int range
      */
     public int[] toInts() {
         return elements().toInts();
@@ -261,8 +314,9 @@ public final class NdArray {
     /**
      * The elements as shorts, from a boolean or integer dtype.
      *
+     * @return the elements as shorts, from a boolean or integer dtype
      * @throws IllegalStateException for a floating or complex array
-     * @throws ArithmeticException   for a value outside the short range
+     * @throws ArithmeticException for a value outside the short range
      */
     public short[] toShorts() {
         return elements().toShorts();
@@ -271,13 +325,18 @@ public final class NdArray {
     /**
      * The elements as booleans (non-zero is true), from a boolean or integer dtype.
      *
+     * @return the elements as booleans (non-zero is true), from a boolean or integer dtype
      * @throws IllegalStateException for a floating or complex array
      */
     public boolean[] toBooleans() {
         return elements().toBooleans();
     }
 
-    /** A copy of the raw little-endian C-order bytes, of any dtype. */
+    /**
+     * A copy of the raw little-endian C-order bytes, of any dtype.
+     *
+     * @return a copy of the raw little-endian C-order bytes, of any dtype
+     */
     public byte[] toBytes() {
         return data.clone();
     }

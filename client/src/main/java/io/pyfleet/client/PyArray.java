@@ -51,9 +51,12 @@ public final class PyArray implements AutoCloseable {
     }
 
     /**
-     * An array on the heap holding {@code a}'s bytes: what a bound method declared to return a
-     * {@code PyArray} gives for an array that came by value. It is sent by value when passed to a
-     * call, and has no owner node ({@link #owner()} is empty).
+     * An array on the heap holding {@code a}'s bytes: what a bound method declared to return a {@code PyArray}
+     * gives for an array that came by value. It is sent by value when passed to a call, and has no owner node
+     * ({@link #owner()} is empty).
+     *
+     * @param a the array to hold
+     * @return an array on the heap holding {@code a}'s bytes
      */
     public static PyArray of(NdArray a) {
         ByteBuffer bytes = ByteBuffer.wrap(a.toBytes()).order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer();
@@ -162,7 +165,11 @@ public final class PyArray implements AutoCloseable {
         return size() * dtype.itemSize();
     }
 
-    /** The node whose memory holds the array; empty for an array on the heap ({@link #of(NdArray)}). */
+    /**
+     * The node whose memory holds the array; empty for an array on the heap ({@link #of(NdArray)}).
+     *
+     * @return the node whose memory holds the array
+     */
     public String owner() {
         return owner;
     }
@@ -247,7 +254,12 @@ public final class PyArray implements AutoCloseable {
         }
     }
 
-    /** The elements as doubles, from any dtype; a {@code complex128} array gives real and imaginary parts interleaved. */
+    /**
+     * The elements as doubles, from any dtype; a {@code complex128} array gives real and imaginary parts
+     * interleaved.
+     *
+     * @return the elements as doubles, from any dtype
+     */
     public double[] toDoubles() {
         return read(ArrayElements::toDoubles);
     }
@@ -255,6 +267,7 @@ public final class PyArray implements AutoCloseable {
     /**
      * The elements as floats: {@code float32} exactly, other real dtypes rounded.
      *
+     * @return the elements as floats
      * @throws IllegalStateException for a complex array
      */
     public float[] toFloats() {
@@ -264,8 +277,9 @@ public final class PyArray implements AutoCloseable {
     /**
      * The elements as longs, from a boolean or integer dtype.
      *
+     * @return the elements as longs, from a boolean or integer dtype
      * @throws IllegalStateException for a floating or complex array
-     * @throws ArithmeticException   for a {@code uint64} value over {@link Long#MAX_VALUE}
+     * @throws ArithmeticException for a {@code uint64} value over {@link Long#MAX_VALUE}
      */
     public long[] toLongs() {
         return read(ArrayElements::toLongs);
@@ -274,8 +288,9 @@ public final class PyArray implements AutoCloseable {
     /**
      * The elements as ints, from a boolean or integer dtype.
      *
+     * @return the elements as ints, from a boolean or integer dtype
      * @throws IllegalStateException for a floating or complex array
-     * @throws ArithmeticException   for a value outside the int range
+     * @throws ArithmeticException for a value outside the int range
      */
     public int[] toInts() {
         return read(ArrayElements::toInts);
@@ -284,8 +299,9 @@ public final class PyArray implements AutoCloseable {
     /**
      * The elements as shorts, from a boolean or integer dtype.
      *
+     * @return the elements as shorts, from a boolean or integer dtype
      * @throws IllegalStateException for a floating or complex array
-     * @throws ArithmeticException   for a value outside the short range
+     * @throws ArithmeticException for a value outside the short range
      */
     public short[] toShorts() {
         return read(ArrayElements::toShorts);
@@ -294,6 +310,7 @@ public final class PyArray implements AutoCloseable {
     /**
      * The elements as booleans (non-zero is true), from a boolean or integer dtype.
      *
+     * @return the elements as booleans (non-zero is true), from a boolean or integer dtype
      * @throws IllegalStateException for a floating or complex array
      */
     public boolean[] toBooleans() {
@@ -303,6 +320,7 @@ public final class PyArray implements AutoCloseable {
     /**
      * A copy of the raw little-endian C-order bytes, of any dtype.
      *
+     * @return a copy of the raw little-endian C-order bytes, of any dtype
      * @throws IllegalStateException when the array is over 2 GiB (read it through {@link #buffers()})
      */
     public byte[] toBytes() {
@@ -312,6 +330,7 @@ public final class PyArray implements AutoCloseable {
     /**
      * A copy by value.
      *
+     * @return a copy by value
      * @throws IllegalStateException when the array is over 2 GiB
      */
     public NdArray toNdArray() {

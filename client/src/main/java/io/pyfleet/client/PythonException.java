@@ -20,8 +20,11 @@ public class PythonException extends PyFleetException {
     private final String pythonMessage;
     /** See {@link #pythonTraceback()}. */
     private final String pythonTraceback;
-    /** As the worker sent them, outermost first: a node relays them unchanged. */
-    private final List<RemoteError.Frame> frames;
+    /**
+     * As the worker sent them, outermost first: a node relays them unchanged. Not serialized (the stack trace,
+     * which is, holds them); empty after deserialization.
+     */
+    private final transient List<RemoteError.Frame> frames;
 
     /**
      * A Python exception without frames.
@@ -77,19 +80,20 @@ public class PythonException extends PyFleetException {
      * @return {@code module.function(file:line)} elements, e.g. {@code mymodel.fail_deep(mymodel.py:12)}
      */
     public List<StackTraceElement> pythonFrames() {
-        List<StackTraceElement> out = new ArrayList<>(frames.size());
-        for (int i = frames.size() - 1; i >= 0; i--) {
-            out.add(frames.get(i).toStackTraceElement());
+        List<RemoteError.Frame> wire = wireFrames();
+        List<StackTraceElement> out = new ArrayList<>(wire.size());
+        for (int i = wire.size() - 1; i >= 0; i--) {
+            out.add(wire.get(i).toStackTraceElement());
         }
         return Collections.unmodifiableList(out);
     }
 
     List<RemoteError.Frame> wireFrames() {
-        return frames;
+        return frames == null ? List.of() : frames;
     }
 
     @Override
     PyFleetException copy() {
-        return new PythonException(pythonType, pythonMessage, pythonTraceback, frames);
+        return new PythonException(pythonType, pythonMessage, pythonTraceback, wireFrames());
     }
 }
