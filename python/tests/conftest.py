@@ -55,9 +55,10 @@ def worker_argv(python: str = sys.executable, paths: list[str] | None = None) ->
 class RemoteFailure(Exception):
     """An error frame, as seen by the test client."""
 
-    def __init__(self, kind: str, type: str, message: str, traceback: str) -> None:
+    def __init__(self, kind: str, type: str, message: str, traceback: str, frames: list | None = None) -> None:
         super().__init__(f"{kind} {type}: {message}")
         self.kind, self.type, self.message, self.traceback = kind, type, message, traceback
+        self.frames = frames or []
 
 
 class WorkerExited(Exception):

@@ -155,6 +155,8 @@ def test_invalid_vector(vec):
     ("é", "a2 c3a9"),
     (Handle("n", "w", 1, 2, "t"), "c7 09 09 95 a16e a177 01 02 a174"),
     (RemoteError("python", "T", "m", ""), "c7 0d 0a 94 a6707974686f6e a154 a16d a0"),
+    (RemoteError("python", "T", "m", "", [["f.py", 3, "g", "f"]]),
+     "c7 19 0a 95 a6707974686f6e a154 a16d a0 91 94 a4662e7079 03 a167 a166"),
     (np.array([1, 2], dtype="<i2"), "c7 0d 08 93 a33c6932 9102 c404 01000200"),
 ])
 def test_hand_assembled(value, hexstr):
@@ -303,6 +305,16 @@ def test_exceptions_are_error_values():
     assert value == RemoteError("python", "builtins.ValueError", "bad", "")
     assert encode(json_error()) == encode(RemoteError("python", "json.decoder.JSONDecodeError",
                                                       "Expecting value: line 1 column 1 (char 0)", ""))
+
+
+def test_error_frames_are_optional_and_an_empty_list_is_left_out():
+    # [kind, type, message, traceback, []]: accepted, and the same value as without frames
+    value = decode(bytes.fromhex("c7 0e 0a 95 a6707974686f6e a154 a16d a0 90".replace(" ", "")))
+    assert value == RemoteError("python", "T", "m", "") and value.frames == []
+    assert encode(value).hex() == "c70d0a94a6707974686f6ea154a16da0"
+    with_frames = RemoteError("python", "T", "m", "tb", [["/a/b.py", 7, "f", "b"]])
+    assert decode(encode(with_frames)).frames == [["/a/b.py", 7, "f", "b"]]
+    assert with_frames != RemoteError("python", "T", "m", "tb")
 
 
 def json_error() -> Exception:

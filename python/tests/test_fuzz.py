@@ -18,7 +18,7 @@ import pytest
 
 from conftest import WorkerClient, WorkerExited
 from pyfleet.codec import Decoder, encode, peek_header
-from pyfleet.errors import DecodeError
+from pyfleet.errors import DecodeError, error_from_fields
 from pyfleet.handles import Handle
 from pyfleet.messages import MSG_ERROR, MSG_EVENT, MSG_REPLY
 
@@ -52,7 +52,7 @@ SEEDS: list[list[Any]] = [
     [0, 25, "builtin", "repr", [{1, 2}], None, None],
     [0, 26, "call", "datetime.timedelta", None, {"days": 1, "seconds": 5}, None],
 ]
-SAFE_OPS = ["call", "const", "init", "method", "attr", "builtin", "operator", "import", "release",
+SAFE_OPS = ["call", "const", "init", "method", "attr", "builtin", "operator", "import", "lookup", "release",
             "versions", "bogus", ""]
 SAFE_TARGETS = ["operator.add", "math.sqrt", "os.path.basename", "os.path.isdir", "json.dumps",
                 "datetime.date", "add", "sub", "eq", "neg", "not_", "truth", "getitem", "len", "abs",
@@ -239,7 +239,7 @@ class Fuzzer:
             assert msg[1] == must, (i, kind, payload.hex(), msg)
         if msg[0] == MSG_ERROR:
             fields = msg[2]
-            assert type(fields) is list and len(fields) == 4 and all(type(f) is str for f in fields), msg
+            error_from_fields(fields)  # the one shape: 4 str, and maybe the frames
             assert fields[0] in ERROR_KINDS, msg
             self.answers[f"error/{fields[0]}"] += 1
         else:

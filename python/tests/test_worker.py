@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import RemoteFailure, WorkerExited, wait_until, worker_env
+from conftest import WORKERLIB, RemoteFailure, WorkerExited, wait_until, worker_env
 from pyfleet import messages
 from pyfleet.codec import encode
 from pyfleet.handles import Handle
@@ -225,7 +225,7 @@ def test_python_exceptions_come_back_typed(shared_worker):
     for request, etype, text in cases:
         _events, msg = w.request(*request)
         assert msg[0] == MSG_ERROR, (request, msg)
-        kind, typ, message, tb = msg[2]
+        kind, typ, message, tb = msg[2][:4]
         assert (kind, typ) == ("python", etype), (request, msg)
         assert text in message, (request, message)
         assert typ.rsplit(".", 1)[-1] in tb, tb
@@ -233,6 +233,41 @@ def test_python_exceptions_come_back_typed(shared_worker):
     _e, msg = w.request("call", "fleettest.raise_chained")
     assert "KeyError" in msg[2][3] and "direct cause" in msg[2][3]
     assert "pyfleet/ops.py" not in msg[2][3]  # the worker's own frames are trimmed
+
+
+def _marked_lines(path: str) -> dict[str, int]:
+    """Line numbers of the lines that end in ``# frame: <function>`` (so no test hard-codes them)."""
+    with open(path, encoding="utf-8") as f:
+        return {line.rsplit("# frame: ", 1)[1].strip(): n
+                for n, line in enumerate(f, 1) if "# frame: " in line}
+
+
+def test_python_errors_carry_their_frames(shared_worker):
+    w = shared_worker
+    _e, msg = w.request("call", "fleettest.fail_deep", [1])
+    assert msg[0] == MSG_ERROR
+    kind, typ, message, tb, frames = msg[2]
+    assert (kind, typ, message) == ("python", "builtins.KeyError", "'missing-key-1'")
+    lines = _marked_lines(str(WORKERLIB / "fleettest.py"))
+    # outermost first, as the traceback lists them; the worker's own dispatch frames trimmed as in the text
+    assert [f[2] for f in frames] == ["fail_deep", "_fail_lookup", "_fail_key"], frames
+    assert [f[1] for f in frames] == [lines["fail_deep"], lines["_fail_lookup"], lines["_fail_key"]]
+    assert all(f[0] == str(WORKERLIB / "fleettest.py") and f[3] == "fleettest" for f in frames), frames
+    assert all(f'File "{f[0]}", line {f[1]}, in {f[2]}' in tb for f in frames), tb
+    # a frame whose globals have no __name__ is named after its file's stem
+    _e, msg = w.request("call", "fleettest.fail_nameless")
+    frames = msg[2][4]
+    assert frames[-1][:3] == ["/nowhere/generated_code.py", 1, "<module>"] and frames[-1][3] == "generated_code"
+    # an error with no frame of user code (a builtin raised in the worker's dispatch) has 4 fields
+    _e, msg = w.request("call", "builtins.int", ["x"])
+    assert len(msg[2]) == 4 and msg[2][1] == "builtins.ValueError"
+    # scatter's items carry theirs too
+    items = w.call("map", "fleettest.fail_deep", [[[2], [3]]])
+    assert [item[0] for item in items] == [1, 1]
+    assert [item[1][2] for item in items] == ["'missing-key-2'", "'missing-key-3'"]
+    assert [f[2] for f in items[0][1][4]] == ["fail_deep", "_fail_lookup", "_fail_key"]
+    events, msg = w.request("imap", "fleettest.fail_deep", [[[4]]], opts={"stream": True})
+    assert msg[2] == 1 and events[0][0] == 1 and events[0][1][4][-1][2] == "_fail_key", events
 
 
 @pytest.mark.parametrize("request_, fragment", [
@@ -262,7 +297,7 @@ def test_python_exceptions_come_back_typed(shared_worker):
 def test_protocol_errors_for_bad_requests(shared_worker, request_, fragment):
     _events, msg = shared_worker.request(*request_)
     assert msg[0] == MSG_ERROR
-    kind, typ, message, _tb = msg[2]
+    kind, typ, message, _tb = msg[2][:4]
     assert kind == "protocol" and typ == "pyfleet.errors.ProtocolError" and fragment in message, msg
     assert shared_worker.call("operator", "add", [2, 2]) == 4
 

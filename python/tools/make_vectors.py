@@ -154,6 +154,12 @@ def vectors() -> list[tuple[str, Any]]:
         ("handle in tuple", (Handle("n", "w", 1, 1, "x.Y"), 1)),
         ("error", RemoteError("python", "builtins.ValueError", "msg", "tb")),
         ("error empty traceback", RemoteError("python", "json.decoder.JSONDecodeError", "Expecting value", "")),
+        ("error with frames", RemoteError(
+            "python", "builtins.KeyError", "'missing-key-1'",
+            'Traceback (most recent call last):\n  File "/srv/app/mymodel.py", line 12, in fail_deep\n'
+            "    return table[key]\nKeyError: 'missing-key-1'\n",
+            [["/srv/app/mymodel.py", 12, "fail_deep", "mymodel"], ["<string>", -1, "<module>", "string"],
+             ["/srv/app/pkg/__init__.py", 2**31 - 1, "λ", "pkg"]])),
         ("complex", complex(1.5, -2.0)),
         ("complex zero", 0j),
         ("complex inf nan", complex(math.inf, math.nan)),
@@ -231,6 +237,12 @@ def invalid() -> list[tuple[str, str]]:
         ("handle generation 2^63", ext8(9, "95 a16e a177 cf8000000000000000 01 a174")),
         ("error of 3 fields", ext8(10, "93 a161 a162 a163")),
         ("error with an int field", ext8(10, "94 a161 a162 a163 01")),
+        ("error of 6 fields", ext8(10, "96 a161 a162 a163 a164 90 90")),
+        ("error whose frames are not a list", ext8(10, "95 a161 a162 a163 a164 01")),
+        ("error frame of 3 items", ext8(10, "95 a161 a162 a163 a164 91 93 a166 01 a167")),
+        ("error frame with a string line", ext8(10, "95 a161 a162 a163 a164 91 94 a166 a131 a167 a16d")),
+        ("error frame line 2^31", ext8(10, "95 a161 a162 a163 a164 91 94 a166 ce80000000 a167 a16d")),
+        ("error frame that is a map", ext8(10, "95 a161 a162 a163 a164 91 81 a166 01")),
     ]
 
 

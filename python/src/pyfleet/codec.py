@@ -24,7 +24,15 @@ import msgpack
 from msgpack import ExtType
 
 from . import extcodes as X
-from .errors import DecodeError, EncodeError, RemoteError, StaleHandleError, qualified_name, safe_str
+from .errors import (
+    DecodeError,
+    EncodeError,
+    RemoteError,
+    StaleHandleError,
+    error_from_fields,
+    qualified_name,
+    safe_str,
+)
 from .handles import Handle
 
 __all__ = [
@@ -129,7 +137,8 @@ class Encoder:
         except EncodeError:
             raise
         except RecursionError as exc:
-            raise EncodeError(f"value nested too deeply to encode: {exc}") from None
+            raise EncodeError(f"value nested too deeply to encode ({exc}): flatten it, or keep it in Python "
+                              "as an object (a handle)") from None
         except (TypeError, ValueError, OverflowError, UnicodeError, struct.error) as exc:
             raise EncodeError(f"cannot encode value: {type(exc).__name__}: {exc}") from exc
 
@@ -457,10 +466,7 @@ class Decoder:
         return complex(*_COMPLEX.unpack(data))
 
     def _error(self, data: bytes, slow: bool) -> RemoteError:
-        fields = self._fields(data, "error", 4)
-        if not all(type(f) is str for f in fields):
-            raise DecodeError("error payload items must be strings")
-        return RemoteError(*fields)
+        return error_from_fields(msgpack.unpackb(data, raw=False))
 
     def _handle(self, data: bytes, slow: bool) -> Any:
         node, worker, generation, hid, tname = self._fields(data, "handle", 5)

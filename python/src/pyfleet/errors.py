@@ -1,9 +1,10 @@
 """Error hierarchy of the worker, one class per error kind of the protocol.
 
 A `PyfleetError` carries the `kind` string that goes into an error frame
-(`[kind, type, message, traceback]`). Exceptions raised by user code are not
-wrapped: they go out with kind ``python``. `RemoteError` is the *value* form
-of an error (ext 10), e.g. an exception object returned by user code.
+(`[kind, type, message, traceback]`, and a 5th item, the traceback's frames as
+``[file, line, function, module]`` lists, when there are any). Exceptions raised
+by user code are not wrapped: they go out with kind ``python``. `RemoteError` is
+the *value* form of an error (ext 10), e.g. an exception object returned by user code.
 """
 from __future__ import annotations
 
@@ -24,11 +25,16 @@ __all__ = [
     "PyfleetError",
     "RemoteError",
     "StaleHandleError",
+    "error_from_fields",
     "python_error",
     "qualified_name",
     "safe_str",
     "set_error_note",
+    "traceback_frames",
 ]
+
+# The node's configuration key of the worker's maximum frame size (conf/application.conf).
+MAX_FRAME_SETTING = "pyfleet.worker.max-frame-size"
 
 KIND_PYTHON = "python"
 KIND_PROTOCOL = "protocol"
@@ -62,7 +68,10 @@ class FrameTooLargeError(ProtocolError):
     """A frame whose declared or actual length is over the maximum frame size."""
 
     def __init__(self, length: int, maximum: int) -> None:
-        super().__init__(f"frame of {length} bytes exceeds the maximum frame size of {maximum} bytes")
+        super().__init__(f"frame of {length} bytes exceeds the maximum frame size of {maximum} bytes "
+                         f"({MAX_FRAME_SETTING}): send less at once (a large NumPy array goes through the node's "
+                         f"memory, not the frame; other large data can stay in Python as an object), or raise "
+                         f"{MAX_FRAME_SETTING}")
         self.length = length
         self.maximum = maximum
 
@@ -80,32 +89,68 @@ class EncodeError(PyfleetError, TypeError):
 
 
 class RemoteError(Exception):
-    """An error as a value (ext 10): ``[kind, type, message, traceback]``.
+    """An error as a value (ext 10): ``[kind, type, message, traceback]``, and ``frames``
+    (``[file, line, function, module]`` lists, outermost first) as a 5th item when not empty.
 
-    Equal and hashable by its four fields so decoded values compare like data.
+    Equal and hashable by its fields so decoded values compare like data.
     """
 
-    def __init__(self, kind: str, type: str, message: str, traceback: str = "") -> None:
+    def __init__(self, kind: str, type: str, message: str, traceback: str = "",
+                 frames: list[list[Any]] | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.type = type
         self.message = message
         self.traceback = traceback
+        self.frames = [list(f) for f in frames] if frames else []
 
-    def fields(self) -> list[str]:
+    def fields(self) -> list[Any]:
+        """The wire form; an empty frames list is left out (one encoding per value)."""
+        if self.frames:
+            return [self.kind, self.type, self.message, self.traceback, self.frames]
         return [self.kind, self.type, self.message, self.traceback]
 
     def __eq__(self, other: object) -> bool:
         return type(other) is RemoteError and self.fields() == other.fields()  # type: ignore[union-attr]
 
     def __hash__(self) -> int:
-        return hash((self.kind, self.type, self.message, self.traceback))
+        return hash((self.kind, self.type, self.message, self.traceback,
+                     tuple(tuple(f) for f in self.frames)))
 
     def __repr__(self) -> str:
-        return f"RemoteError({self.kind!r}, {self.type!r}, {self.message!r}, {self.traceback!r})"
+        extra = f", {self.frames!r}" if self.frames else ""
+        return f"RemoteError({self.kind!r}, {self.type!r}, {self.message!r}, {self.traceback!r}{extra})"
 
     def __str__(self) -> str:
         return f"{self.type}: {self.message}"
+
+
+_INT32_MIN = -(1 << 31)
+_INT32_MAX = (1 << 31) - 1
+
+
+def error_from_fields(fields: Any) -> RemoteError:
+    """The one reader of error fields (error frames, ext 10, scatter items): 4 str, then
+    optionally a list of ``[str file, int line, str function, str module]`` frames.
+
+    Raises DecodeError on any other shape.
+    """
+    if type(fields) is not list or len(fields) not in (4, 5):
+        raise DecodeError("an error must be [kind, type, message, traceback] or [..., frames]")
+    if not all(type(f) is str for f in fields[:4]):
+        raise DecodeError("an error's kind, type, message and traceback must be strings")
+    frames: list[list[Any]] = []
+    if len(fields) == 5:
+        if type(fields[4]) is not list:
+            raise DecodeError("an error's frames must be a list")
+        for frame in fields[4]:
+            if not (type(frame) is list and len(frame) == 4 and type(frame[0]) is str
+                    and type(frame[1]) is int and type(frame[2]) is str and type(frame[3]) is str):
+                raise DecodeError("an error frame must be [file, line, function, module]: str, int, str, str")
+            if not _INT32_MIN <= frame[1] <= _INT32_MAX:
+                raise DecodeError("an error frame's line must fit in a 32-bit signed int")
+            frames.append(frame)
+    return RemoteError(fields[0], fields[1], fields[2], fields[3], frames)
 
 
 # Leading traceback frames in the worker package are its own dispatch: of no use to the caller.
@@ -128,8 +173,9 @@ def set_error_note(note: Callable[[BaseException], str | None] | None) -> None:
     _error_note = note
 
 
-def python_error(exc: BaseException) -> list[str]:
-    """``[kind, type, message, traceback]`` of an exception raised by user code."""
+def python_error(exc: BaseException) -> list[Any]:
+    """The error fields of an exception raised by user code: ``[kind, type, message, traceback]``,
+    and its frames as a 5th item when it has any."""
     tb = exc.__traceback__
     # Leading frames are the worker's own dispatch: of no use to the caller.
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
@@ -146,4 +192,31 @@ def python_error(exc: BaseException) -> list[str]:
             note = None
         if note:
             message = f"{message} [{note}]" if message else note
-    return [KIND_PYTHON, qualified_name(type(exc)), message, text]
+    fields: list[Any] = [KIND_PYTHON, qualified_name(type(exc)), message, text]
+    frames = traceback_frames(tb)
+    if frames:
+        fields.append(frames)
+    return fields
+
+
+# As the JVM's default stack depth: a runaway recursion keeps its innermost frames.
+MAX_FRAMES = 1024
+
+
+def traceback_frames(tb: Any) -> list[list[Any]]:
+    """``[file, line, function, module]`` per frame of a traceback, outermost first, as Python
+    lists them (at most the `MAX_FRAMES` innermost); ``module`` is the frame's ``__name__``,
+    else its file's stem."""
+    frames: list[list[Any]] = []
+    while tb is not None:
+        frame = tb.tb_frame
+        code = frame.f_code
+        file = code.co_filename
+        line = tb.tb_lineno
+        module = frame.f_globals.get("__name__")
+        if type(module) is not str or not module:
+            module = os.path.splitext(os.path.basename(file))[0] or "?"
+        frames.append([file, line if type(line) is int and _INT32_MIN <= line <= _INT32_MAX else -1,
+                       code.co_name, module])
+        tb = tb.tb_next
+    return frames[-MAX_FRAMES:]

@@ -197,18 +197,22 @@ class Limits:
         """A note naming the limit `exc` most likely hit, or None."""
         if isinstance(exc, MemoryError):
             if self.memory:
-                return (f"{MEMORY_KEY} = {format_bytes(self.memory)} reached (RLIMIT_DATA of this worker "
-                        f"process)")
+                return self._memory_note()
             return None
         thread_start = isinstance(exc, RuntimeError) and "can't start new thread" in str(exc)
         fork_failed = isinstance(exc, OSError) and exc.errno in (errno.EAGAIN, errno.ENOMEM)
         if not (thread_start or fork_failed):
             return None
         if self.processes and self._process_limit_hit(exc):
-            return f"{PROCESS_KEY} = {self.processes} reached (processes and threads, {self.process_mechanism})"
+            return (f"{PROCESS_KEY} = {self.processes} reached (processes and threads, {self.process_mechanism}): "
+                    f"start fewer at once, or raise {PROCESS_KEY} (0: none)")
         if self.memory and (thread_start or exc.errno == errno.ENOMEM):  # type: ignore[attr-defined]
-            return f"{MEMORY_KEY} = {format_bytes(self.memory)} reached (RLIMIT_DATA of this worker process)"
+            return self._memory_note()
         return None
+
+    def _memory_note(self) -> str:
+        return (f"{MEMORY_KEY} = {format_bytes(self.memory)} reached (RLIMIT_DATA of this worker process): "
+                f"work on the data in parts, or raise {MEMORY_KEY} (0: none)")
 
     def _process_limit_hit(self, exc: BaseException) -> bool:
         if self.cgroups and self.pids_events_base >= 0:

@@ -408,6 +408,28 @@ def _prep_import(table: HandleTable, target: Any, args: Any, kwargs: Any) -> Run
     return run
 
 
+def _prep_lookup(table: HandleTable, target: Any, args: Any, kwargs: Any) -> Runner:
+    """Fleet.bind's one round trip: `target` a module, ``args[0]`` groups of candidate names (binding.py)."""
+    module = _check_name("lookup", target)
+    a = _check_args(args)
+    if len(a) != 1 or type(a[0]) is not list:
+        raise ProtocolError("op 'lookup' needs args = [list of lists of names]")
+    groups = a[0]
+    for names in groups:
+        if type(names) is not list or not names:
+            raise ProtocolError("op 'lookup': every group must be a non-empty list of names")
+        for name in names:
+            if type(name) is not str or not name or "" in name.split("."):
+                raise ProtocolError(f"op 'lookup': invalid name {name!r} (a dotted name relative to the module)")
+    if _check_kwargs(kwargs):
+        raise ProtocolError("op 'lookup' takes no kwargs")
+
+    def run() -> Any:
+        from .binding import lookup  # loaded on first use: most workers never bind
+        return lookup(module, groups)
+    return run
+
+
 def _prep_release(table: HandleTable, target: Any, args: Any, kwargs: Any) -> Runner:
     _check_nil_target("release", target)
     ids = _check_args(args)
@@ -436,6 +458,7 @@ OPS: dict[str, Callable[[HandleTable, Any, Any, Any], Runner]] = {
     "builtin": _module_function("builtin", builtins),
     "operator": _module_function("operator", operator),
     "import": _prep_import,
+    "lookup": _prep_lookup,
     "release": _prep_release,
     "versions": _prep_versions,
 }

@@ -297,7 +297,7 @@ class Worker:
             del result
             self._drop_fresh()
             self._send_error(rid, [KIND_ENCODE, qualified_name(type(exc)),
-                                   f"cannot encode the result: {safe_str(exc)}", ""])
+                                   f"cannot send the result (the call ran): {safe_str(exc)}", ""])
             return
         if self._fresh:
             self._fresh.clear()
@@ -338,7 +338,8 @@ class Worker:
             except (EncodeError, FrameTooLargeError) as exc:
                 self._drop_fresh()
                 self._send_error(rid, [KIND_ENCODE, qualified_name(type(exc)),
-                                       f"cannot encode stream item {count}: {safe_str(exc)}", ""])
+                                       (f"cannot send stream item {count} (the items before it were sent): "
+                                        f"{safe_str(exc)}"), ""])
                 return
             self._fresh.clear()
             self.writer.write(payload)
@@ -352,19 +353,21 @@ class Worker:
 
     # -- errors ----------------------------------------------------------------
 
-    def _send_error(self, rid: int, fields: list[str]) -> None:
-        """Answer `rid` with an error frame; `fields` is [kind, type, message, traceback]."""
+    def _send_error(self, rid: int, fields: list[Any]) -> None:
+        """Answer `rid` with an error frame; `fields` is [kind, type, message, traceback(, frames)]."""
         try:
             payload = self._encoder.encode([MSG_ERROR, rid, fields])
         except EncodeError:
             payload = b""
         if not payload or len(payload) > self.max_frame:
             limit = max(64, self.max_frame // 4)
-            fields = [_scrub(f, limit) for f in fields]
+            frames = fields[4] if len(fields) > 4 else []
+            fields = [_scrub(f, limit) for f in fields[:4]]
+            if frames:
+                fields.append([[_scrub(f[0], 1024), f[1], _scrub(f[2], 1024), _scrub(f[3], 1024)] for f in frames])
             payload = self._encoder.encode([MSG_ERROR, rid, fields])
             if len(payload) > self.max_frame:
-                fields[2] = fields[2][:32]
-                fields[3] = ""
+                fields = [fields[0], fields[1], fields[2][:32], ""]
                 payload = self._encoder.encode([MSG_ERROR, rid, fields])
         writer = self.writer
         with writer.lock:

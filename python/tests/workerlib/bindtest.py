@@ -53,3 +53,28 @@ def join(*parts, sep="-"):
 
 def total(values, scale=1.0):
     return float(np.sum(values)) * scale
+
+
+# -- names for the bind-time lookup: snake_case found from camelCase, the exact name first, a constant
+
+LIMIT = 10
+
+
+def fail_deep(n):
+    return -n
+
+
+def to_html(text):
+    return "<p>" + text + "</p>"
+
+
+def get_x2():
+    return "x2"
+
+
+def both_ways():
+    return "snake"
+
+
+def bothWays():  # the exact Java name: it wins over both_ways
+    return "exact"

@@ -554,3 +554,22 @@ def tagged(x, seconds: float = 0.0) -> list:
     """[x, pid of the worker] after sleeping: which worker (so which node) served an item."""
     time.sleep(seconds)
     return [x, os.getpid()]
+
+
+def fail_deep(n):
+    """Fails three frames deep with a KeyError: the Java tests find each frame's line by its marker."""
+    table = {"present": n}
+    return _fail_lookup(table, n)  # frame: fail_deep
+
+
+def _fail_lookup(table, n):
+    return _fail_key(table, f"missing-key-{n}")  # frame: _fail_lookup
+
+
+def _fail_key(table, key):
+    return table[key]  # frame: _fail_key
+
+
+def fail_nameless():
+    """Raises in code whose globals have no __name__: its frame's module is its file's stem."""
+    exec(compile("raise ValueError('nameless')", "/nowhere/generated_code.py", "exec"), {})  # noqa: S102

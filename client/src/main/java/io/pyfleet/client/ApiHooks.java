@@ -4,6 +4,7 @@ import io.pyfleet.client.internal.ApiAccess;
 import io.pyfleet.client.internal.ArrayMemory;
 import io.pyfleet.client.internal.Handle;
 import io.pyfleet.client.internal.Releaser;
+import io.pyfleet.client.internal.RemoteError;
 import java.util.List;
 import java.util.Map;
 
@@ -37,8 +38,28 @@ final class ApiHooks implements ApiAccess.Hooks {
     }
 
     @Override
+    public NdArray newNdArray(DType dtype, long[] shape, byte[] data) {
+        return NdArray.wrap(dtype, shape, data);
+    }
+
+    @Override
+    public byte[] bytes(NdArray array) {
+        return array.bytes();
+    }
+
+    @Override
     public Call newCall(String op, Object target, List<?> args, Map<String, ?> kwargs, CallOptions options,
             String coerce) {
         return new Call(op, target, args, kwargs, options, coerce);
+    }
+
+    @Override
+    public PythonException newPythonException(RemoteError error) {
+        return new PythonException(error.type(), error.message(), error.traceback(), error.frames());
+    }
+
+    @Override
+    public List<RemoteError.Frame> frames(PythonException exception) {
+        return exception.wireFrames();
     }
 }

@@ -4,7 +4,17 @@ package io.pyfleet.client;
 public class AuthenticationException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A refused handshake.
+     *
+     * @param message why, naming the node
+     */
     public AuthenticationException(String message) {
         super(message);
+    }
+
+    @Override
+    PyFleetException copy() {
+        return new AuthenticationException(getMessage());
     }
 }

@@ -7,7 +7,18 @@ package io.pyfleet.client;
 public class CallInterruptedException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An interrupted wait.
+     *
+     * @param message what was interrupted
+     * @param cause   the interrupt
+     */
     public CallInterruptedException(String message, Throwable cause) {
         super(message, cause);
+    }
+
+    @Override
+    PyFleetException copy() {
+        return new CallInterruptedException(getMessage(), this);
     }
 }

@@ -49,12 +49,20 @@ public final class CallOptions {
         this.asArray = b.asArray;
     }
 
-    /** A builder with no options set. */
+    /**
+     * A builder with no options set.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder holding these options, to change some of them. */
+    /**
+     * A builder holding these options, to change some of them.
+     *
+     * @return a new builder; these options are unchanged
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.timeout = timeout;
@@ -68,42 +76,74 @@ public final class CallOptions {
         return b;
     }
 
-    /** The same options with the result kept as a handle. */
+    /**
+     * The same options with the result kept as a handle.
+     *
+     * @return new options
+     */
     public CallOptions withHandle() {
         return toBuilder().asHandle().build();
     }
 
-    /** The same options with the result as a {@link PyArray}. */
+    /**
+     * The same options with the result as a {@link PyArray}.
+     *
+     * @return new options
+     */
     public CallOptions withArray() {
         return toBuilder().asArray().build();
     }
 
-    /** How long the call may run on its worker; null: the node's {@code pyfleet.pool.call-timeout}. */
+    /**
+     * How long the call may run on its worker.
+     *
+     * @return the timeout; null: the node's {@code pyfleet.pool.call-timeout}
+     */
     public Duration timeout() {
         return timeout;
     }
 
-    /** Whether the whole result stays in the worker and comes back as a {@link PyObject}. */
+    /**
+     * Whether the whole result stays in the worker and comes back as a {@link PyObject}.
+     *
+     * @return true when asked for with {@link Builder#asHandle()}
+     */
     public boolean asHandle() {
         return asHandle;
     }
 
-    /** Receives the values the call emits with {@code pyfleet.emit} (and a stream's items); null: none. */
+    /**
+     * Receives the values the call emits with {@code pyfleet.emit} (and a stream's items).
+     *
+     * @return the consumer; null: none
+     */
     public Consumer<Object> onEvent() {
         return onEvent;
     }
 
-    /** Whether the result is iterated in the worker, each item going to {@link #onEvent()}; the call returns their count. */
+    /**
+     * Whether the result is iterated in the worker, each item going to {@link #onEvent()}.
+     *
+     * @return true for a streamed call, which returns the items' count
+     */
     public boolean stream() {
         return stream;
     }
 
-    /** The cluster node that must run the call; null: any (a call on an object runs where the object lives). */
+    /**
+     * The cluster node that must run the call.
+     *
+     * @return its name; null: any (a call on an object runs where the object lives)
+     */
     public String node() {
         return node;
     }
 
-    /** The named Python pool that runs the call; null: the node's default pool. */
+    /**
+     * The named Python pool that runs the call.
+     *
+     * @return its name; null: the node's default pool
+     */
     public String pool() {
         return pool;
     }
@@ -111,6 +151,8 @@ public final class CallOptions {
     /**
      * Whether the call may safely run twice: a cluster scatter re-runs such items elsewhere when their node is
      * lost mid-call, instead of reporting them as node-lost.
+     *
+     * @return true when declared with {@link Builder#idempotent()}
      */
     public boolean idempotent() {
         return idempotent;
@@ -119,6 +161,8 @@ public final class CallOptions {
     /**
      * Whether the result comes back as a {@link PyArray} whatever its size (what {@code numpy.asarray} makes
      * of it): in node memory on an embedded fleet, kept on the node or by value over TCP.
+     *
+     * @return true when asked for with {@link Builder#asArray()}
      */
     public boolean asArray() {
         return asArray;
@@ -182,50 +226,89 @@ public final class CallOptions {
         private Builder() {
         }
 
-        /** How long the call may run on its worker before it is killed and the call fails as timed out. */
+        /**
+         * How long the call may run on its worker before it is killed and the call fails as timed out
+         * ({@link CallTimeoutException}).
+         *
+         * @param value a positive duration; null: the node's {@code pyfleet.pool.call-timeout}
+         * @return this builder
+         */
         public Builder timeout(Duration value) {
             this.timeout = value;
             return this;
         }
 
-        /** Keeps the result in the worker: the call returns a {@link PyObject}. */
+        /**
+         * Keeps the result in the worker: the call returns a {@link PyObject}.
+         *
+         * @return this builder
+         */
         public Builder asHandle() {
             this.asHandle = true;
             return this;
         }
 
-        /** Receives the values the call emits with {@code pyfleet.emit}, in order, before its result. */
+        /**
+         * Receives the values the call emits with {@code pyfleet.emit}, in order, before its result, on a callback
+         * thread of the fleet.
+         *
+         * @param consumer the consumer; null: events are dropped
+         * @return this builder
+         */
         public Builder onEvent(Consumer<Object> consumer) {
             this.onEvent = consumer;
             return this;
         }
 
-        /** Streams the items of the result (a generator, any iterable) to the consumer; the call returns their count. */
+        /**
+         * Streams the items of the result (a generator, any iterable) to the consumer; the call returns their count.
+         *
+         * @param consumer receives each item, in order
+         * @return this builder
+         */
         public Builder stream(Consumer<Object> consumer) {
             this.onEvent = Objects.requireNonNull(consumer, "consumer");
             this.stream = true;
             return this;
         }
 
-        /** Runs the call on the named cluster node. */
+        /**
+         * Runs the call on the named cluster node.
+         *
+         * @param nodeName the node's name ({@code pyfleet.node-name}); null: any
+         * @return this builder
+         */
         public Builder on(String nodeName) {
             this.node = nodeName;
             return this;
         }
 
-        /** Runs the call in the named Python pool instead of the node's default one. */
+        /**
+         * Runs the call in the named Python pool instead of the node's default one.
+         *
+         * @param poolName the pool's name; null: the default pool
+         * @return this builder
+         */
         public Builder pool(String poolName) {
             this.pool = poolName;
             return this;
         }
 
-        /** Declares that running the call twice is harmless (see {@link CallOptions#idempotent()}). */
+        /**
+         * Declares that running the call twice is harmless (see {@link CallOptions#idempotent()}).
+         *
+         * @return this builder
+         */
         public Builder idempotent() {
             this.idempotent = true;
             return this;
         }
 
-        /** Returns the result as a {@link PyArray} (see {@link CallOptions#asArray()}). */
+        /**
+         * Returns the result as a {@link PyArray} (see {@link CallOptions#asArray()}).
+         *
+         * @return this builder
+         */
         public Builder asArray() {
             this.asArray = true;
             return this;
@@ -234,7 +317,9 @@ public final class CallOptions {
         /**
          * The options.
          *
-         * @throws IllegalArgumentException for a blank node or pool name, a timeout that is not positive
+         * @return the options
+         * @throws IllegalArgumentException for a blank node or pool name, a timeout that is not positive, or a
+         *                                  stream without a consumer
          */
         public CallOptions build() {
             return new CallOptions(this);

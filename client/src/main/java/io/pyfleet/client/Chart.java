@@ -34,43 +34,87 @@ public final class Chart {
         this.yRange = b.yRange;
     }
 
-    /** A chart of one line through the points (x, y). */
+    /**
+     * A chart of one line through the points (x, y).
+     *
+     * @param x the x values, or null for 0, 1, 2, ...
+     * @param y the y values
+     * @return the chart
+     */
     public static Chart line(Object x, Object y) {
         return builder().line(null, x, y).build();
     }
 
-    /** A chart of the points (x, y). */
+    /**
+     * A chart of the points (x, y).
+     *
+     * @param x the x values, or null for 0, 1, 2, ...
+     * @param y the y values
+     * @return the chart
+     */
     public static Chart scatter(Object x, Object y) {
         return builder().scatter(null, x, y).build();
     }
 
+    /**
+     * A builder of a chart with several series, a title, labels or fixed ranges.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The series as the worker reads them (pyfleet.plots): kind, label, x, y. */
+    /**
+     * The series as the worker reads them ({@code pyfleet.plots}).
+     *
+     * @return one map per series: {@code kind}, {@code label}, {@code x}, {@code y}; unmodifiable
+     */
     public List<Map<String, Object>> series() {
         return series;
     }
 
+    /**
+     * The chart's title.
+     *
+     * @return the title, or null
+     */
     public String title() {
         return title;
     }
 
+    /**
+     * The x axis's label.
+     *
+     * @return the label, or null
+     */
     public String xLabel() {
         return xLabel;
     }
 
+    /**
+     * The y axis's label.
+     *
+     * @return the label, or null
+     */
     public String yLabel() {
         return yLabel;
     }
 
-    /** The fixed x range {low, high}, or null when it fits the data. */
+    /**
+     * The fixed x range.
+     *
+     * @return {@code {low, high}} (a copy), or null when it fits the data
+     */
     public double[] xRange() {
         return xRange == null ? null : xRange.clone();
     }
 
-    /** The fixed y range {low, high}, or null when it fits the data. */
+    /**
+     * The fixed y range.
+     *
+     * @return {@code {low, high}} (a copy), or null when it fits the data
+     */
     public double[] yRange() {
         return yRange == null ? null : yRange.clone();
     }
@@ -87,28 +131,60 @@ public final class Chart {
         private Builder() {
         }
 
+        /**
+         * The chart's title.
+         *
+         * @param text the title; null: none
+         * @return this builder
+         */
         public Builder title(String text) {
             this.title = text;
             return this;
         }
 
+        /**
+         * The x axis's label.
+         *
+         * @param text the label; null: none
+         * @return this builder
+         */
         public Builder xLabel(String text) {
             this.xLabel = text;
             return this;
         }
 
+        /**
+         * The y axis's label.
+         *
+         * @param text the label; null: none
+         * @return this builder
+         */
         public Builder yLabel(String text) {
             this.yLabel = text;
             return this;
         }
 
-        /** Fixes the x range instead of fitting it to the data. */
+        /**
+         * Fixes the x range instead of fitting it to the data.
+         *
+         * @param low  the left end
+         * @param high the right end, above {@code low}
+         * @return this builder
+         * @throws IllegalArgumentException when the range is not finite with low &lt; high
+         */
         public Builder xRange(double low, double high) {
             this.xRange = range(low, high);
             return this;
         }
 
-        /** Fixes the y range instead of fitting it to the data (e.g. to start at zero). */
+        /**
+         * Fixes the y range instead of fitting it to the data (e.g. to start at zero).
+         *
+         * @param low  the bottom
+         * @param high the top, above {@code low}
+         * @return this builder
+         * @throws IllegalArgumentException when the range is not finite with low &lt; high
+         */
         public Builder yRange(double low, double high) {
             this.yRange = range(low, high);
             return this;
@@ -120,16 +196,30 @@ public final class Chart {
          * @param label the legend's text, or null for none
          * @param x     the x values, or null for 0, 1, 2, ...
          * @param y     the y values
+         * @return this builder
          */
         public Builder line(String label, Object x, Object y) {
             return add("line", label, x, y);
         }
 
-        /** Adds points, marked one by one (the legend's text, or null; x or null for 0, 1, 2, ...; y). */
+        /**
+         * Adds points, marked one by one.
+         *
+         * @param label the legend's text, or null for none
+         * @param x     the x values, or null for 0, 1, 2, ...
+         * @param y     the y values
+         * @return this builder
+         */
         public Builder scatter(String label, Object x, Object y) {
             return add("scatter", label, x, y);
         }
 
+        /**
+         * The chart.
+         *
+         * @return the chart
+         * @throws IllegalArgumentException when it has no series
+         */
         public Chart build() {
             return new Chart(this);
         }

@@ -1,6 +1,5 @@
 package io.pyfleet.client;
 
-import io.pyfleet.client.internal.remote.RemoteFleet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -24,19 +23,16 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * How a thin client reaches a node's gateway: where, with which token, over plain TCP or
- * TLS, and how it keeps the connection alive. Exists so that {@link RemoteFleet} takes
- * one validated, immutable value instead of a dozen arguments. Built with {@link #builder()}.
+ * TLS, and how it keeps the connection alive. One validated, immutable value, built with
+ * {@link #builder()} and passed to {@link Fleet#connect(ClientOptions)}:
  *
- * @param addresses         gateway addresses, {@code host:port} (IPv6 as {@code [::1]:port}), tried in order
- * @param token             the shared secret; it never crosses the wire (the handshake proves it with HMACs)
- * @param clientName        a free-form name the node logs
- * @param connectTimeout    bounds one TCP connect and, separately, the handshake on it
- * @param heartbeatInterval a ping is sent after this long without sending; the node's welcome overrides it
- * @param idleTimeout       a connection on which nothing arrived for this long is closed as dead
- * @param reconnectInitial  wait after a failed round of connect attempts before the next; doubles per failure
- * @param reconnectMax      the longest such wait
- * @param sslContext        TLS context, or null for plain TCP
- * @param verifyHostname    with TLS: check that the node's certificate names the host connected to
+ * <pre>{@code
+ * Fleet fleet = Fleet.connect(ClientOptions.builder()
+ *         .address("10.0.0.5:7450", "10.0.0.6:7450")   // tried in order
+ *         .tokenFile(Path.of("gateway.token"))
+ *         .trustPem(Path.of("ca.pem"))                 // TLS; without it plain TCP
+ *         .build());
+ * }</pre>
  */
 public final class ClientOptions {
     private final List<String> addresses;
@@ -54,7 +50,9 @@ public final class ClientOptions {
     public static final String TOKEN_VARIABLE = "PYFLEET_TOKEN";
 
     /** Validates every field; the address list is copied. */
-    private ClientOptions(List<String> addresses, String token, String clientName, Duration connectTimeout, Duration heartbeatInterval, Duration idleTimeout, Duration reconnectInitial, Duration reconnectMax, SSLContext sslContext, boolean verifyHostname) {
+    private ClientOptions(List<String> addresses, String token, String clientName, Duration connectTimeout,
+            Duration heartbeatInterval, Duration idleTimeout, Duration reconnectInitial, Duration reconnectMax,
+            SSLContext sslContext, boolean verifyHostname) {
         Objects.requireNonNull(addresses, "addresses");
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("at least one gateway address (host:port) is required");
@@ -86,6 +84,12 @@ public final class ClientOptions {
         this.verifyHostname = verifyHostname;
     }
 
+    /**
+     * A builder with the defaults: no address or token yet (both required), a connect timeout of 5 s, a
+     * heartbeat every 5 s, an idle timeout of 30 s, reconnect back-off from 100 ms to 5 s, plain TCP.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -93,6 +97,7 @@ public final class ClientOptions {
     /**
      * A builder whose token is the {@value #TOKEN_VARIABLE} environment variable.
      *
+     * @return a new builder holding the token
      * @throws IllegalStateException when the variable is unset or empty
      */
     public static Builder fromEnvironment() {
@@ -111,6 +116,8 @@ public final class ClientOptions {
      * Reads a token file: the raw token, or a line {@code PYFLEET_TOKEN=...} (as an env file
      * holds it), surrounding white space trimmed.
      *
+     * @param file the token file, such as the {@code ~/.pyfleet/gateway-<port>.token} a node writes
+     * @return the token
      * @throws UncheckedIOException when the file cannot be read
      * @throws IllegalArgumentException when it holds no token
      */
@@ -148,6 +155,8 @@ public final class ClientOptions {
     /**
      * Parses {@code host:port} or {@code [v6]:port} into an unresolved address.
      *
+     * @param address the address as text
+     * @return it, unresolved
      * @throws IllegalArgumentException when it is not of that form
      */
     public static InetSocketAddress parseAddress(String address) {
@@ -175,7 +184,14 @@ public final class ClientOptions {
         return InetSocketAddress.createUnresolved(host, port);
     }
 
-    /** An SSLContext that trusts the certificates (a CA, or the node's own) in a PEM file. */
+    /**
+     * An SSLContext that trusts the certificates (a CA, or the node's own) in a PEM file.
+     *
+     * @param caCertPem the PEM file
+     * @return a TLS context trusting them alone
+     * @throws UncheckedIOException when the file cannot be read
+     * @throws IllegalArgumentException when it holds no usable certificate
+     */
     public static SSLContext trustingPem(Path caCertPem) {
         try (InputStream in = Files.newInputStream(caCertPem)) {
             Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
@@ -196,7 +212,16 @@ public final class ClientOptions {
         }
     }
 
-    /** An SSLContext that trusts the certificates of a key store file ({@code PKCS12}, {@code JKS}). */
+    /**
+     * An SSLContext that trusts the certificates of a key store file.
+     *
+     * @param store    the key store file
+     * @param password its password, or null
+     * @param type     its type ({@code PKCS12}, {@code JKS}); null: the JVM's default
+     * @return a TLS context trusting them alone
+     * @throws UncheckedIOException when the file cannot be read
+     * @throws IllegalArgumentException when it is not a key store of that type or the password is wrong
+     */
     public static SSLContext trustingStore(Path store, char[] password, String type) {
         try (InputStream in = Files.newInputStream(store)) {
             KeyStore keyStore = KeyStore.getInstance(type == null ? KeyStore.getDefaultType() : type);
@@ -227,7 +252,11 @@ public final class ClientOptions {
         return "pyfleet-java/" + ManagementFactory.getRuntimeMXBean().getName();
     }
 
-    /** Never shows the token. */
+    /**
+     * The options without the token.
+     *
+     * @return the options as text; never the token
+     */
     @Override
     public String toString() {
         return "ClientOptions[addresses=" + addresses + ", clientName=" + clientName + ", connectTimeout="
@@ -236,7 +265,7 @@ public final class ClientOptions {
                 + ", verifyHostname=" + verifyHostname + "]";
     }
 
-    /** Builds {@link ClientOptions}; the defaults are in the field initialisers. */
+    /** Builds {@link ClientOptions}; see {@link ClientOptions#builder()} for the defaults. */
     public static final class Builder {
         private final List<String> addresses = new ArrayList<>();
         private String token;
@@ -252,129 +281,258 @@ public final class ClientOptions {
         private Builder() {
         }
 
-        /** Adds gateway addresses ({@code host:port}), tried in the order added. */
+        /**
+         * Adds gateway addresses, tried in the order added: the next one when a node cannot be reached.
+         *
+         * @param hostPorts {@code host:port} each (IPv6 as {@code [::1]:port})
+         * @return this builder
+         */
         public Builder address(String... hostPorts) {
             addresses.addAll(List.of(hostPorts));
             return this;
         }
 
+        /**
+         * {@link #address(String...)} from a list.
+         *
+         * @param hostPorts {@code host:port} each
+         * @return this builder
+         */
         public Builder addresses(List<String> hostPorts) {
             addresses.addAll(hostPorts);
             return this;
         }
 
+        /**
+         * The gateway token: the node's shared secret. It never crosses the wire (the handshake proves it with
+         * HMACs); {@code toString()} never shows it.
+         *
+         * @param value the token
+         * @return this builder
+         */
         public Builder token(String value) {
             this.token = value;
             return this;
         }
 
-        /** The token read by {@link ClientOptions#readTokenFile(Path)}. */
+        /**
+         * The token read from a file by {@link ClientOptions#readTokenFile(Path)}.
+         *
+         * @param file the token file
+         * @return this builder
+         * @throws UncheckedIOException when the file cannot be read
+         * @throws IllegalArgumentException when it holds no token
+         */
         public Builder tokenFile(Path file) {
             this.token = readTokenFile(file);
             return this;
         }
 
+        /**
+         * A free-form name the node logs for this client; default {@code pyfleet-java/<pid>@<host>}.
+         *
+         * @param value the name
+         * @return this builder
+         */
         public Builder clientName(String value) {
             this.clientName = value;
             return this;
         }
 
+        /**
+         * How long one TCP connect may take and, separately, the handshake on it (default 5 s).
+         *
+         * @param value a positive duration
+         * @return this builder
+         */
         public Builder connectTimeout(Duration value) {
             this.connectTimeout = value;
             return this;
         }
 
+        /**
+         * A ping is sent after this long without sending (default 5 s); the node's welcome overrides it.
+         *
+         * @param value a positive duration
+         * @return this builder
+         */
         public Builder heartbeatInterval(Duration value) {
             this.heartbeatInterval = value;
             return this;
         }
 
+        /**
+         * A connection on which nothing arrived for this long is closed as dead (default 30 s).
+         *
+         * @param value a positive duration
+         * @return this builder
+         */
         public Builder idleTimeout(Duration value) {
             this.idleTimeout = value;
             return this;
         }
 
-        /** Back-off between failed rounds of connect attempts: starts at {@code initial}, doubles up to {@code max}. */
+        /**
+         * Back-off between failed rounds of connect attempts: starts at {@code initial}, doubles up to {@code max}
+         * (default 100 ms to 5 s).
+         *
+         * @param initial the first wait, positive
+         * @param max     the longest wait, at least {@code initial}
+         * @return this builder
+         */
         public Builder reconnectBackoff(Duration initial, Duration max) {
             this.reconnectInitial = initial;
             this.reconnectMax = max;
             return this;
         }
 
-        /** TLS with this context; null for plain TCP. */
+        /**
+         * TLS with this context.
+         *
+         * @param value the context; null: plain TCP (the default)
+         * @return this builder
+         */
         public Builder sslContext(SSLContext value) {
             this.sslContext = value;
             return this;
         }
 
-        /** TLS trusting the certificates in a PEM file (the CA that signed the node's certificate, or it). */
+        /**
+         * TLS trusting the certificates in a PEM file (the CA that signed the node's certificate, or it).
+         *
+         * @param caCertPem the PEM file
+         * @return this builder
+         * @throws UncheckedIOException when the file cannot be read
+         * @throws IllegalArgumentException when it holds no usable certificate
+         */
         public Builder trustPem(Path caCertPem) {
             return sslContext(trustingPem(caCertPem));
         }
 
-        /** TLS trusting the certificates of a key store file. */
+        /**
+         * TLS trusting the certificates of a key store file.
+         *
+         * @param store    the key store file
+         * @param password its password, or null
+         * @param type     its type ({@code PKCS12}, {@code JKS}); null: the JVM's default
+         * @return this builder
+         * @throws UncheckedIOException when the file cannot be read
+         * @throws IllegalArgumentException when it is not a usable key store
+         */
         public Builder trustStore(Path store, char[] password, String type) {
             return sslContext(trustingStore(store, password, type));
         }
 
-        /** With TLS, whether the node's certificate must name the host (default true). */
+        /**
+         * With TLS, whether the node's certificate must name the host connected to (default true).
+         *
+         * @param value false to accept a certificate for any host name (the chain is still checked)
+         * @return this builder
+         */
         public Builder verifyHostname(boolean value) {
             this.verifyHostname = value;
             return this;
         }
 
+        /**
+         * The options, validated.
+         *
+         * @return the options
+         * @throws IllegalArgumentException naming the first setting that is missing or out of range (no address,
+         *                                  no token, a bad address, a duration not positive...)
+         */
         public ClientOptions build() {
             return new ClientOptions(addresses, token, clientName, connectTimeout, heartbeatInterval, idleTimeout,
                     reconnectInitial, reconnectMax, sslContext, verifyHostname);
         }
     }
 
-    /** See the class description. */
+    /**
+     * The gateway addresses, tried in order.
+     *
+     * @return {@code host:port} each (IPv6 as {@code [::1]:port})
+     */
     public List<String> addresses() {
         return addresses;
     }
 
-    /** See the class description. */
+    /**
+     * The gateway token.
+     *
+     * @return the shared secret; it never crosses the wire
+     */
     public String token() {
         return token;
     }
 
-    /** See the class description. */
+    /**
+     * The name the node logs for this client.
+     *
+     * @return the name, {@code pyfleet-java/<pid>@<host>} unless set
+     */
     public String clientName() {
         return clientName;
     }
 
-    /** See the class description. */
+    /**
+     * How long one TCP connect may take, and separately the handshake on it.
+     *
+     * @return the connect timeout
+     */
     public Duration connectTimeout() {
         return connectTimeout;
     }
 
-    /** See the class description. */
+    /**
+     * After how long without sending a ping is sent (the node's welcome overrides it).
+     *
+     * @return the heartbeat interval
+     */
     public Duration heartbeatInterval() {
         return heartbeatInterval;
     }
 
-    /** See the class description. */
+    /**
+     * After how long without anything arriving a connection is closed as dead.
+     *
+     * @return the idle timeout
+     */
     public Duration idleTimeout() {
         return idleTimeout;
     }
 
-    /** See the class description. */
+    /**
+     * The wait after a first failed round of connect attempts; it doubles per failure.
+     *
+     * @return the first back-off
+     */
     public Duration reconnectInitial() {
         return reconnectInitial;
     }
 
-    /** See the class description. */
+    /**
+     * The longest wait between rounds of connect attempts.
+     *
+     * @return the longest back-off
+     */
     public Duration reconnectMax() {
         return reconnectMax;
     }
 
-    /** See the class description. */
+    /**
+     * The TLS context.
+     *
+     * @return the context, or null for plain TCP
+     */
     public SSLContext sslContext() {
         return sslContext;
     }
 
-    /** See the class description. */
+    /**
+     * With TLS, whether the node's certificate must name the host connected to.
+     *
+     * @return true unless turned off
+     */
     public boolean verifyHostname() {
         return verifyHostname;
     }
@@ -396,6 +554,7 @@ public final class ClientOptions {
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(addresses, token, clientName, connectTimeout, heartbeatInterval, idleTimeout, reconnectInitial, reconnectMax, sslContext, verifyHostname);
+        return java.util.Objects.hash(addresses, token, clientName, connectTimeout, heartbeatInterval, idleTimeout,
+                reconnectInitial, reconnectMax, sslContext, verifyHostname);
     }
 }

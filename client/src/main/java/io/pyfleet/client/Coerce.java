@@ -2,7 +2,12 @@ package io.pyfleet.client;
 
 /** How {@link Fleet#constant(String, Coerce)} converts a module constant before sending it. */
 public enum Coerce {
-    INT("int"), FLOAT("float"), STR("str");
+    /** Python's {@code int(...)}: {@code math.pi} becomes {@code 3L}. */
+    INT("int"),
+    /** Python's {@code float(...)}. */
+    FLOAT("float"),
+    /** Python's {@code str(...)}. */
+    STR("str");
 
     private final String wire;
 
@@ -10,7 +15,11 @@ public enum Coerce {
         this.wire = wire;
     }
 
-    /** The protocol's name for it. */
+    /**
+     * The protocol's name for it.
+     *
+     * @return {@code int}, {@code float} or {@code str}
+     */
     public String wire() {
         return wire;
     }

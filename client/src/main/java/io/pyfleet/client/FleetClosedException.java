@@ -6,15 +6,31 @@ package io.pyfleet.client;
  */
 public class FleetClosedException extends PyFleetException {
     private static final long serialVersionUID = 1L;
+    /** Whether the call had reached a worker. */
     private final boolean mayHaveRun;
 
+    /**
+     * A call refused or ended by a closing fleet.
+     *
+     * @param message    what closed
+     * @param mayHaveRun whether the call had reached a worker
+     */
     public FleetClosedException(String message, boolean mayHaveRun) {
         super(message);
         this.mayHaveRun = mayHaveRun;
     }
 
-    /** True when the call had reached a worker before the fleet closed: it may have run. */
+    /**
+     * True when the call had reached a worker before the fleet closed: it may have run.
+     *
+     * @return whether the call may have run
+     */
     public boolean mayHaveRun() {
         return mayHaveRun;
+    }
+
+    @Override
+    PyFleetException copy() {
+        return new FleetClosedException(getMessage(), mayHaveRun);
     }
 }

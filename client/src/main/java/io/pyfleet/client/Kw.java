@@ -15,5 +15,10 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.PARAMETER)
 public @interface Kw {
+    /**
+     * The keyword's name.
+     *
+     * @return a Python identifier
+     */
     String value();
 }

@@ -22,27 +22,64 @@ public final class Kwargs {
         this.map = map;
     }
 
-    /** No keyword arguments. */
+    /**
+     * No keyword arguments.
+     *
+     * @return the empty {@code Kwargs}
+     */
     public static Kwargs none() {
         return NONE;
     }
 
-    /** One keyword argument. */
+    /**
+     * One keyword argument.
+     *
+     * @param name  its name, a Python identifier
+     * @param value its value
+     * @return the keyword arguments
+     * @throws IllegalArgumentException when a name is not a Python identifier or is given twice
+     */
     public static Kwargs of(String name, Object value) {
         return NONE.and(name, value);
     }
 
-    /** Two keyword arguments. */
+    /**
+     * Two keyword arguments.
+     *
+     * @param name1  the first's name
+     * @param value1 its value
+     * @param name2  the second's name
+     * @param value2 its value
+     * @return the keyword arguments
+     * @throws IllegalArgumentException when a name is not a Python identifier or is given twice
+     */
     public static Kwargs of(String name1, Object value1, String name2, Object value2) {
         return of(name1, value1).and(name2, value2);
     }
 
-    /** Three keyword arguments. */
+    /**
+     * Three keyword arguments.
+     *
+     * @param name1  the first's name
+     * @param value1 its value
+     * @param name2  the second's name
+     * @param value2 its value
+     * @param name3  the third's name
+     * @param value3 its value
+     * @return the keyword arguments
+     * @throws IllegalArgumentException when a name is not a Python identifier or is given twice
+     */
     public static Kwargs of(String name1, Object value1, String name2, Object value2, String name3, Object value3) {
         return of(name1, value1, name2, value2).and(name3, value3);
     }
 
-    /** The entries of a map, in its iteration order. */
+    /**
+     * The entries of a map, in its iteration order.
+     *
+     * @param kwargs values by name
+     * @return the keyword arguments
+     * @throws IllegalArgumentException when a name is not a Python identifier or is given twice
+     */
     public static Kwargs of(Map<String, ?> kwargs) {
         Kwargs k = NONE;
         for (Map.Entry<String, ?> e : kwargs.entrySet()) {
@@ -54,6 +91,9 @@ public final class Kwargs {
     /**
      * These keyword arguments and one more.
      *
+     * @param name  its name, a Python identifier
+     * @param value its value
+     * @return new keyword arguments; these are unchanged
      * @throws IllegalArgumentException when {@code name} is not a Python identifier or is given already
      */
     public Kwargs and(String name, Object value) {
@@ -70,7 +110,11 @@ public final class Kwargs {
         return new Kwargs(Collections.unmodifiableMap(m));
     }
 
-    /** The keyword arguments, in the order given; unmodifiable. */
+    /**
+     * The keyword arguments.
+     *
+     * @return values by name, in the order given; unmodifiable
+     */
     public Map<String, Object> asMap() {
         return map;
     }
@@ -85,7 +129,11 @@ public final class Kwargs {
         return map.hashCode();
     }
 
-    /** As Python writes them: {@code base=2, sep=','}. */
+    /**
+     * The keyword arguments as text.
+     *
+     * @return {@code Kwargs(base=2, sep=,)}: names and values in order
+     */
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("Kwargs(");

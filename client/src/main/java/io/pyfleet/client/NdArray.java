@@ -1,5 +1,7 @@
 package io.pyfleet.client;
 
+import io.pyfleet.client.internal.ArrayElements;
+import io.pyfleet.client.internal.NumPyRepr;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -7,339 +9,352 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A NumPy array by value (ext 8): a dtype from {@link #DTYPES}, a shape, and the
- * elements' C-order little-endian bytes. Immutable: the constructor copies the shape and the data, and
- * {@link #shape()} and {@link #data()} return copies; {@link #buffer()} is a read-only view.
- * Equality compares dtype, shape and data bytes.
+ * A NumPy array by value (ext 8): a {@link DType}, a shape, and the elements' C-order little-endian
+ * bytes in this JVM's heap. Immutable: the factories copy what they are given, {@link #shape()} and
+ * {@link #toBytes()} return copies, {@link #buffer()} is a read-only view. Equality compares dtype,
+ * shape and bytes; {@link #toString()} prints the values as NumPy's {@code repr} does.
  *
- * @param dtype the NumPy {@code descr}, e.g. {@code <f8}
- * @param shape the dimensions, each non-negative (empty for a 0-d array)
- * @param data  exactly {@code size() * itemSize()} bytes
+ * <p>It reads as a {@link PyArray} does: the same {@code dtype()}, {@code shape()}, {@code ndim()},
+ * {@code size()}, {@code byteSize()} and the same conversions ({@code toDoubles()} ... {@code toBooleans()},
+ * {@code toBytes()}). An element converts by its value: a value the Java type cannot hold (a
+ * {@code uint64} over {@link Long#MAX_VALUE} for {@link #toLongs()}) is an {@link ArithmeticException}.
  */
-public record NdArray(String dtype, long[] shape, byte[] data) {
-    /** The dtypes the wire carries, as NumPy {@code descr} strings (see {@link DType}). */
-    public static final List<String> DTYPES = DType.DESCRS;
-
+public final class NdArray {
     /** At most this many dimensions, as in NumPy. */
     public static final int MAX_DIMS = 64;
 
-    /**
-     * Validates and copies.
-     *
-     * @throws IllegalArgumentException for an unknown dtype, a negative dimension, or a data length that
-     *                                  does not match the shape
-     */
-    public NdArray {
-        Objects.requireNonNull(dtype, "dtype");
-        Objects.requireNonNull(shape, "shape");
-        Objects.requireNonNull(data, "data");
-        shape = shape.clone();
+    private final DType dtype;
+    private final long[] shape;
+    private final byte[] data;
+
+    /** Takes {@code shape} and {@code data} as they are (callers copy); checks they agree. */
+    private NdArray(DType dtype, long[] shape, byte[] data) {
+        this.dtype = Objects.requireNonNull(dtype, "dtype");
+        this.shape = Objects.requireNonNull(shape, "shape");
+        this.data = Objects.requireNonNull(data, "data");
         long expected = byteLength(dtype, shape);
         if (expected != data.length) {
-            throw new IllegalArgumentException("ndarray " + dtype + " of shape " + Arrays.toString(shape)
+            throw new IllegalArgumentException("an array " + dtype.numpyName() + " of shape " + Arrays.toString(shape)
                     + " needs " + expected + " data bytes, got " + data.length);
         }
-        data = data.clone();
     }
 
-    /** The item size in bytes of {@code dtype}, or -1 if it is not one of {@link #DTYPES}. */
-    public static int itemSize(String dtype) {
-        DType t = DType.ofDescr(dtype);
-        return t == null ? -1 : t.itemSize();
+    /** For the codec (through {@code ApiAccess}): an array on bytes it made and hands over, not copied. */
+    static NdArray wrap(DType dtype, long[] shape, byte[] data) {
+        return new NdArray(dtype, shape.clone(), data);
     }
 
-    /** The dtype as a {@link DType}. */
-    public DType type() {
-        return DType.parse(dtype);
+    /** For the codec (through {@code ApiAccess}): the bytes themselves, which it must not change. */
+    byte[] bytes() {
+        return data;
     }
 
     /**
-     * The data length {@code dtype} and {@code shape} call for.
+     * The byte length {@code dtype} and {@code shape} call for.
      *
-     * @throws IllegalArgumentException for an unknown dtype, too many or negative dimensions, or a size
-     *                                  over {@link Integer#MAX_VALUE} bytes
+     * @throws IllegalArgumentException for too many or negative dimensions, or a size over 2 GiB
      */
-    public static long byteLength(String dtype, long[] shape) {
-        int itemSize = DType.parse(dtype).itemSize();
+    private static long byteLength(DType dtype, long[] shape) {
         if (shape.length > MAX_DIMS) {
-            throw new IllegalArgumentException("ndarray has " + shape.length + " dimensions, at most " + MAX_DIMS);
+            throw new IllegalArgumentException("an array has " + shape.length + " dimensions, at most " + MAX_DIMS);
         }
         boolean empty = false;
         for (long d : shape) {
             if (d < 0) {
-                throw new IllegalArgumentException("negative ndarray dimension in " + Arrays.toString(shape));
+                throw new IllegalArgumentException("negative array dimension in " + Arrays.toString(shape));
             }
             empty |= d == 0;
         }
         if (empty) {
             return 0;
         }
-        long n = itemSize;
+        long n = dtype.itemSize();
         for (long d : shape) {
             if (n > Integer.MAX_VALUE / d) {
-                throw new IllegalArgumentException("ndarray of shape " + Arrays.toString(shape) + " is too large");
+                throw new IllegalArgumentException("an array of shape " + Arrays.toString(shape) + " is too large "
+                        + "to hold by value (2 GiB at most): make it with Fleet.array(...) in node memory");
             }
             n *= d;
         }
         return n;
     }
 
-    /** A 1-d {@code <f8} array of {@code values}, or of the given shape. */
-    public static NdArray ofDoubles(double[] values, long... shape) {
-        byte[] b = new byte[Math.multiplyExact(values.length, 8)];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(values);
-        return new NdArray(DType.FLOAT64.descr(), shapeOf(values.length, shape), b);
-    }
-
-    /** A 1-d {@code <f4} array of {@code values}, or of the given shape. */
-    public static NdArray ofFloats(float[] values, long... shape) {
-        byte[] b = new byte[Math.multiplyExact(values.length, 4)];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values);
-        return new NdArray(DType.FLOAT32.descr(), shapeOf(values.length, shape), b);
-    }
-
-    /** A 1-d {@code <i8} array of {@code values}, or of the given shape. */
-    public static NdArray ofLongs(long[] values, long... shape) {
-        byte[] b = new byte[Math.multiplyExact(values.length, 8)];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(values);
-        return new NdArray(DType.INT64.descr(), shapeOf(values.length, shape), b);
-    }
-
-    /** A 1-d {@code <i4} array of {@code values}, or of the given shape. */
-    public static NdArray ofInts(int[] values, long... shape) {
-        byte[] b = new byte[Math.multiplyExact(values.length, 4)];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(values);
-        return new NdArray(DType.INT32.descr(), shapeOf(values.length, shape), b);
-    }
-
-    /** A 1-d {@code <i2} array of {@code values}, or of the given shape. */
-    public static NdArray ofShorts(short[] values, long... shape) {
-        byte[] b = new byte[Math.multiplyExact(values.length, 2)];
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(values);
-        return new NdArray(DType.INT16.descr(), shapeOf(values.length, shape), b);
-    }
-
-    /** A 1-d {@code |i1} array of {@code values}, or of the given shape (a {@code byte[]} alone goes as Python bytes). */
-    public static NdArray ofBytes(byte[] values, long... shape) {
-        return new NdArray(DType.INT8.descr(), shapeOf(values.length, shape), values);
-    }
-
-    /** An array of any dtype from the remaining bytes of {@code data} (C order, little-endian). */
+    /**
+     * An array of any dtype from the remaining bytes of {@code data} (C order, little-endian), of {@code shape}
+     * exactly (no shape: a 0-d array of one element).
+     *
+     * @param dtype the element type
+     * @param data the elements' bytes, C order, little-endian (its remaining bytes are read)
+     * @param shape the dimensions; none for 1-d
+     * @return the array
+     * @throws IllegalArgumentException when the bytes do not fill the shape
+     */
     public static NdArray of(DType dtype, ByteBuffer data, long... shape) {
         byte[] b = new byte[data.remaining()];
         data.duplicate().get(b);
-        return new NdArray(dtype.descr(), shape, b);
+        return new NdArray(dtype, shape.clone(), b);
     }
 
-    /** A 1-d {@code |b1} array of {@code values}, or of the given shape. */
+    /**
+     * A 1-d {@code float64} array of {@code values}, or of the given shape.
+     *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code float64} array of {@code values}, or of the given shape
+     * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
+     */
+    public static NdArray ofDoubles(double[] values, long... shape) {
+        byte[] b = new byte[Math.multiplyExact(values.length, 8)];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(values);
+        return new NdArray(DType.FLOAT64, shapeOf(values.length, shape), b);
+    }
+
+    /**
+     * A 1-d {@code float32} array of {@code values}, or of the given shape.
+     *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code float32} array of {@code values}, or of the given shape
+     * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
+     */
+    public static NdArray ofFloats(float[] values, long... shape) {
+        byte[] b = new byte[Math.multiplyExact(values.length, 4)];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values);
+        return new NdArray(DType.FLOAT32, shapeOf(values.length, shape), b);
+    }
+
+    /**
+     * A 1-d {@code int64} array of {@code values}, or of the given shape.
+     *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code int64} array of {@code values}, or of the given shape
+     * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
+     */
+    public static NdArray ofLongs(long[] values, long... shape) {
+        byte[] b = new byte[Math.multiplyExact(values.length, 8)];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(values);
+        return new NdArray(DType.INT64, shapeOf(values.length, shape), b);
+    }
+
+    /**
+     * A 1-d {@code int32} array of {@code values}, or of the given shape.
+     *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code int32} array of {@code values}, or of the given shape
+     * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
+     */
+    public static NdArray ofInts(int[] values, long... shape) {
+        byte[] b = new byte[Math.multiplyExact(values.length, 4)];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(values);
+        return new NdArray(DType.INT32, shapeOf(values.length, shape), b);
+    }
+
+    /**
+     * A 1-d {@code int16} array of {@code values}, or of the given shape.
+     *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code int16} array of {@code values}, or of the given shape
+     * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
+     */
+    public static NdArray ofShorts(short[] values, long... shape) {
+        byte[] b = new byte[Math.multiplyExact(values.length, 2)];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(values);
+        return new NdArray(DType.INT16, shapeOf(values.length, shape), b);
+    }
+
+    /**
+     * A 1-d {@code int8} array of {@code values}, or of the given shape (a {@code byte[]} passed to a call as it
+     * is goes as Python {@code bytes}, not as an array).
+     *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code int8} array of {@code values}, or of the given shape
+     * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
+     */
+    public static NdArray ofBytes(byte[] values, long... shape) {
+        return new NdArray(DType.INT8, shapeOf(values.length, shape), values.clone());
+    }
+
+    /**
+     * A 1-d {@code bool} array of {@code values}, or of the given shape.
+     *
+     * @param values the elements, copied
+     * @param shape the dimensions; none for 1-d
+     * @return a 1-d {@code bool} array of {@code values}, or of the given shape
+     * @throws IllegalArgumentException when the shape does not hold {@code values.length} elements
+     */
     public static NdArray ofBooleans(boolean[] values, long... shape) {
         byte[] b = new byte[values.length];
         for (int i = 0; i < values.length; i++) {
             b[i] = values[i] ? (byte) 1 : 0;
         }
-        return new NdArray(DType.BOOL.descr(), shapeOf(values.length, shape), b);
+        return new NdArray(DType.BOOL, shapeOf(values.length, shape), b);
     }
 
     private static long[] shapeOf(int length, long[] shape) {
-        return shape.length == 0 ? new long[] {length} : shape;
+        return shape.length == 0 ? new long[] {length} : shape.clone();
     }
 
-    /** A copy of the dimensions. */
-    @Override
+    /**
+     * The element type.
+     *
+     * @return the element type
+     */
+    public DType dtype() {
+        return dtype;
+    }
+
+    /**
+     * A copy of the dimensions (empty for a 0-d array).
+     *
+     * @return a copy of the dimensions (empty for a 0-d array)
+     */
     public long[] shape() {
         return shape.clone();
     }
 
-    /** A copy of the data bytes; {@link #buffer()} avoids the copy. */
-    @Override
-    public byte[] data() {
-        return data.clone();
-    }
-
-    /** The dimensions themselves, not a copy: for the wire codec, which must not change them. */
-    public long[] shapeRef() {
-        return shape;
-    }
-
-    /** The data itself, not a copy: for the wire codec, which must not change it. */
-    public byte[] dataRef() {
-        return data;
-    }
-
-    /** A read-only little-endian view of the data. */
-    public ByteBuffer buffer() {
-        return ByteBuffer.wrap(data).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    /** The number of dimensions. */
+    /**
+     * The number of dimensions.
+     *
+     * @return the number of dimensions
+     */
     public int ndim() {
         return shape.length;
     }
 
-    /** The number of elements: the product of the shape (1 for a 0-d array). */
+    /**
+     * The number of elements: the product of the shape.
+     *
+     * @return the count (1 for a 0-d array)
+     */
     public long size() {
-        return data.length / itemSize();
-    }
-
-    /** The size of one element in bytes. */
-    public int itemSize() {
-        return itemSize(dtype);
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return n;
     }
 
     /**
-     * The elements as doubles, converted from any dtype; a {@code <c16} array gives real and imaginary
-     * parts interleaved ({@code 2 * size()} values).
+     * The size in bytes.
+     *
+     * @return the size in bytes
      */
-    public double[] toDoubleArray() {
-        ByteBuffer bb = buffer();
-        switch (type()) {
-            case FLOAT64, COMPLEX128 -> {
-                double[] out = new double[data.length / 8];
-                bb.asDoubleBuffer().get(out);
-                return out;
-            }
-            case FLOAT32 -> {
-                double[] out = new double[data.length / 4];
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = bb.getFloat(i * 4);
-                }
-                return out;
-            }
-            case UINT64 -> {
-                double[] out = new double[data.length / 8];
-                for (int i = 0; i < out.length; i++) {
-                    long v = bb.getLong(i * 8);
-                    out[i] = v >= 0 ? v : ((v >>> 1) | (v & 1)) * 2.0;
-                }
-                return out;
-            }
-            default -> {
-                double[] out = new double[(int) size()];
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = integer(bb, i);
-                }
-                return out;
-            }
-        }
+    public long byteSize() {
+        return data.length;
     }
 
-    /** The elements as floats: {@code <f4} exactly, other real dtypes converted. */
-    public float[] toFloatArray() {
-        if (type() == DType.FLOAT32) {
-            float[] out = new float[data.length / 4];
-            buffer().asFloatBuffer().get(out);
-            return out;
-        }
-        if (type() == DType.COMPLEX128) {
-            throw new IllegalStateException("toFloatArray() on a complex array");
-        }
-        double[] d = toDoubleArray();
-        float[] out = new float[d.length];
-        for (int i = 0; i < d.length; i++) {
-            out[i] = (float) d[i];
-        }
-        return out;
+    /**
+     * The size of one element in bytes.
+     *
+     * @return the dtype's item size
+     */
+    public int itemSize() {
+        return dtype.itemSize();
+    }
+
+    /**
+     * A read-only little-endian view of the bytes.
+     *
+     * @return a read-only little-endian view of the bytes
+     */
+    public ByteBuffer buffer() {
+        return ByteBuffer.wrap(data).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private ArrayElements elements() {
+        return new ArrayElements(dtype, List.of(buffer()));
+    }
+
+    /**
+     * The elements as doubles, from any dtype; a {@code complex128} array gives real and imaginary parts
+     * interleaved.
+     *
+     * @return the elements as doubles, from any dtype
+     */
+    public double[] toDoubles() {
+        return elements().toDoubles();
+    }
+
+    /**
+     * The elements as floats: {@code float32} exactly, other real dtypes rounded.
+     *
+     * @return the elements as floats
+     * @throws IllegalStateException for a complex array
+     */
+    public float[] toFloats() {
+        return elements().toFloats();
     }
 
     /**
      * The elements as longs, from a boolean or integer dtype.
      *
-     * @throws IllegalStateException for a floating or complex dtype
-     * @throws ArithmeticException   for a {@code <u8} value over {@link Long#MAX_VALUE}
+     * @return the elements as longs, from a boolean or integer dtype
+     * @throws IllegalStateException for a floating or complex array
+     * @throws ArithmeticException for a {@code uint64} value over {@link Long#MAX_VALUE}
      */
-    public long[] toLongArray() {
-        ByteBuffer bb = buffer();
-        if (type() == DType.INT64) {
-            long[] out = new long[data.length / 8];
-            bb.asLongBuffer().get(out);
-            return out;
-        }
-        long[] out = new long[(int) size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = integer(bb, i);
-        }
-        return out;
+    public long[] toLongs() {
+        return elements().toLongs();
     }
 
     /**
      * The elements as ints, from a boolean or integer dtype.
      *
-     * @throws IllegalStateException for a floating or complex dtype
-     * @throws ArithmeticException   for a value outside the int range
+     * @return the elements as ints, from a boolean or integer dtype
+     * @throws IllegalStateException for a floating or complex array
+     * @throws ArithmeticException for a value outside the int range
      */
-    public int[] toIntArray() {
-        ByteBuffer bb = buffer();
-        if (type() == DType.INT32) {
-            int[] out = new int[data.length / 4];
-            bb.asIntBuffer().get(out);
-            return out;
-        }
-        int[] out = new int[(int) size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = Math.toIntExact(integer(bb, i));
-        }
-        return out;
+    public int[] toInts() {
+        return elements().toInts();
     }
 
     /**
-     * The elements of an {@code <i2} or {@code <u2} array, bits exact.
+     * The elements as shorts, from a boolean or integer dtype.
      *
-     * @throws IllegalStateException for another dtype
+     * @return the elements as shorts, from a boolean or integer dtype
+     * @throws IllegalStateException for a floating or complex array
+     * @throws ArithmeticException for a value outside the short range
      */
-    public short[] toShortArray() {
-        if (type() != DType.INT16 && type() != DType.UINT16) {
-            throw new IllegalStateException("toShortArray() needs an int16 or uint16 array, not " + dtype);
-        }
-        short[] out = new short[data.length / 2];
-        buffer().asShortBuffer().get(out);
-        return out;
+    public short[] toShorts() {
+        return elements().toShorts();
     }
 
-    /** The elements as booleans (non-zero is true), from a boolean or integer dtype. */
-    public boolean[] toBooleanArray() {
-        ByteBuffer bb = buffer();
-        boolean[] out = new boolean[(int) size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = integer(bb, i) != 0;
-        }
-        return out;
+    /**
+     * The elements as booleans (non-zero is true), from a boolean or integer dtype.
+     *
+     * @return the elements as booleans (non-zero is true), from a boolean or integer dtype
+     * @throws IllegalStateException for a floating or complex array
+     */
+    public boolean[] toBooleans() {
+        return elements().toBooleans();
     }
 
-    private long integer(ByteBuffer bb, int i) {
-        return switch (type()) {
-            case BOOL -> bb.get(i) != 0 ? 1 : 0;
-            case INT8 -> bb.get(i);
-            case UINT8 -> bb.get(i) & 0xffL;
-            case INT16 -> bb.getShort(i * 2);
-            case UINT16 -> bb.getShort(i * 2) & 0xffffL;
-            case INT32 -> bb.getInt(i * 4);
-            case UINT32 -> bb.getInt(i * 4) & 0xffffffffL;
-            case INT64 -> bb.getLong(i * 8);
-            case UINT64 -> {
-                long v = bb.getLong(i * 8);
-                if (v < 0) {
-                    throw new ArithmeticException("uint64 value " + Long.toUnsignedString(v) + " overflows a long");
-                }
-                yield v;
-            }
-            case FLOAT32, FLOAT64, COMPLEX128 -> throw new IllegalStateException("ndarray of dtype " + dtype
-                    + " is not of a boolean or integer dtype");
-        };
+    /**
+     * A copy of the raw little-endian C-order bytes, of any dtype.
+     *
+     * @return a copy of the raw little-endian C-order bytes, of any dtype
+     */
+    public byte[] toBytes() {
+        return data.clone();
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof NdArray a && dtype.equals(a.dtype) && Arrays.equals(shape, a.shape)
+        return o instanceof NdArray a && dtype == a.dtype && Arrays.equals(shape, a.shape)
                 && Arrays.equals(data, a.data);
     }
 
     @Override
     public int hashCode() {
-        return (dtype.hashCode() * 31 + Arrays.hashCode(shape)) * 31 + Arrays.hashCode(data);
+        return (dtype.ordinal() * 31 + Arrays.hashCode(shape)) * 31 + Arrays.hashCode(data);
     }
 
+    /** The values as NumPy's {@code repr} prints them: {@code array([1., 2., 3.])}, summarised past 1000 elements. */
     @Override
     public String toString() {
-        return "NdArray[dtype=" + dtype + ", shape=" + Arrays.toString(shape) + ", " + data.length + " bytes]";
+        return NumPyRepr.repr(dtype, shape, List.of(buffer()));
     }
 }

@@ -8,19 +8,40 @@ package io.pyfleet.client;
  */
 public class NodeLostException extends PyFleetException {
     private static final long serialVersionUID = 1L;
+    /** Whether the call may have started on the lost node. */
     private final boolean mayHaveRun;
 
+    /**
+     * A lost node whose call may have run.
+     *
+     * @param message which node, and how it was lost
+     */
     public NodeLostException(String message) {
         this(message, true);
     }
 
+    /**
+     * A lost node.
+     *
+     * @param message    which node, and how it was lost
+     * @param mayHaveRun whether the call may have run there
+     */
     public NodeLostException(String message, boolean mayHaveRun) {
         super(message);
         this.mayHaveRun = mayHaveRun;
     }
 
-    /** True when the call may have run, in part or whole, on the lost node. */
+    /**
+     * True when the call may have run, in part or whole, on the lost node.
+     *
+     * @return whether the call may have run
+     */
     public boolean mayHaveRun() {
         return mayHaveRun;
+    }
+
+    @Override
+    PyFleetException copy() {
+        return new NodeLostException(getMessage(), mayHaveRun);
     }
 }

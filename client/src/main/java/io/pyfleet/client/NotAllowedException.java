@@ -4,7 +4,17 @@ package io.pyfleet.client;
 public class NotAllowedException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A refused operation.
+     *
+     * @param message what the allow-list refused
+     */
     public NotAllowedException(String message) {
         super(message);
+    }
+
+    @Override
+    PyFleetException copy() {
+        return new NotAllowedException(getMessage());
     }
 }

@@ -43,12 +43,25 @@ public final class Plots {
         this.module = module;
     }
 
-    /** Plots drawn by the workers of {@code fleet}. */
+    /**
+     * Plots drawn by the workers of {@code fleet}.
+     *
+     * @param fleet the fleet whose workers draw
+     * @return the plots; they hold nothing to close
+     */
     public static Plots on(Fleet fleet) {
         return new Plots(fleet.bind(PlotModule.class, MODULE));
     }
 
-    /** The chart as text: exactly {@code height} lines of {@code width} characters, joined by {@code \n}. */
+    /**
+     * The chart as text, in Unicode box-drawing and block characters.
+     *
+     * @param chart  what to draw
+     * @param width  the width in characters
+     * @param height the height in lines
+     * @return exactly {@code height} lines of {@code width} characters, joined by {@code \n}
+     * @throws PythonException when the worker lacks the library, or the size or data is bad
+     */
     public String terminal(Chart chart, int width, int height) {
         return terminal(chart, width, height, false);
     }
@@ -56,6 +69,13 @@ public final class Plots {
     /**
      * {@link #terminal(Chart, int, int)}; with {@code ascii} only ASCII characters (for a terminal that cannot
      * show box-drawing and block characters), else Unicode ones.
+     *
+     * @param chart  what to draw
+     * @param width  the width in characters
+     * @param height the height in lines
+     * @param ascii  true for ASCII characters only
+     * @return exactly {@code height} lines of {@code width} characters, joined by {@code \n}
+     * @throws PythonException when the worker lacks the library, or the size or data is bad
      */
     public String terminal(Chart chart, int width, int height, boolean ascii) {
         Objects.requireNonNull(chart, "chart");
@@ -63,7 +83,15 @@ public final class Plots {
                 chart.xRange(), chart.yRange(), ascii);
     }
 
-    /** The chart as the bytes of a PNG image of {@code width} x {@code height} pixels. */
+    /**
+     * The chart as a PNG image.
+     *
+     * @param chart  what to draw
+     * @param width  the width in pixels
+     * @param height the height in pixels
+     * @return the image's bytes
+     * @throws PythonException when the worker lacks the library, or the size or data is bad
+     */
     public byte[] png(Chart chart, int width, int height) {
         Objects.requireNonNull(chart, "chart");
         return module.png(chart.series(), width, height, chart.title(), chart.xLabel(), chart.yLabel(),
@@ -71,8 +99,14 @@ public final class Plots {
     }
 
     /**
-     * Writes the chart as a PNG image to {@code file} (replacing it) on this machine, and returns the file.
+     * Writes the chart as a PNG image to a file on this machine, replacing it.
      *
+     * @param chart  what to draw
+     * @param width  the width in pixels
+     * @param height the height in pixels
+     * @param file   the file
+     * @return the file
+     * @throws PythonException when the worker lacks the library, or the size or data is bad
      * @throws UncheckedIOException when the file cannot be written
      */
     public Path png(Chart chart, int width, int height, Path file) {

@@ -8,7 +8,17 @@ package io.pyfleet.client;
 public class PoolFailedException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A pool that gave up.
+     *
+     * @param message the pool and the cause
+     */
     public PoolFailedException(String message) {
         super(message);
+    }
+
+    @Override
+    PyFleetException copy() {
+        return new PoolFailedException(getMessage());
     }
 }

@@ -64,7 +64,13 @@ public final class PoolSpec {
         this.requires = requires;
     }
 
-    /** Checks a pool name; returns it. */
+    /**
+     * Checks a pool name: 1 to 64 letters, digits, {@code _ . -}, starting with a letter or digit.
+     *
+     * @param name the name
+     * @return the name
+     * @throws IllegalArgumentException when it is not of that form
+     */
     public static String requireName(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("a pool name is 1 to 64 letters, digits, '_', '.' or '-' "
@@ -73,7 +79,13 @@ public final class PoolSpec {
         return name;
     }
 
-    /** Checks a pool size; returns it. */
+    /**
+     * Checks a pool size: 1 to {@value #MAX_WORKERS}.
+     *
+     * @param workers the size
+     * @return the size
+     * @throws IllegalArgumentException when it is out of that range
+     */
     public static int requireWorkers(int workers) {
         if (workers < 1 || workers > MAX_WORKERS) {
             throw new IllegalArgumentException("a pool runs 1 to " + MAX_WORKERS + " workers, not " + workers);
@@ -81,7 +93,14 @@ public final class PoolSpec {
         return workers;
     }
 
-    /** A builder for a pool of this name running this interpreter. */
+    /**
+     * A builder for a pool of this name running this interpreter.
+     *
+     * @param name   the pool's name (see {@link #requireName(String)}), not {@value #DEFAULT_POOL}
+     * @param python its interpreter: a path such as a virtual environment's {@code bin/python}, or a name on
+     *               the node's PATH
+     * @return a new builder
+     */
     public static Builder builder(String name, String python) {
         return new Builder(name, python);
     }
@@ -101,19 +120,34 @@ public final class PoolSpec {
             this.python = python;
         }
 
-        /** Starts the pool on the named node of the cluster. */
+        /**
+         * Starts the pool on the named node of the cluster.
+         *
+         * @param nodeName the node's name; null: the node the fleet talks to
+         * @return this builder
+         */
         public Builder node(String nodeName) {
             this.node = nodeName;
             return this;
         }
 
-        /** How many workers, 1 to {@value PoolSpec#MAX_WORKERS} (default 1). */
+        /**
+         * How many workers, 1 to {@value PoolSpec#MAX_WORKERS} (default 1).
+         *
+         * @param count the pool's size
+         * @return this builder
+         */
         public Builder workers(int count) {
             this.workers = count;
             return this;
         }
 
-        /** Extra directories for the workers' {@code sys.path}, added in order. */
+        /**
+         * Extra directories for the workers' {@code sys.path}, added in order.
+         *
+         * @param directories directories on the node's machine
+         * @return this builder
+         */
         public Builder pythonPath(String... directories) {
             for (String d : directories) {
                 pythonPath.add(Objects.requireNonNull(d, "pythonPath entry"));
@@ -121,13 +155,24 @@ public final class PoolSpec {
             return this;
         }
 
-        /** An extra environment variable of the workers. */
+        /**
+         * An extra environment variable of the workers.
+         *
+         * @param variable its name
+         * @param value    its value
+         * @return this builder
+         */
         public Builder environment(String variable, String value) {
             environment.put(Objects.requireNonNull(variable, "variable"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
-        /** Modules every worker must import at start. */
+        /**
+         * Modules every worker must import at start; the pool does not start without them.
+         *
+         * @param modules dotted module names
+         * @return this builder
+         */
         public Builder requires(String... modules) {
             for (String m : modules) {
                 requires.add(Objects.requireNonNull(m, "module"));
@@ -135,18 +180,33 @@ public final class PoolSpec {
             return this;
         }
 
-        /** Extra directories for the workers' {@code sys.path}, added in order. */
+        /**
+         * Extra directories for the workers' {@code sys.path}, added in order.
+         *
+         * @param directories directories on the node's machine
+         * @return this builder
+         */
         public Builder pythonPath(List<String> directories) {
             return pythonPath(directories.toArray(String[]::new));
         }
 
-        /** Extra environment variables of the workers. */
+        /**
+         * Extra environment variables of the workers.
+         *
+         * @param variables values by name
+         * @return this builder
+         */
         public Builder environment(Map<String, String> variables) {
             variables.forEach(this::environment);
             return this;
         }
 
-        /** Modules every worker must import at start. */
+        /**
+         * Modules every worker must import at start; the pool does not start without them.
+         *
+         * @param modules dotted module names
+         * @return this builder
+         */
         public Builder requires(List<String> modules) {
             return requires(modules.toArray(String[]::new));
         }
@@ -154,6 +214,7 @@ public final class PoolSpec {
         /**
          * The spec.
          *
+         * @return the spec
          * @throws IllegalArgumentException for a bad name, worker count, interpreter or module name
          */
         public PoolSpec build() {
@@ -161,37 +222,65 @@ public final class PoolSpec {
         }
     }
 
-    /** The pool's name: letters, digits, {@code _ . -}, at most 64; never {@value #DEFAULT_POOL}. */
+    /**
+     * The pool's name.
+     *
+     * @return letters, digits, {@code _ . -}, at most 64; never {@value #DEFAULT_POOL}
+     */
     public String name() {
         return name;
     }
 
-    /** The node that must run it; null: the node the fleet talks to. */
+    /**
+     * The node that must run it.
+     *
+     * @return the node's name; null: the node the fleet talks to
+     */
     public String node() {
         return node;
     }
 
-    /** How many workers it runs, at least 1. */
+    /**
+     * How many workers it runs.
+     *
+     * @return at least 1
+     */
     public int workers() {
         return workers;
     }
 
-    /** Its interpreter: a path, or a name looked up on the node's PATH. */
+    /**
+     * Its interpreter.
+     *
+     * @return a path, or a name looked up on the node's PATH
+     */
     public String python() {
         return python;
     }
 
-    /** Extra directories for its workers' {@code sys.path}, in order. */
+    /**
+     * Extra directories for its workers' {@code sys.path}.
+     *
+     * @return them in order; unmodifiable
+     */
     public List<String> pythonPath() {
         return pythonPath;
     }
 
-    /** Extra environment variables of its workers. */
+    /**
+     * Extra environment variables of its workers.
+     *
+     * @return values by name; unmodifiable
+     */
     public Map<String, String> environment() {
         return environment;
     }
 
-    /** Modules that must import in every worker at start, or the pool does not start. */
+    /**
+     * Modules that must import in every worker at start, or the pool does not start.
+     *
+     * @return dotted module names; unmodifiable
+     */
     public List<String> requires() {
         return requires;
     }

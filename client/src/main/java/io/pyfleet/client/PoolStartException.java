@@ -8,7 +8,17 @@ package io.pyfleet.client;
 public class PoolStartException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A pool that could not start.
+     *
+     * @param message the node, the pool and the cause
+     */
     public PoolStartException(String message) {
         super(message);
+    }
+
+    @Override
+    PyFleetException copy() {
+        return new PoolStartException(getMessage());
     }
 }

@@ -31,6 +31,11 @@ public record PoolStats(String node, Duration uptime, List<WorkerStats> workers,
             Duration busy, int restarts, long rssBytes) {
     }
 
+    /**
+     * The calls every worker answered, summed.
+     *
+     * @return the sum of {@link WorkerStats#calls()}
+     */
     public long totalCalls() {
         return workers.stream().mapToLong(WorkerStats::calls).sum();
     }

@@ -1,22 +1,26 @@
 package io.pyfleet.client;
 
+import io.pyfleet.client.internal.ApiAccess;
+import io.pyfleet.client.internal.ArrayElements;
 import io.pyfleet.client.internal.ArrayMemory;
+import io.pyfleet.client.internal.NumPyRepr;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 /**
  * A NumPy array whose bytes stay in shared memory owned by a node on this host: only its
  * description crosses a worker's pipe. Over TCP a large result is the same kind of array on
  * the node that made it: its bytes are pulled in chunks on first read, and passing it to a call
- * sends only its reference. Its dtype, shape and owner are known here without a
+ * sends only its reference; an array a thin client made with {@code Fleet.array(...)} was sent to
+ * its node in chunks and keeps the client's bytes too. Its dtype, shape and owner are known here without a
  * round trip; Java reads it through read-only views ({@link #buffer()}, constant time) or
  * copies it out ({@link #toDoubles()} and the like). Pass it as an argument and the worker
  * maps the same memory (no copy); any worker of the node may use it, and it outlives the
@@ -47,17 +51,23 @@ public final class PyArray implements AutoCloseable {
     }
 
     /**
-     * An array on the heap holding {@code a}'s bytes: what a fleet without node memory (a thin
-     * client over TCP) gives where a node array is asked for. It is sent by value when passed to
-     * a call, and has no owner node ({@link #owner()} is empty).
+     * An array on the heap holding {@code a}'s bytes: what a bound method declared to return a {@code PyArray}
+     * gives for an array that came by value. It is sent by value when passed to a call, and has no owner node
+     * ({@link #owner()} is empty).
+     *
+     * @param a the array to hold
+     * @return an array on the heap holding {@code a}'s bytes
      */
     public static PyArray of(NdArray a) {
-        DType type = DType.parse(a.dtype());
-        ByteBuffer bytes = ByteBuffer.wrap(a.data()).order(java.nio.ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer();
-        return new PyArray(type, a.shape(), "", new HeapMemory(bytes));
+        ByteBuffer bytes = ByteBuffer.wrap(a.toBytes()).order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer();
+        return new PyArray(a.dtype(), a.shape(), "", new HeapMemory(bytes));
     }
 
-    /** True for an array whose bytes live in this JVM's heap ({@link #of(NdArray)}), not in a node's memory. */
+    /**
+     * Whether the array's bytes live in this JVM's heap ({@link #of(NdArray)}), not in a node's memory.
+     *
+     * @return true for an array on the heap
+     */
     public boolean onHeap() {
         return memory instanceof HeapMemory;
     }
@@ -81,7 +91,7 @@ public final class PyArray implements AutoCloseable {
 
         @Override
         public List<ByteBuffer> views() {
-            return List.of(bytes.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN));
+            return List.of(bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN));
         }
 
         @Override
@@ -106,20 +116,38 @@ public final class PyArray implements AutoCloseable {
         }
     }
 
+    /**
+     * The elements' type.
+     *
+     * @return the dtype
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** A copy of the dimensions. */
+    /**
+     * The dimensions.
+     *
+     * @return a copy of them (empty for a 0-d array)
+     */
     public long[] shape() {
         return shape.clone();
     }
 
+    /**
+     * The number of dimensions.
+     *
+     * @return 0 for a 0-d array
+     */
     public int ndim() {
         return shape.length;
     }
 
-    /** The number of elements (1 for a 0-d array). */
+    /**
+     * The number of elements.
+     *
+     * @return the product of the shape (1 for a 0-d array)
+     */
     public long size() {
         long n = 1;
         for (long d : shape) {
@@ -128,12 +156,20 @@ public final class PyArray implements AutoCloseable {
         return n;
     }
 
-    /** The size in bytes. */
+    /**
+     * The size in bytes.
+     *
+     * @return {@code size() * dtype().itemSize()}
+     */
     public long byteSize() {
         return size() * dtype.itemSize();
     }
 
-    /** The node whose memory holds the array. */
+    /**
+     * The node whose memory holds the array; empty for an array on the heap ({@link #of(NdArray)}).
+     *
+     * @return the node whose memory holds the array
+     */
     public String owner() {
         return owner;
     }
@@ -144,6 +180,11 @@ public final class PyArray implements AutoCloseable {
         return memory;
     }
 
+    /**
+     * Whether {@link #close()} was called (or the Cleaner released it).
+     *
+     * @return true once closed; reads then fail
+     */
     public boolean isClosed() {
         return release.done().get();
     }
@@ -151,6 +192,7 @@ public final class PyArray implements AutoCloseable {
     /**
      * A read-only little-endian view of the whole array, in constant time.
      *
+     * @return the view; valid until the array is closed
      * @throws IllegalStateException when the array is closed, or over 2 GiB (use {@link #buffers()})
      */
     public ByteBuffer buffer() {
@@ -165,12 +207,22 @@ public final class PyArray implements AutoCloseable {
         return views.get(0);
     }
 
-    /** Read-only little-endian views covering the array in order (one unless it is over 2 GiB). */
+    /**
+     * Read-only little-endian views covering the array in order, in constant time.
+     *
+     * @return the views, one unless the array is over 2 GiB; valid until it is closed
+     * @throws IllegalStateException when the array is closed
+     */
     public List<ByteBuffer> buffers() {
         return views();
     }
 
-    /** {@link #buffer()} as doubles, for a {@code float64} array. */
+    /**
+     * {@link #buffer()} as doubles, for a {@code float64} array.
+     *
+     * @return the view; valid until the array is closed
+     * @throws IllegalStateException when the array is closed, over 2 GiB, or not {@code float64}
+     */
     public DoubleBuffer doubleBuffer() {
         requireType(DType.FLOAT64, "doubleBuffer()");
         return buffer().asDoubleBuffer();
@@ -191,150 +243,98 @@ public final class PyArray implements AutoCloseable {
         return out;
     }
 
-    /** The elements as doubles: {@code float64} copied exactly, other real dtypes converted. */
+    /** Reads the elements while holding the memory: a {@code close()} from another thread waits for the copy. */
+    private <T> T read(Function<ArrayElements, T> copy) {
+        hold();
+        try {
+            return copy.apply(new ArrayElements(dtype, views()));
+        } finally {
+            memory.unhold();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * The elements as doubles, from any dtype; a {@code complex128} array gives real and imaginary parts
+     * interleaved.
+     *
+     * @return the elements as doubles, from any dtype
+     */
     public double[] toDoubles() {
-        if (dtype != DType.FLOAT64) {
-            return toNdArray().toDoubleArray();
-        }
-        double[] out = new double[elements()];
-        int at = 0;
-        hold(); // a close() from another thread waits for this copy
-        try {
-            for (ByteBuffer b : views()) {
-                int n = b.remaining() / 8;
-                b.asDoubleBuffer().get(out, at, n);
-                at += n;
-            }
-        } finally {
-            memory.unhold();
-        }
-        Reference.reachabilityFence(this);
-        return out;
+        return read(ArrayElements::toDoubles);
     }
 
-    /** The elements as floats: {@code float32} copied exactly, other real dtypes converted. */
+    /**
+     * The elements as floats: {@code float32} exactly, other real dtypes rounded.
+     *
+     * @return the elements as floats
+     * @throws IllegalStateException for a complex array
+     */
     public float[] toFloats() {
-        if (dtype != DType.FLOAT32) {
-            return toNdArray().toFloatArray();
-        }
-        float[] out = new float[elements()];
-        int at = 0;
-        hold(); // a close() from another thread waits for this copy
-        try {
-            for (ByteBuffer b : views()) {
-                int n = b.remaining() / 4;
-                b.asFloatBuffer().get(out, at, n);
-                at += n;
-            }
-        } finally {
-            memory.unhold();
-        }
-        Reference.reachabilityFence(this);
-        return out;
+        return read(ArrayElements::toFloats);
     }
 
-    /** The elements as longs: {@code int64}/{@code uint64} bits copied exactly, other integer dtypes converted. */
+    /**
+     * The elements as longs, from a boolean or integer dtype.
+     *
+     * @return the elements as longs, from a boolean or integer dtype
+     * @throws IllegalStateException for a floating or complex array
+     * @throws ArithmeticException for a {@code uint64} value over {@link Long#MAX_VALUE}
+     */
     public long[] toLongs() {
-        if (dtype != DType.INT64 && dtype != DType.UINT64) {
-            return toNdArray().toLongArray();
-        }
-        long[] out = new long[elements()];
-        int at = 0;
-        hold(); // a close() from another thread waits for this copy
-        try {
-            for (ByteBuffer b : views()) {
-                int n = b.remaining() / 8;
-                b.asLongBuffer().get(out, at, n);
-                at += n;
-            }
-        } finally {
-            memory.unhold();
-        }
-        Reference.reachabilityFence(this);
-        return out;
+        return read(ArrayElements::toLongs);
     }
 
-    /** The elements as ints: {@code int32}/{@code uint32} bits copied exactly, other integer dtypes converted. */
+    /**
+     * The elements as ints, from a boolean or integer dtype.
+     *
+     * @return the elements as ints, from a boolean or integer dtype
+     * @throws IllegalStateException for a floating or complex array
+     * @throws ArithmeticException for a value outside the int range
+     */
     public int[] toInts() {
-        if (dtype != DType.INT32 && dtype != DType.UINT32) {
-            return toNdArray().toIntArray();
-        }
-        int[] out = new int[elements()];
-        int at = 0;
-        hold(); // a close() from another thread waits for this copy
-        try {
-            for (ByteBuffer b : views()) {
-                int n = b.remaining() / 4;
-                b.asIntBuffer().get(out, at, n);
-                at += n;
-            }
-        } finally {
-            memory.unhold();
-        }
-        Reference.reachabilityFence(this);
-        return out;
+        return read(ArrayElements::toInts);
     }
 
-    /** The elements of an {@code int16}/{@code uint16} array, bits exact. */
+    /**
+     * The elements as shorts, from a boolean or integer dtype.
+     *
+     * @return the elements as shorts, from a boolean or integer dtype
+     * @throws IllegalStateException for a floating or complex array
+     * @throws ArithmeticException for a value outside the short range
+     */
     public short[] toShorts() {
-        if (dtype != DType.INT16 && dtype != DType.UINT16) {
-            throw new IllegalStateException("toShorts() needs an int16 or uint16 array, not " + dtype);
-        }
-        short[] out = new short[elements()];
-        int at = 0;
-        hold(); // a close() from another thread waits for this copy
-        try {
-            for (ByteBuffer b : views()) {
-                int n = b.remaining() / 2;
-                b.asShortBuffer().get(out, at, n);
-                at += n;
-            }
-        } finally {
-            memory.unhold();
-        }
-        Reference.reachabilityFence(this);
-        return out;
+        return read(ArrayElements::toShorts);
     }
 
-    /** The raw little-endian C-order bytes, of any dtype. */
-    public byte[] toBytes() {
-        long n = byteSize();
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalStateException("the array has " + n + " bytes, more than a Java array holds");
-        }
-        byte[] out = new byte[(int) n];
-        int at = 0;
-        hold(); // a close() from another thread waits for this copy
-        try {
-            for (ByteBuffer b : views()) {
-                int k = b.remaining();
-                b.get(out, at, k);
-                at += k;
-            }
-        } finally {
-            memory.unhold();
-        }
-        Reference.reachabilityFence(this);
-        return out;
-    }
-
-    /** The elements as booleans (non-zero is true), from a boolean or integer dtype. */
+    /**
+     * The elements as booleans (non-zero is true), from a boolean or integer dtype.
+     *
+     * @return the elements as booleans (non-zero is true), from a boolean or integer dtype
+     * @throws IllegalStateException for a floating or complex array
+     */
     public boolean[] toBooleans() {
-        return toNdArray().toBooleanArray();
+        return read(ArrayElements::toBooleans);
     }
 
-    /** A copy by value. */
+    /**
+     * A copy of the raw little-endian C-order bytes, of any dtype.
+     *
+     * @return a copy of the raw little-endian C-order bytes, of any dtype
+     * @throws IllegalStateException when the array is over 2 GiB (read it through {@link #buffers()})
+     */
+    public byte[] toBytes() {
+        return read(ArrayElements::toBytes);
+    }
+
+    /**
+     * A copy by value.
+     *
+     * @return a copy by value
+     * @throws IllegalStateException when the array is over 2 GiB
+     */
     public NdArray toNdArray() {
-        return new NdArray(dtype.descr(), shape, toBytes());
-    }
-
-    private int elements() {
-        long n = size();
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalStateException("the array has " + n + " elements, more than a Java array holds: "
-                    + "read it through buffers()");
-        }
-        return (int) n;
+        return ApiAccess.newNdArray(dtype, shape, toBytes());
     }
 
     private void requireType(DType type, String what) {
@@ -356,8 +356,35 @@ public final class PyArray implements AutoCloseable {
         cleanable.clean();
     }
 
+    /**
+     * The values as NumPy's {@code repr} prints them, then where the array lives:
+     * {@code PyArray(array([1., 2.]), on n1)}. An array whose bytes are not on this machine yet (a
+     * node's array a thin client has not read) is never fetched to be printed, nor is a closed one
+     * read: they show their dtype, shape and owner.
+     */
     @Override
     public String toString() {
-        return "PyArray[" + dtype.descr() + " " + Arrays.toString(shape) + " on " + owner + "]";
+        String where = onHeap() ? "" : ", on " + owner;
+        if (!isClosed() && memory.hold()) {
+            try {
+                List<ByteBuffer> local = memory.viewsIfLocal();
+                if (local != null) {
+                    return "PyArray(" + NumPyRepr.repr(dtype, shape, local) + where + ")";
+                }
+                return "PyArray(" + description() + where + ", not read yet)";
+            } finally {
+                memory.unhold();
+            }
+        }
+        return "PyArray(" + description() + where + ", closed)";
+    }
+
+    /** {@code dtype=float64, shape=(2, 3)}. */
+    private String description() {
+        StringBuilder sb = new StringBuilder("dtype=").append(dtype.numpyName()).append(", shape=(");
+        for (int i = 0; i < shape.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(shape[i]);
+        }
+        return sb.append(shape.length == 1 ? ",)" : ")").toString();
     }
 }

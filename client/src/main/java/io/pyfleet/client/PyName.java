@@ -15,5 +15,10 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.METHOD)
 public @interface PyName {
+    /**
+     * The Python name, relative to the bound module; dotted names reach into submodules and classes.
+     *
+     * @return the name, e.g. {@code median_grouped} or {@code linalg.norm}
+     */
     String value();
 }

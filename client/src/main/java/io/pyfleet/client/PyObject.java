@@ -40,7 +40,11 @@ public final class PyObject implements AutoCloseable {
         return handle;
     }
 
-    /** Qualified Python type name, e.g. {@code collections.UserDict}. */
+    /**
+     * The object's Python type.
+     *
+     * @return its qualified name, e.g. {@code collections.UserDict}
+     */
     public String type() {
         return handle.type();
     }

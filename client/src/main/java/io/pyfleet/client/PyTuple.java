@@ -15,23 +15,42 @@ import java.util.Objects;
 public record PyTuple(List<Object> items) {
     private static final PyTuple EMPTY = new PyTuple(List.of());
 
-    /** Copies {@code items}; {@code null} items are allowed. */
+    /**
+     * Copies {@code items}; {@code null} items are allowed.
+     *
+     * @param items the items, in order
+     */
     public PyTuple {
         Objects.requireNonNull(items, "items");
         items = Collections.unmodifiableList(new ArrayList<>(items));
     }
 
-    /** A tuple of the given items ({@code null} items allowed). */
+    /**
+     * A tuple of the given items ({@code null} items allowed).
+     *
+     * @param items the items, in order
+     * @return the tuple
+     */
     public static PyTuple of(Object... items) {
         return items.length == 0 ? EMPTY : new PyTuple(Arrays.asList(items));
     }
 
-    /** The number of items. */
+    /**
+     * The number of items.
+     *
+     * @return the count
+     */
     public int size() {
         return items.size();
     }
 
-    /** The item at {@code index}. */
+    /**
+     * The item at a position.
+     *
+     * @param index its position, from 0
+     * @return the item
+     * @throws IndexOutOfBoundsException when there is none at {@code index}
+     */
     public Object get(int index) {
         return items.get(index);
     }

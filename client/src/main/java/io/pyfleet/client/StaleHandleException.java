@@ -4,7 +4,17 @@ package io.pyfleet.client;
 public class StaleHandleException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A stale handle.
+     *
+     * @param message which object, and why it is gone
+     */
     public StaleHandleException(String message) {
         super(message);
+    }
+
+    @Override
+    PyFleetException copy() {
+        return new StaleHandleException(getMessage());
     }
 }

@@ -7,7 +7,17 @@ package io.pyfleet.client;
 public class UnknownPoolException extends PyFleetException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An unknown pool or node.
+     *
+     * @param message which pool or node
+     */
     public UnknownPoolException(String message) {
         super(message);
+    }
+
+    @Override
+    PyFleetException copy() {
+        return new UnknownPoolException(getMessage());
     }
 }

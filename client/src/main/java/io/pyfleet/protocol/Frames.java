@@ -31,6 +31,21 @@ public final class Frames {
      *                           for it), or the stream ends inside the frame
      */
     public static byte[] readFrame(InputStream in, int maxFrame) throws IOException {
+        return readFrame(in, maxFrame, null);
+    }
+
+    /**
+     * {@link #readFrame(InputStream, int)} whose error for an oversize frame names {@code setting}, the
+     * configuration key of {@code maxFrame}.
+     *
+     * @param in       the stream
+     * @param maxFrame the largest payload accepted
+     * @param setting  the key that sets {@code maxFrame}, or null
+     * @return the payload, or {@code null} if the stream ended cleanly before a frame began
+     * @throws ProtocolException as {@link #readFrame(InputStream, int)}
+     * @throws IOException when the stream fails
+     */
+    public static byte[] readFrame(InputStream in, int maxFrame, String setting) throws IOException {
         int b0 = in.read();
         if (b0 < 0) {
             return null;
@@ -43,7 +58,7 @@ public final class Frames {
         }
         long length = ((long) b0 << 24) | ((header[0] & 0xff) << 16) | ((header[1] & 0xff) << 8) | (header[2] & 0xff);
         if (length > maxFrame) {
-            throw new ProtocolException("frame of " + length + " bytes exceeds the maximum of " + maxFrame + " bytes");
+            throw oversize("a frame read", length, maxFrame, setting);
         }
         if (length == 0) {
             throw new ProtocolException("empty frame (length 0)");
@@ -70,7 +85,7 @@ public final class Frames {
     public static void writeFrame(OutputStream out, byte[] payload, int off, int len, int maxFrame) throws IOException {
         Objects.checkFromIndexSize(off, len, payload.length);
         if (len > maxFrame) {
-            throw new ProtocolException("frame of " + len + " bytes exceeds the maximum of " + maxFrame + " bytes");
+            throw oversize("a frame to write", len, maxFrame, null);
         }
         if (len == 0) {
             throw new ProtocolException("cannot write an empty frame");
@@ -103,7 +118,8 @@ public final class Frames {
         byte[] head = Messages.requestHead(id);
         int length = head.length + tail.length;
         if (length > maxFrame || length < 0) {
-            throw new FrameTooLargeException(length, maxFrame);
+            throw new ProtocolException("a request of " + (head.length + (long) tail.length)
+                    + " bytes exceeds the maximum frame size of " + maxFrame + " bytes");
         }
         out.write(header(length));
         out.write(head);
@@ -111,17 +127,68 @@ public final class Frames {
         return HEADER_SIZE + length;
     }
 
+    /**
+     * Writes a request frame whose tail comes in three parts, {@code [0, id, ...tail, ...data, ...end]}:
+     * bulk bytes written from where they are ({@link ArrayUpload#writeHead}).
+     *
+     * @return the frame's size in bytes
+     * @throws ProtocolException when the frame would be over {@code maxFrame}; nothing is written then
+     */
+    public static int writeRequest(OutputStream out, long id, byte[] tail, java.nio.ByteBuffer data, byte[] end,
+            int maxFrame) throws IOException {
+        byte[] head = Messages.requestHead(id);
+        long length = (long) head.length + tail.length + data.remaining() + end.length;
+        if (length > maxFrame) {
+            throw new ProtocolException("a request of " + length + " bytes exceeds the maximum frame size of "
+                    + maxFrame + " bytes");
+        }
+        out.write(header((int) length));
+        out.write(head);
+        out.write(tail);
+        if (data.hasArray()) {
+            out.write(data.array(), data.arrayOffset() + data.position(), data.remaining());
+        } else {
+            byte[] copy = new byte[data.remaining()];
+            data.duplicate().get(copy);
+            out.write(copy);
+        }
+        out.write(end);
+        return HEADER_SIZE + (int) length;
+    }
+
     /** The largest request head: see {@link Messages#requestHead}. */
     public static final int REQUEST_HEAD_MAX = Messages.REQUEST_HEAD_MAX;
 
-    /** A frame over the limit, refused before anything is written. */
+    /** The node's setting of the largest frame between it and its workers. */
+    public static final String WORKER_SETTING = "pyfleet.worker.max-frame-size";
+    /** The node's setting of the largest frame between it and its clients. */
+    public static final String GATEWAY_SETTING = "pyfleet.gateway.max-frame-size";
+
+    /** A call over the frame limit, refused before anything is written: it names the setting and the remedies. */
     public static final class FrameTooLargeException extends io.pyfleet.client.ProtocolException {
         private static final long serialVersionUID = 1L;
 
-        public FrameTooLargeException(long length, int maxFrame) {
-            super("the call encodes to " + length + " bytes, over the maximum frame size of " + maxFrame
-                    + " bytes");
+        /**
+         * A call of {@code length} bytes over {@code maxFrame}.
+         *
+         * @param length   the encoded call's size
+         * @param maxFrame the limit
+         * @param setting  {@link #WORKER_SETTING} or {@link #GATEWAY_SETTING}: the limit that refused it
+         */
+        public FrameTooLargeException(long length, int maxFrame, String setting) {
+            super("the call encodes to " + length + " bytes, over the maximum frame size of " + maxFrame + " bytes ("
+                    + setting + (GATEWAY_SETTING.equals(setting) ? " of the node" : "") + "); the call was not run. "
+                    + "Pass large arrays as PyArray (fleet.array(...)), which "
+                    + (GATEWAY_SETTING.equals(setting) ? "go to the node in chunks" : "never go through the frame")
+                    + ", keep large data in Python as an object (a PyObject) and pass that, or raise " + setting
+                    + (GATEWAY_SETTING.equals(setting) ? " on the node" : ""));
         }
+    }
+
+    /** A frame over {@code maxFrame}: what the limit is, and which setting raises it (null: none names it). */
+    private static ProtocolException oversize(String what, long length, int maxFrame, String setting) {
+        return new ProtocolException(what + " of " + length + " bytes exceeds the maximum frame size of " + maxFrame
+                + " bytes" + (setting == null ? "" : " (" + setting + ")"));
     }
 
     public static byte[] header(int len) {

@@ -77,7 +77,8 @@ public final class HandleScan {
 
     private static void walk(MessageUnpacker u, Actions action, int depth) throws IOException {
         if (depth > ValueCodec.MAX_DEPTH) {
-            throw new ProtocolException("values nest deeper than " + ValueCodec.MAX_DEPTH);
+            throw new ProtocolException("values nest deeper than " + ValueCodec.MAX_DEPTH + " containers (the "
+                    + "protocol's fixed limit): flatten them, or keep them in Python as an object");
         }
         while (u.hasNext()) {
             switch (u.getNextFormat().getValueType()) {

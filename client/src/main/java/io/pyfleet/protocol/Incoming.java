@@ -83,7 +83,7 @@ public record Incoming(int type, long id, Object body) {
         Object body = m.get(2);
         return new Incoming(type, id, switch (type) {
             case Messages.REQUEST -> request(m);
-            case Messages.ERROR -> error(body);
+            case Messages.ERROR -> RemoteError.fromFields(body);
             case Messages.LOG -> log(body);
             case Messages.HELLO -> {
                 if (!(body instanceof Map<?, ?>)) {
@@ -108,16 +108,6 @@ public record Incoming(int type, long id, Object body) {
             }
         }
         return Collections.unmodifiableList(m.subList(2, 7));
-    }
-
-    private static RemoteError error(Object body) {
-        if (body instanceof List<?> l && l.size() == 4 && l.get(0) instanceof String kind
-                && l.get(1) instanceof String type && l.get(2) instanceof String message
-                && l.get(3) instanceof String traceback) {
-            return new RemoteError(kind, type, message, traceback);
-        }
-        throw new ProtocolException("an error body must be [kind, type, message, traceback] (all str), got "
-                + describe(body));
     }
 
     private static List<?> log(Object body) {

@@ -101,9 +101,20 @@ public final class Messages {
      */
     public static EncodedCall encodeCall(String op, Object target, List<?> args, Map<String, ?> kwargs,
                                          Map<String, ?> opts) {
+        return encodeCall(op, target, args, kwargs, opts, null);
+    }
+
+    /**
+     * {@link #encodeCall(String, Object, List, Map, Map)} that writes large Java arrays as their stand-ins
+     * in {@code large}, and notes (writing nil) those that have none yet: the tail is good only when
+     * {@link LargeArrays#takeFound()} is empty after it.
+     */
+    public static EncodedCall encodeCall(String op, Object target, List<?> args, Map<String, ?> kwargs,
+                                         Map<String, ?> opts, LargeArrays large) {
         Objects.requireNonNull(op, "op");
         WireBuffer w = WireBuffer.acquire();
         try {
+            w.large = large;
             w.string(op);
             ValueCodec.write(w, target, 1);
             if (args == null || args.isEmpty()) {
@@ -115,7 +126,8 @@ public final class Messages {
             writeOptionalMap(w, opts);
             return new EncodedCall(w.toByteArray(), w.firstHandle, w.otherOwner);
         } catch (StackOverflowError e) {
-            throw new ProtocolException("the call's arguments nest too deep to encode", e);
+            throw new ProtocolException("the call's arguments nest too deep to encode (or a container holds itself): "
+                    + "flatten them, or keep the value in Python as an object", e);
         } finally {
             w.release();
         }
@@ -139,10 +151,10 @@ public final class Messages {
         return withValue(EVENT, checkId(id, 1), value);
     }
 
-    /** An error frame: {@code [2, id, [kind, type, message, traceback]]}; id 0 when no request applies. */
+    /** An error frame: {@code [2, id, [kind, type, message, traceback(, frames)]]}; id 0 when no request applies. */
     public static byte[] error(long id, RemoteError error) {
         checkId(id, 0);
-        return withValue(ERROR, id, List.of(error.kind(), error.type(), error.message(), error.traceback()));
+        return withValue(ERROR, id, error.fields());
     }
 
     /** A log line: {@code [4, 0, [stream, text]]}. */

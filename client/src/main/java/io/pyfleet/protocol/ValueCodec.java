@@ -64,7 +64,8 @@ public final class ValueCodec {
     /** Both directions refuse containers nested this deep (a cyclic Java value fails here too). */
     static void checkDepth(int depth) {
         if (depth >= MAX_DEPTH) {
-            throw new ProtocolException("value nested deeper than " + MAX_DEPTH + " containers");
+            throw new ProtocolException("value nested deeper than " + MAX_DEPTH + " containers (the protocol's "
+                    + "fixed limit; or a container that holds itself): flatten it, or keep it in Python as an object");
         }
     }
 

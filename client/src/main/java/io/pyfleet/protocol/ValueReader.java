@@ -5,6 +5,7 @@ import io.pyfleet.client.NdArray;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyComplex;
 import io.pyfleet.client.PyTuple;
+import io.pyfleet.client.internal.ApiAccess;
 import io.pyfleet.client.internal.Handle;
 import io.pyfleet.client.internal.RemoteError;
 import java.io.IOException;
@@ -282,7 +283,7 @@ final class ValueReader {
                     return handles == null ? readHandle(len) : handles.apply(readHandle(len));
                 case ExtCodes.ERROR:
                     ValueCodec.checkDepth(depth);
-                    return readError(len);
+                    return readError(len, depth);
                 case ExtCodes.ARRAY_REF: {
                     ValueCodec.checkDepth(depth);
                     ArrayRef ref = readArrayRef(len);
@@ -409,9 +410,10 @@ final class ValueReader {
         private NdArray readNdArray(int len) throws IOException {
             long stop = position() + len;
             expectArray(3, "ndarray");
-            String dtype = u.unpackString();
-            if (DType.ofDescr(dtype) == null) {
-                throw new ProtocolException("unsupported ndarray dtype '" + dtype + "' (supported: " + DType.DESCRS + ")");
+            String descr = u.unpackString();
+            DType dtype = DType.ofDescr(descr);
+            if (dtype == null) {
+                throw new ProtocolException("unsupported ndarray dtype '" + descr + "' (supported: " + DType.DESCRS + ")");
             }
             int ndim = u.unpackArrayHeader();
             if (ndim > NdArray.MAX_DIMS) {
@@ -423,18 +425,18 @@ final class ValueReader {
             }
             long expected;
             try {
-                expected = NdArray.byteLength(dtype, shape);
+                expected = ArrayRef.byteLength(dtype, shape);
             } catch (IllegalArgumentException e) {
                 throw new ProtocolException("malformed ndarray: " + e.getMessage(), e);
             }
             int n = u.unpackBinaryHeader();
             if (n != expected) {
-                throw new ProtocolException("malformed ndarray: " + dtype + " of shape " + Arrays.toString(shape)
+                throw new ProtocolException("malformed ndarray: " + descr + " of shape " + Arrays.toString(shape)
                         + " needs " + expected + " data bytes, got " + n);
             }
             byte[] data = readBytes(n, "ndarray data");
             expectEnd(stop, "ndarray");
-            return new NdArray(dtype, shape, data);
+            return ApiAccess.newNdArray(dtype, shape, data);
         }
 
         private Handle readHandle(int len) throws IOException {
@@ -511,12 +513,12 @@ final class ValueReader {
             }
         }
 
-        private RemoteError readError(int len) throws IOException {
+        private RemoteError readError(int len, int depth) throws IOException {
             long stop = position() + len;
-            expectArray(4, "error");
-            RemoteError e = new RemoteError(u.unpackString(), u.unpackString(), u.unpackString(), u.unpackString());
+            // a plain reader: whatever an error holds is checked by its one decoder, never adopted
+            Object fields = new Reader(u, end).read(depth + 1);
             expectEnd(stop, "error");
-            return e;
+            return RemoteError.fromFields(fields);
         }
 
         private void expectArray(int n, String what) throws IOException {

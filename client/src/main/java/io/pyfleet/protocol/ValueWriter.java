@@ -169,7 +169,11 @@ final class ValueWriter {
             case MAP -> writeMap(w, (Map<?, ?>) v, depth);
             case SET -> writeSet(w, (Set<?>) v, depth);
             case TUPLE -> writeTuple(w, (PyTuple) v, depth);
-            case NDARRAY -> writeNdArray(w, (NdArray) v, depth);
+            case NDARRAY -> {
+                if (w.large == null || !w.large.write(w, v, ((NdArray) v).byteSize(), depth)) {
+                    writeNdArray(w, (NdArray) v, depth);
+                }
+            }
             case ARRAY_REF -> writeArrayRef(w, (PyArray) v, depth);
             case REMOTE_ARRAY -> writeRemoteArray(w, (RemoteArrayRef) v, depth);
             case HANDLE -> writeHandle(w, (Handle) v, depth);
@@ -198,6 +202,9 @@ final class ValueWriter {
             case DURATION -> writeDuration(w, (Duration) v);
             case DOUBLES -> {
                 double[] a = (double[]) v;
+                if (w.large != null && w.large.write(w, v, (long) a.length * 8, depth)) {
+                    return;
+                }
                 int n = bytesOf(a.length, 8);
                 writeNdArrayHeader(w, DType.FLOAT64.descr(), a.length, n, depth);
                 ByteBuffer.wrap(w.buf, w.pos, n).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(a);
@@ -205,6 +212,9 @@ final class ValueWriter {
             }
             case LONGS -> {
                 long[] a = (long[]) v;
+                if (w.large != null && w.large.write(w, v, (long) a.length * 8, depth)) {
+                    return;
+                }
                 int n = bytesOf(a.length, 8);
                 writeNdArrayHeader(w, DType.INT64.descr(), a.length, n, depth);
                 ByteBuffer.wrap(w.buf, w.pos, n).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(a);
@@ -212,6 +222,9 @@ final class ValueWriter {
             }
             case INTS -> {
                 int[] a = (int[]) v;
+                if (w.large != null && w.large.write(w, v, (long) a.length * 4, depth)) {
+                    return;
+                }
                 int n = bytesOf(a.length, 4);
                 writeNdArrayHeader(w, DType.INT32.descr(), a.length, n, depth);
                 ByteBuffer.wrap(w.buf, w.pos, n).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().put(a);
@@ -219,6 +232,9 @@ final class ValueWriter {
             }
             case FLOATS -> {
                 float[] a = (float[]) v;
+                if (w.large != null && w.large.write(w, v, (long) a.length * 4, depth)) {
+                    return;
+                }
                 int n = bytesOf(a.length, 4);
                 writeNdArrayHeader(w, DType.FLOAT32.descr(), a.length, n, depth);
                 ByteBuffer.wrap(w.buf, w.pos, n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(a);
@@ -226,6 +242,9 @@ final class ValueWriter {
             }
             case SHORTS -> {
                 short[] a = (short[]) v;
+                if (w.large != null && w.large.write(w, v, (long) a.length * 2, depth)) {
+                    return;
+                }
                 int n = bytesOf(a.length, 2);
                 writeNdArrayHeader(w, DType.INT16.descr(), a.length, n, depth);
                 ByteBuffer.wrap(w.buf, w.pos, n).order(ByteOrder.LITTLE_ENDIAN).asShortBuffer().put(a);
@@ -233,6 +252,9 @@ final class ValueWriter {
             }
             case BOOLEANS -> {
                 boolean[] a = (boolean[]) v;
+                if (w.large != null && w.large.write(w, v, a.length, depth)) {
+                    return;
+                }
                 writeNdArrayHeader(w, DType.BOOL.descr(), a.length, a.length, depth);
                 byte[] b = w.buf;
                 int p = w.pos;
@@ -248,7 +270,9 @@ final class ValueWriter {
     private static int bytesOf(int length, int itemSize) {
         long n = (long) length * itemSize;
         if (n > Integer.MAX_VALUE - 64) {
-            throw new ProtocolException("array of " + length + " items is too large to encode");
+            throw new ProtocolException("an array of " + length + " items is too large to encode (over 2 GiB, a Java "
+                    + "array's limit): pass it as PyArray (fleet.array(DType, ByteBuffer, ...)), which never goes "
+                    + "through the frame");
         }
         return (int) n;
     }
@@ -381,16 +405,17 @@ final class ValueWriter {
 
     private static void writeNdArray(WireBuffer w, NdArray a, int depth) {
         ValueCodec.checkDepth(depth);
-        byte[] data = a.dataRef();
-        long[] shape = a.shapeRef();
-        long payload = 1 + WireBuffer.strHeaderSize(a.dtype().length()) + a.dtype().length()
+        byte[] data = ApiAccess.bytes(a);
+        long[] shape = a.shape();
+        String descr = a.dtype().descr();
+        long payload = 1 + WireBuffer.strHeaderSize(descr.length()) + descr.length()
                 + WireBuffer.arrayHeaderSize(shape.length) + WireBuffer.binHeaderSize(data.length) + data.length;
         for (long d : shape) {
             payload += WireBuffer.integerSize(d);
         }
         w.extHeader(ExtCodes.NDARRAY, checkedPayload(payload));
         w.arrayHeader(3);
-        w.string(a.dtype());
+        w.string(descr);
         w.arrayHeader(shape.length);
         for (long d : shape) {
             w.integer(d);
@@ -470,7 +495,9 @@ final class ValueWriter {
 
     private static int checkedPayload(long payload) {
         if (payload > Integer.MAX_VALUE - 64) {
-            throw new ProtocolException("ndarray too large to encode");
+            throw new ProtocolException("an ndarray of " + payload + " bytes is too large to encode (over 2 GiB, a "
+                    + "Java array's limit): pass it as PyArray (fleet.array(DType, ByteBuffer, ...)), which never "
+                    + "goes through the frame");
         }
         return (int) payload;
     }
@@ -491,11 +518,7 @@ final class ValueWriter {
     private static void writeError(WireBuffer w, RemoteError e, int depth) {
         ValueCodec.checkDepth(depth);
         int mark = w.beginExt();
-        w.arrayHeader(4);
-        w.string(e.kind());
-        w.string(e.type());
-        w.string(e.message());
-        w.string(e.traceback());
+        writeList(w, e.fields(), depth + 1);
         w.endExt(mark, ExtCodes.ERROR);
     }
 

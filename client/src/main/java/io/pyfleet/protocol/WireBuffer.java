@@ -28,6 +28,8 @@ final class WireBuffer {
     /** The first handle written since acquire, and one of another owner if any: routing needs them. */
     Handle firstHandle;
     Handle otherOwner;
+    /** Where large Java arrays go instead of by value; null: everything by value. */
+    LargeArrays large;
 
     WireBuffer(int capacity) {
         buf = new byte[capacity];
@@ -43,12 +45,14 @@ final class WireBuffer {
         w.pos = 0;
         w.firstHandle = null;
         w.otherOwner = null;
+        w.large = null;
         return w;
     }
 
     /** Gives the buffer back to this thread's pool. */
     void release() {
         pos = 0;
+        large = null;
         if (inUse) {
             inUse = false;
             if (buf.length > KEEP_MAX) {
@@ -79,7 +83,9 @@ final class WireBuffer {
     private void grow(int n) {
         long need = (long) pos + n;
         if (n < 0 || need > Integer.MAX_VALUE - 16) {
-            throw new ProtocolException("value too large to encode: over 2 GiB");
+            throw new ProtocolException("value too large to encode: over 2 GiB (a Java array's limit, far over "
+                    + "pyfleet.worker.max-frame-size). Pass large arrays as PyArray (fleet.array(...)), which never go "
+                    + "through the frame, or keep large data in Python as an object");
         }
         long cap = Math.max(need, Math.min(2L * buf.length, Integer.MAX_VALUE - 16));
         buf = Arrays.copyOf(buf, (int) cap);
@@ -260,7 +266,8 @@ final class WireBuffer {
             }
         }
         if (len > Integer.MAX_VALUE - 16) {
-            throw new ProtocolException("string too large to encode");
+            throw new ProtocolException("string too large to encode: over 2 GiB as UTF-8 (a Java array's limit); "
+                    + "keep large text in Python as an object, or send it in parts");
         }
         return (int) len;
     }

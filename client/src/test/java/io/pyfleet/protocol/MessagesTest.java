@@ -84,8 +84,9 @@ class MessagesTest {
         assertBad("97 00 01 01 c0 c0 c0 c0", "op");
         assertBad("97 00 01 a1 78 c0 01 c0 c0", "args");
         assertBad("97 00 01 a1 78 c0 c0 90 c0", "maps");
-        assertBad("93 02 01 93 a1 61 a1 62 a1 63", "error body");
-        assertBad("93 02 01 94 a1 61 a1 62 a1 63 c0", "error body");
+        assertBad("93 02 01 93 a1 61 a1 62 a1 63", "an error must be");
+        assertBad("93 02 01 94 a1 61 a1 62 a1 63 c0", "an error must be");
+        assertBad("93 02 01 95 a1 61 a1 62 a1 63 a1 64 91 93 a1 66 01 a1 67", "an error frame must be");
         assertBad("93 04 00 91 a1 61", "log body");
         assertBad("93 05 00 90", "hello body");
         assertBad("93 01 01", "truncated");

@@ -339,7 +339,7 @@ class ValueCodecTest {
         inner.put("z", 1L);
         inner.put("a", List.of(PyTuple.of(1L, "x"), new LinkedHashSet<>(List.of(2L))));
         inner.put(PyTuple.of(1L, 2L), null);
-        inner.put(7L, Map.of("k", new NdArray("<i4", new long[] {2}, new byte[8])));
+        inner.put(7L, Map.of("k", nd("<i4", new long[] {2}, new byte[8])));
         List<Object> value = new ArrayList<>(List.of(inner, new ArrayList<>(), "end"));
         value.add(new LinkedHashMap<>());
         Object back = ValueCodec.decode(ValueCodec.encode(value));
@@ -359,24 +359,24 @@ class ValueCodecTest {
         assertEquals(enc(NdArray.ofDoubles(d)), enc(d));
         assertEquals("c72108" + "93" + "a33c6638" + "9103" + "c418", enc(d).substring(0, 24));
         NdArray back = (NdArray) ValueCodec.decode(ValueCodec.encode(d));
-        assertArrayEquals(d, back.toDoubleArray());
+        assertArrayEquals(d, back.toDoubles());
         long[] l = {1, Long.MIN_VALUE};
         assertEquals(enc(NdArray.ofLongs(l)), enc(l));
-        assertArrayEquals(l, ((NdArray) ValueCodec.decode(ValueCodec.encode(l))).toLongArray());
+        assertArrayEquals(l, ((NdArray) ValueCodec.decode(ValueCodec.encode(l))).toLongs());
         int[] i = {1, -1, Integer.MAX_VALUE};
         assertEquals(enc(NdArray.ofInts(i)), enc(i));
-        assertArrayEquals(i, ((NdArray) ValueCodec.decode(ValueCodec.encode(i))).toIntArray());
+        assertArrayEquals(i, ((NdArray) ValueCodec.decode(ValueCodec.encode(i))).toInts());
         float[] f = {1.5f, -0.0f};
         assertEquals(enc(NdArray.ofFloats(f)), enc(f));
-        assertArrayEquals(f, ((NdArray) ValueCodec.decode(ValueCodec.encode(f))).toFloatArray());
+        assertArrayEquals(f, ((NdArray) ValueCodec.decode(ValueCodec.encode(f))).toFloats());
         boolean[] b = {true, false, true};
         assertEquals(enc(NdArray.ofBooleans(b)), enc(b));
-        assertArrayEquals(b, ((NdArray) ValueCodec.decode(ValueCodec.encode(b))).toBooleanArray());
+        assertArrayEquals(b, ((NdArray) ValueCodec.decode(ValueCodec.encode(b))).toBooleans());
         assertEquals(enc(NdArray.ofDoubles(new double[0])), enc(new double[0]));
         double[] big = new double[100_000];
         Arrays.setAll(big, k -> k * 0.5);
         assertEquals(enc(NdArray.ofDoubles(big)), enc(big));
-        assertArrayEquals(big, ((NdArray) ValueCodec.decode(ValueCodec.encode(big))).toDoubleArray());
+        assertArrayEquals(big, ((NdArray) ValueCodec.decode(ValueCodec.encode(big))).toDoubles());
     }
 
     @Test
@@ -390,51 +390,51 @@ class ValueCodecTest {
         assertEquals(8, back.itemSize());
         assertEquals(2, back.ndim());
         assertEquals(4.0, back.buffer().getDouble(3 * 8));
-        NdArray scalar = new NdArray("<i8", new long[0], new byte[8]);
+        NdArray scalar = nd("<i8", new long[0], new byte[8]);
         assertEquals(scalar, ValueCodec.decode(ValueCodec.encode(scalar)));
-        NdArray empty = new NdArray("<c16", new long[] {0, 5}, new byte[0]);
+        NdArray empty = nd("<c16", new long[] {0, 5}, new byte[0]);
         assertEquals(empty, ValueCodec.decode(ValueCodec.encode(empty)));
-        NdArray wideShape = new NdArray("|u1", new long[] {1, 70000, 0}, new byte[0]);
+        NdArray wideShape = nd("|u1", new long[] {1, 70000, 0}, new byte[0]);
         assertEquals(wideShape, ValueCodec.decode(ValueCodec.encode(wideShape)));
-        for (String dtype : NdArray.DTYPES) {
-            int size = NdArray.itemSize(dtype);
-            NdArray x = new NdArray(dtype, new long[] {3}, new byte[3 * size]);
-            assertEquals(x, ValueCodec.decode(ValueCodec.encode(x)), dtype);
+        for (io.pyfleet.client.DType dtype : io.pyfleet.client.DType.values()) {
+            NdArray x = nd(dtype.descr(), new long[] {3}, new byte[3 * dtype.itemSize()]);
+            assertEquals(x, ValueCodec.decode(ValueCodec.encode(x)), dtype.descr());
         }
     }
 
     @Test
     void ndArrayValidationAndImmutability() {
-        assertThrows(IllegalArgumentException.class, () -> new NdArray("<f2", new long[] {1}, new byte[2]));
-        assertThrows(IllegalArgumentException.class, () -> new NdArray(">f8", new long[] {1}, new byte[8]));
-        assertThrows(IllegalArgumentException.class, () -> new NdArray("<f8", new long[] {2}, new byte[8]));
-        assertThrows(IllegalArgumentException.class, () -> new NdArray("<f8", new long[] {-1}, new byte[0]));
+        assertThrows(IllegalArgumentException.class, () -> nd("<f2", new long[] {1}, new byte[2]));
+        assertThrows(IllegalArgumentException.class, () -> nd(">f8", new long[] {1}, new byte[8]));
+        assertThrows(IllegalArgumentException.class, () -> nd("<f8", new long[] {2}, new byte[8]));
+        assertThrows(IllegalArgumentException.class, () -> nd("<f8", new long[] {-1}, new byte[0]));
         assertThrows(IllegalArgumentException.class,
-                () -> new NdArray("<f8", new long[] {1L << 40, 1L << 40}, new byte[0]));
+                () -> nd("<f8", new long[] {1L << 40, 1L << 40}, new byte[0]));
         assertThrows(IllegalArgumentException.class, () -> NdArray.ofDoubles(new double[5], 2, 3));
         byte[] data = new byte[8];
         long[] shape = {1};
-        NdArray a = new NdArray("<i8", shape, data);
+        NdArray a = nd("<i8", shape, data);
         data[0] = 9;
         shape[0] = 8;
-        assertEquals(0L, a.toLongArray()[0]);
+        assertEquals(0L, a.toLongs()[0]);
         assertArrayEquals(new long[] {1}, a.shape());
-        a.data()[0] = 9;
+        a.toBytes()[0] = 9;
         a.shape()[0] = 9;
-        assertEquals(new NdArray("<i8", new long[] {1}, new byte[8]), a);
+        assertEquals(nd("<i8", new long[] {1}, new byte[8]), a);
         assertThrows(java.nio.ReadOnlyBufferException.class, () -> a.buffer().put(0, (byte) 1));
-        assertTrue(a.toString().contains("<i8"), a.toString());
-        NdArray u8 = new NdArray("<u8", new long[] {1}, bytes("ffffffffffffffff"));
-        assertThrows(ArithmeticException.class, u8::toLongArray);
-        assertEquals(1.8446744073709552E19, u8.toDoubleArray()[0]);
-        assertThrows(IllegalStateException.class, () -> NdArray.ofDoubles(new double[] {1}).toLongArray());
-        assertArrayEquals(new int[] {-1}, new NdArray("|i1", new long[] {1}, bytes("ff")).toIntArray());
-        assertArrayEquals(new int[] {255}, new NdArray("|u1", new long[] {1}, bytes("ff")).toIntArray());
-        assertArrayEquals(new int[] {65535}, new NdArray("<u2", new long[] {1}, bytes("ffff")).toIntArray());
-        assertThrows(ArithmeticException.class, () -> new NdArray("<u4", new long[] {1}, bytes("ffffffff")).toIntArray());
-        assertArrayEquals(new double[] {1, 0}, new NdArray("|b1", new long[] {2}, bytes("0100")).toDoubleArray());
+        assertEquals("array([0])", a.toString());
+        NdArray u8 = nd("<u8", new long[] {1}, bytes("ffffffffffffffff"));
+        assertThrows(ArithmeticException.class, u8::toLongs);
+        assertEquals(1.8446744073709552E19, u8.toDoubles()[0]);
+        assertThrows(IllegalStateException.class, () -> NdArray.ofDoubles(new double[] {1}).toLongs());
+        assertEquals(Long.MAX_VALUE, nd("<u8", new long[] {1}, bytes("ffffffffffffff7f")).toLongs()[0]);
+        assertArrayEquals(new int[] {-1}, nd("|i1", new long[] {1}, bytes("ff")).toInts());
+        assertArrayEquals(new int[] {255}, nd("|u1", new long[] {1}, bytes("ff")).toInts());
+        assertArrayEquals(new int[] {65535}, nd("<u2", new long[] {1}, bytes("ffff")).toInts());
+        assertThrows(ArithmeticException.class, () -> nd("<u4", new long[] {1}, bytes("ffffffff")).toInts());
+        assertArrayEquals(new double[] {1, 0}, nd("|b1", new long[] {2}, bytes("0100")).toDoubles());
         assertArrayEquals(new double[] {1.5, -2},
-                new NdArray("<c16", new long[] {1}, bytes("000000000000f83f00000000000000c0")).toDoubleArray());
+                nd("<c16", new long[] {1}, bytes("000000000000f83f00000000000000c0")).toDoubles());
     }
 
     @Test
@@ -556,5 +556,10 @@ class ValueCodecTest {
         List<Object> self = new ArrayList<>();
         self.add(self);
         assertThrows(ProtocolException.class, () -> ValueCodec.encode(self));
+    }
+
+    /** An array by value from a descr, a shape and its bytes. */
+    private static NdArray nd(String descr, long[] shape, byte[] data) {
+        return NdArray.of(io.pyfleet.client.DType.parse(descr), java.nio.ByteBuffer.wrap(data), shape);
     }
 }

@@ -206,11 +206,19 @@ class VectorsTest {
                 for (int i = 0; i < shape.length; i++) {
                     shape[i] = v.get("shape").get(i).asLong();
                 }
-                yield new NdArray(v.get("dtype").asText(), shape, bytes(v.get("data").asText()));
+                yield nd(v.get("dtype").asText(), shape, bytes(v.get("data").asText()));
             }
             case "handle" -> new Handle(v.get(0).asText(), v.get(1).asText(), v.get(2).asLong(), v.get(3).asLong(),
                     v.get(4).asText());
-            case "error" -> new RemoteError(v.get(0).asText(), v.get(1).asText(), v.get(2).asText(), v.get(3).asText());
+            case "error" -> {
+                List<RemoteError.Frame> frames = new ArrayList<>();
+                for (JsonNode f : v.path(4)) {
+                    frames.add(new RemoteError.Frame(f.get(0).asText(), f.get(1).asInt(), f.get(2).asText(),
+                            f.get(3).asText()));
+                }
+                yield new RemoteError(v.get(0).asText(), v.get(1).asText(), v.get(2).asText(), v.get(3).asText(),
+                        frames);
+            }
             case "complex" -> new PyComplex(part(v.get(0)), part(v.get(1)));
             default -> throw new IllegalArgumentException("unknown typed value " + e.getKey());
         };
@@ -336,5 +344,10 @@ class VectorsTest {
             return d + " (bits " + Long.toHexString(Double.doubleToRawLongBits(d)) + ")";
         }
         return v + " (" + v.getClass().getSimpleName() + ")";
+    }
+
+    /** An array by value from a descr, a shape and its bytes. */
+    private static NdArray nd(String descr, long[] shape, byte[] data) {
+        return NdArray.of(io.pyfleet.client.DType.parse(descr), java.nio.ByteBuffer.wrap(data), shape);
     }
 }

@@ -3,8 +3,10 @@ package io.pyfleet.client.internal;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.DType;
+import io.pyfleet.client.NdArray;
 import io.pyfleet.client.PyArray;
 import io.pyfleet.client.PyObject;
+import io.pyfleet.client.PythonException;
 import java.util.List;
 import java.util.Map;
 
@@ -29,8 +31,20 @@ public final class ApiAccess {
         /** The memory behind an array. */
         ArrayMemory memory(PyArray array);
 
+        /** An array by value on bytes the caller made and hands over (not copied). */
+        NdArray newNdArray(DType dtype, long[] shape, byte[] data);
+
+        /** The bytes of an array by value themselves, which the caller must not change. */
+        byte[] bytes(NdArray array);
+
         /** A call of any protocol operation, as a gateway decodes it. */
         Call newCall(String op, Object target, List<?> args, Map<String, ?> kwargs, CallOptions options, String coerce);
+
+        /** A PythonException of a {@code python} error, with its frames. */
+        PythonException newPythonException(RemoteError error);
+
+        /** The frames of a PythonException as the worker sent them (outermost first). */
+        List<RemoteError.Frame> frames(PythonException exception);
     }
 
     private static volatile Hooks hooks;
@@ -85,8 +99,42 @@ public final class ApiAccess {
         return hooks().newCall(op, target, args, kwargs, options, coerce);
     }
 
+    /**
+     * See {@link Hooks#newPythonException}.
+     *
+     * @param error a {@code python} error
+     * @return the exception it stands for
+     */
+    public static PythonException newPythonException(RemoteError error) {
+        return hooks().newPythonException(error);
+    }
+
+    /**
+     * See {@link Hooks#frames}.
+     *
+     * @param exception a Python exception
+     * @return its frames as the worker sent them
+     */
+    public static List<RemoteError.Frame> frames(PythonException exception) {
+        return hooks().frames(exception);
+    }
+
     /** See {@link Hooks#memory}. */
     public static ArrayMemory memory(PyArray array) {
         return hooks().memory(array);
+    }
+
+    /**
+     * See {@link Hooks#newNdArray}.
+     *
+     * @throws IllegalArgumentException when the bytes do not fill the shape
+     */
+    public static NdArray newNdArray(DType dtype, long[] shape, byte[] data) {
+        return hooks().newNdArray(dtype, shape, data);
+    }
+
+    /** See {@link Hooks#bytes}. */
+    public static byte[] bytes(NdArray array) {
+        return hooks().bytes(array);
     }
 }

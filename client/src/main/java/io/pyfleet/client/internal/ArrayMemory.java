@@ -44,8 +44,11 @@ public interface ArrayMemory {
     default void unhold() {
     }
 
-    /** False while the bytes are not on this machine yet (a gateway's array not pulled): nothing should read them just to print. */
-    default boolean local() {
-        return true;
+    /**
+     * {@link #views()} when the bytes are on this machine, else null without fetching them (a
+     * gateway's array not pulled yet): what printing reads, which must never cost a round trip.
+     */
+    default List<ByteBuffer> viewsIfLocal() {
+        return views();
     }
 }

@@ -30,10 +30,25 @@ public final class RemoteFailures {
     private RemoteFailures() {
     }
 
+    /**
+     * The exception a wire error stands for. Its stack trace is the error's Python frames (innermost first)
+     * and nothing else: the thread that reads errors off a pipe or socket is no place the caller knows, and a
+     * synchronous caller's copy ({@code Fleet.join}) adds its own frames below them.
+     */
     public static PyFleetException toException(RemoteError error) {
+        PyFleetException e = exception(error);
+        StackTraceElement[] stack = new StackTraceElement[error.frames().size()];
+        for (int i = 0; i < stack.length; i++) {
+            stack[i] = error.frames().get(stack.length - 1 - i).toStackTraceElement();
+        }
+        e.setStackTrace(stack);
+        return e;
+    }
+
+    private static PyFleetException exception(RemoteError error) {
         boolean mayHaveRun = !NOT_RUN.equals(error.type());
         return switch (error.kind()) {
-            case "python" -> new PythonException(error.type(), error.message(), error.traceback());
+            case "python" -> ApiAccess.newPythonException(error);
             case "stale_handle" -> new StaleHandleException(error.message());
             case "timeout" -> new CallTimeoutException(error.message());
             case "worker_lost" -> new WorkerLostException(error.message(), mayHaveRun);
@@ -57,7 +72,8 @@ public final class RemoteFailures {
                 ? failure.getCause() : failure;
         String message = String.valueOf(f.getMessage());
         if (f instanceof PythonException p) {
-            return new RemoteError(RemoteError.PYTHON, p.pythonType(), p.pythonMessage(), p.pythonTraceback());
+            return new RemoteError(RemoteError.PYTHON, p.pythonType(), p.pythonMessage(), p.pythonTraceback(),
+                    ApiAccess.frames(p));
         }
         String kind;
         String type = "";

@@ -38,6 +38,7 @@ public final class BenchCases {
                 new ArrayCopies(),
                 new ArrayHandoff(),
                 new TcpArrayPull(),
+                new TcpArrayUpload(),
                 new NumpyMultiply8mb(),
                 new ClusterScatterCase(),
                 new ClusterCallOnNode(),

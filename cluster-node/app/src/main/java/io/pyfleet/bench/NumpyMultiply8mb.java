@@ -36,7 +36,7 @@ final class NumpyMultiply8mb implements BenchCase {
         int n = pass.size(50, 10);
         EmbeddedNode byValue = context.byValueFleet();
         long[] value = Loops.latencies(n, () -> check(((NdArray) byValue.call("numpy.multiply",
-                NdArray.ofDoubles(data), 2.0)).toDoubleArray()));
+                NdArray.ofDoubles(data), 2.0)).toDoubles()));
         EmbeddedNode fleet = context.fleet();
         long[] shared = Loops.latencies(n, () -> {
             try (PyArray x = fleet.array(data); PyArray y = (PyArray) fleet.call("numpy.multiply", x, 2.0)) {

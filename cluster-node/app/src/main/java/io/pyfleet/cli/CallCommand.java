@@ -28,7 +28,9 @@ import picocli.CommandLine.Spec;
             "",
             "Each ARG and VALUE is parsed as JSON when it is one valid JSON value, else taken as a string: "
                     + "42 is an int, 4.2 a float, '\"42\"' and hello are strings, '[1, 2]' a list, "
-                    + "'{\"a\": 1}' a dict, true/false/null are True/False/None.",
+                    + "'{\"a\": 1}' a dict, true/false/null are True/False/None. A text that looks like JSON (it "
+                    + "starts with [, { or \", or is shaped like a number: 01, +5, .5, 1e) but does not parse is "
+                    + "an error (status 2), never a string: to pass '[1, 2' as a string, JSON-quote it: '\"[1, 2\"'.",
             "",
             "The result is JSON as Python's json.dumps lays it out: int exact at any size; float as repr "
                     + "writes it, NaN and infinities as the strings \"NaN\", \"Infinity\", \"-Infinity\"; "
@@ -59,7 +61,8 @@ import picocli.CommandLine.Spec;
             "      {\"type\": \"builtins.range\", \"repr\": \"range(0, 3)\"}",
             "  PYFLEET_TOKEN=... pyfleet call --connect 127.0.0.1:7450 --all os.getpid",
             "      [40211, 40213, 40212, 40214]",
-            "  PYFLEET_TOKEN=... pyfleet call --connect 127.0.0.1:7450 --node n2 --pool sci numpy.arange 3",
+            "  PYFLEET_TOKEN=... pyfleet call --connect 127.0.0.1:7450 --node n2 --pool sci \\",
+            "    numpy.arange 3",
             "      [0, 1, 2]"})
 public final class CallCommand implements Callable<Integer> {
 
@@ -75,7 +78,8 @@ public final class CallCommand implements Callable<Integer> {
     String name;
 
     @Parameters(index = "1..*", paramLabel = "ARG",
-            description = "Positional arguments: JSON when valid JSON, else a string.")
+            description = "Positional arguments: JSON when valid JSON, else a string (an error when it looks like "
+                    + "JSON but is not).")
     List<String> args = new ArrayList<>();
 
     @Option(names = "--kw", paramLabel = "KEY=VALUE",
@@ -154,7 +158,13 @@ public final class CallCommand implements Callable<Integer> {
         }
         if (!scatter) {
             List<Object> values = new ArrayList<>(args.size());
-            args.forEach(a -> values.add(JsonArgs.parse(a)));
+            for (int i = 0; i < args.size(); i++) {
+                try {
+                    values.add(JsonArgs.parse(args.get(i)));
+                } catch (JsonArgs.MalformedJson e) {
+                    throw usage(e.describe("argument " + (i + 1)));
+                }
+            }
             return new Plan(all ? Mode.ALL : Mode.SINGLE, Call.function(name, values, kwargs).with(options), null);
         }
         if (!kwargs.isEmpty()) {
@@ -168,7 +178,8 @@ public final class CallCommand implements Callable<Integer> {
         try {
             sets = JsonArgs.parseJson(args.get(0));
         } catch (IOException e) {
-            throw usage("--scatter: the ARG is not valid JSON: " + args.get(0));
+            throw usage("--scatter: the ARG " + JsonArgs.shellQuote(args.get(0)) + " is not valid JSON: "
+                    + JsonArgs.explain(e));
         }
         if (!(sets instanceof List<?> list) || !list.stream().allMatch(s -> s instanceof List<?>)) {
             throw usage("--scatter: the ARG must be a JSON array of argument arrays such as '[[1], [4], [9]]'");

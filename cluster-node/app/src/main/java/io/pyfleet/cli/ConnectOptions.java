@@ -29,7 +29,8 @@ public final class ConnectOptions {
     List<String> addresses = new ArrayList<>();
 
     @Option(names = "--token-file", paramLabel = "FILE",
-            description = "With --connect: read the gateway token from FILE (the node logs where its token file is); "
+            description = "With --connect: read the gateway token from FILE (a node started without one writes it to "
+                    + "~/.pyfleet/gateway-PORT.token and prints where in its line 'token: ...'); "
                     + "default: the environment variable PYFLEET_TOKEN.")
     Path tokenFile;
 
@@ -64,9 +65,16 @@ public final class ConnectOptions {
             throw usage("--connect HOST:PORT is required");
         }
         ClientOptions.Builder builder = ClientOptions.builder();
+        for (String address : addresses) { // a bad address first: it is wrong whatever the token
+            try {
+                ClientOptions.parseAddress(address);
+            } catch (IllegalArgumentException e) {
+                throw usage("--connect: " + e.getMessage());
+            }
+        }
+        builder.addresses(addresses);
         builder.token(token(environment));
         try {
-            builder.addresses(addresses);
             if (tlsCa != null) {
                 builder.trustPem(tlsCa);
             }
@@ -96,7 +104,8 @@ public final class ConnectOptions {
         String token = environment.get(ClientOptions.TOKEN_VARIABLE);
         if (token == null || token.isBlank()) {
             throw usage("--connect needs the node's token: set " + ClientOptions.TOKEN_VARIABLE + " or give "
-                    + "--token-file FILE ('pyfleet node' logs where its token file is, in its line 'token: ...')");
+                    + "--token-file FILE (a node started without one writes ~/.pyfleet/gateway-PORT.token; "
+                    + "'pyfleet node' prints where in its line 'token: ...')");
         }
         return token.trim();
     }

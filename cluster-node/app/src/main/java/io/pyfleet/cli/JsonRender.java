@@ -8,6 +8,7 @@ import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PyTuple;
 import io.pyfleet.client.PythonException;
+import io.pyfleet.client.internal.PyFloatFormat;
 import io.pyfleet.client.internal.RemoteError;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -229,9 +230,9 @@ public final class JsonRender {
         ByteBuffer data = a.buffer();
         long[] shape = a.shape();
         if (shape.length == 0) {
-            element(sb, a.type(), data, 0);
+            element(sb, a.dtype(), data, 0);
         } else {
-            nested(sb, a.type(), data, shape, 0, 0);
+            nested(sb, a.dtype(), data, shape, 0, 0);
         }
     }
 

@@ -38,8 +38,10 @@ import picocli.CommandLine.Spec;
             "  pyfleet node",
             "  pyfleet node --port 7450 --workers 8",
             "  pyfleet node --bind 0.0.0.0 --config production.conf",
-            "  pyfleet node --name n1 --port 7451 --cluster-port 25521 --seed 127.0.0.1:25521 --token-file t",
-            "  pyfleet node --name n2 --port 7452 --cluster-port 25522 --seed 127.0.0.1:25521 --token-file t"})
+            "  pyfleet node --name n1 --port 7451 --cluster-port 25521 \\",
+            "      --seed 127.0.0.1:25521 --token-file t",
+            "  pyfleet node --name n2 --port 7452 --cluster-port 25522 \\",
+            "      --seed 127.0.0.1:25521 --token-file t"})
 public final class NodeCommand implements Callable<Integer> {
     @ParentCommand
     PyfleetCli cli;
@@ -62,7 +64,8 @@ public final class NodeCommand implements Callable<Integer> {
     String name;
 
     @Option(names = "--token-file", paramLabel = "FILE",
-            description = "Read the token from FILE, or write a new one there (default: pyfleet.gateway.token-file).")
+            description = "Read the token from FILE, or write a new one there (default: pyfleet.gateway.token-file, "
+                    + "else ~/.pyfleet/gateway-PORT.token).")
     String tokenFile;
 
     @Option(names = "--cluster-port", paramLabel = "PORT",

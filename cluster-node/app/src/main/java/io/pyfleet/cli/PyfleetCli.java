@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigParseOptions;
 import io.pyfleet.client.ClientOptions;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.node.embedded.EmbeddedNode;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 import picocli.CommandLine;
 
 /**
@@ -27,7 +29,8 @@ import picocli.CommandLine;
  *
  * <p>Exit status: 0 on success, 1 when the call failed (a Python exception, a pyfleet error, a node that
  * could not start), 2 for a usage error. The commands let failures propagate; {@link #commandLine} reports
- * them once for all.
+ * them once for all: a usage error as one line naming the command and what is wrong, and a line pointing to
+ * the command's {@code --help} (never the whole usage text, which would bury the one line that matters).
  */
 @Command(name = "pyfleet", mixinStandardHelpOptions = true, versionProvider = PyfleetVersion.class,
         synopsisSubcommandLabel = "COMMAND",
@@ -41,7 +44,8 @@ import picocli.CommandLine;
             "  pyfleet call builtins.int '\"101010\"' --kw base=2",
             "  pyfleet call --scatter math.sqrt '[[1], [4], [9]]'",
             "  PYFLEET_TOKEN=... pyfleet call --connect 127.0.0.1:7450 math.sqrt 2",
-            "  pyfleet status --connect 127.0.0.1:7450 --token-file ~/.pyfleet/token",
+            "  pyfleet status --connect 127.0.0.1:7450 \\",
+            "      --token-file ~/.pyfleet/gateway-7450.token",
             "  pyfleet shell --connect 127.0.0.1:7450",
             "  pyfleet bench --quick",
             "  pyfleet help call"})
@@ -100,6 +104,7 @@ public final class PyfleetCli implements Runnable {
         return new CommandLine(cli)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExitCodeExceptionMapper(EXIT_STATUS)
+                .setParameterExceptionHandler(PyfleetCli::usageError)
                 .setExecutionExceptionHandler((failure, command, parseResult) -> {
                     command.getOut().flush();
                     Failures.report(failure, command.getErr());
@@ -107,9 +112,35 @@ public final class PyfleetCli implements Runnable {
                 });
     }
 
+    /**
+     * Reports a usage error: {@code pyfleet call: --workers must be at least 1, got 0} (with picocli's
+     * suggestions for a mistyped option or command), then {@code see 'pyfleet call --help'}; status 2.
+     */
+    static int usageError(ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        String message = e.getMessage();
+        if (e instanceof UnmatchedArgumentException u && command.getParent() == null && !u.getUnmatched().isEmpty()
+                && !u.getUnmatched().get(0).startsWith("-")) {
+            message = "unknown command '" + u.getUnmatched().get(0) + "'";
+        } else if (message.length() > 1 && Character.isUpperCase(message.charAt(0))
+                && Character.isLowerCase(message.charAt(1))) {
+            message = Character.toLowerCase(message.charAt(0)) + message.substring(1); // picocli's "Unknown option"
+        }
+        StringBuilder line = new StringBuilder(command.getCommandSpec().qualifiedName()).append(": ").append(message);
+        if (e instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            line.append(" (did you mean ").append(String.join(" or ", u.getSuggestions())).append("?)");
+        }
+        PrintWriter err = command.getErr();
+        err.println(line);
+        err.println("see '" + command.getCommandSpec().qualifiedName() + " --help'");
+        err.flush();
+        return ExitCode.USAGE;
+    }
+
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "Missing required subcommand");
+        throw new ParameterException(spec.commandLine(), "a command is required: "
+                + String.join(", ", spec.subcommands().keySet()));
     }
 
     /**

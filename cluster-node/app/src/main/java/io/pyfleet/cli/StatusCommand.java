@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code pyfleet status}: what a node's pool looks like now (its workers' pids, state, calls, memory), so that
  * an operator need not write a client to look. Without --connect it starts an embedded node and reports
- * that, which checks that the interpreter and the workers start.
+ * that, which checks that the interpreter and the workers start; it says so first, on stderr ({@link #LOCAL}),
+ * so that nobody takes that fresh node for the one they run (stdout keeps the report alone, for scripts).
  */
 @Command(name = "status", mixinStandardHelpOptions = true, versionProvider = PyfleetVersion.class,
         sortOptions = false,
@@ -31,8 +32,9 @@ import picocli.CommandLine.Spec;
                     + "starting, restarting, draining), calls answered, calls in flight, calls that failed, restarts "
                     + "and resident memory.",
             "",
-            "With --connect it asks a running node ('pyfleet node'); without, it starts an embedded node, "
-                    + "reports it and stops it (a check that the workers start).",
+            "With --connect it asks a running node ('pyfleet node'). Without, it starts a fresh local node for "
+                    + "this command, reports it and stops it (a check that the interpreter and the workers start), "
+                    + "and says so first on stderr: it is not the status of a node you run.",
             ""},
         footer = {"", "Examples:",
             "  PYFLEET_TOKEN=... pyfleet status --connect 127.0.0.1:7450",
@@ -40,7 +42,8 @@ import picocli.CommandLine.Spec;
             "      WORKER  PID    STATE  CALLS  IN-FLIGHT  ERRORS  RESTARTS  MEMORY",
             "      w1      40211  ready  1520   0          3       0         41.2 MiB",
             "      w2      40213  ready  1498   1          0       1         39.8 MiB",
-            "  pyfleet status --connect 127.0.0.1:7450 --token-file ~/.pyfleet/token --json",
+            "  pyfleet status --connect 127.0.0.1:7450 --json \\",
+            "      --token-file ~/.pyfleet/gateway-7450.token",
             "  pyfleet status --workers 2"})
 public final class StatusCommand implements Callable<Integer> {
     private static final String[] HEADER = {"WORKER", "PID", "STATE", "CALLS", "IN-FLIGHT", "ERRORS", "RESTARTS",
@@ -63,9 +66,18 @@ public final class StatusCommand implements Callable<Integer> {
                     + "workers [{id, pid, state, ready, in_flight, calls, errors, busy_ns, restarts, rss_bytes}].")
     boolean json;
 
+    /** The first line on stderr of a status without --connect. */
+    static final String LOCAL = "no --connect: showing a fresh local node started for this command; use --connect "
+            + "HOST:PORT for a running one";
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (!connect.connected()) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println(LOCAL); // before the node starts: that takes a moment, and this says why
+            err.flush();
+        }
         PoolStats stats;
         List<NodeStatus> nodes;
         try (Fleet fleet = cli.fleet(pool, connect)) {

@@ -1,6 +1,7 @@
 package io.pyfleet.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -254,8 +255,97 @@ class CliEndToEndTest {
             Run r = run(args.toArray(String[]::new));
             assertEquals(2, r.status(), args + ": " + r.err());
             assertEquals("", r.out(), args.toString());
-            assertTrue(!r.err().isBlank(), args.toString());
+            assertOneLineAndAHint(r, args.isEmpty() || args.get(0).startsWith("--config") ? "pyfleet" : "pyfleet "
+                    + args.get(0));
         }
+    }
+
+    /**
+     * A usage error as {@link PyfleetCli#usageError} prints it: one line {@code <command>: <what is wrong>} and the
+     * hint {@code see '<command> --help'}, never the usage text; returns the first line.
+     */
+    static String assertOneLineAndAHint(Run r, String command) {
+        List<String> lines = r.err().lines().toList();
+        assertEquals(2, lines.size(), "one line and a hint: " + r.err());
+        assertTrue(lines.get(0).startsWith(command + ": "), r.err());
+        assertEquals("see '" + command + " --help'", lines.get(1));
+        assertFalse(r.err().contains("Usage:"), r.err());
+        return lines.get(0);
+    }
+
+    /** Runs a command that must fail as a usage error; returns its one line. */
+    static String usageError(String... args) {
+        Run r = run(args);
+        assertEquals(2, r.status(), String.join(" ", args) + ": " + r.err());
+        assertEquals("", r.out(), String.join(" ", args));
+        return assertOneLineAndAHint(r, args.length == 0 || PyfleetCli.commandLine(new PyfleetCli()).getSubcommands()
+                .get(args[0]) == null ? "pyfleet" : "pyfleet " + args[0]);
+    }
+
+    @Test
+    void eachUsageErrorIsOneUsefulLine() {
+        assertEquals("pyfleet call: --workers must be at least 1, got 0", usageError("call", "f", "--workers", "0"));
+        assertEquals("pyfleet status: --workers must be at least 1, got 0", usageError("status", "--workers", "0"));
+        assertEquals("pyfleet call: unknown option: '--bogus'", usageError("call", "--bogus", "f"));
+        assertEquals("pyfleet call: unknown option: '--wokers' (did you mean --workers?)",
+                usageError("call", "--wokers", "2", "f"));
+        assertEquals("pyfleet call: missing required parameter: 'NAME'", usageError("call"));
+        assertEquals("pyfleet call: --connect: a gateway address is host:port, not 'nonsense'",
+                usageError("call", "--connect", "nonsense", "f"));
+        assertEquals("pyfleet: a command is required: call, node, status, pool, shell, demo, bench, help",
+                usageError());
+        assertEquals("pyfleet: unknown command 'calll' (did you mean call or shell?)", usageError("calll"));
+        assertEquals("pyfleet call: invalid value for option '--timeout': 'soon' is not a duration such as 500ms, 30s, "
+                + "2m or PT30S", usageError("call", "f", "--timeout", "soon"));
+    }
+
+    @Test
+    void malformedJsonIsAUsageErrorNamingTheArgumentNeverAString() {
+        assertEquals("pyfleet call: argument 1 '[1, 2' looks like JSON but is not: unexpected end of input: "
+                + "expected close marker for Array (column 6); to pass it as a string, JSON-quote it: '\"[1, 2\"'",
+                usageError("call", "builtins.len", "[1, 2"));
+        assertEquals("pyfleet call: argument 2 '{\"a\": ' looks like JSON but is not: unexpected end of input: "
+                + "within/between Object entries (column 7); to pass it as a string, JSON-quote it: "
+                + "'\"{\\\"a\\\": \"'", usageError("call", "builtins.max", "1", "{\"a\": "));
+        for (String number : List.of("01", "+5", ".5", "1e")) {
+            assertTrue(usageError("call", "builtins.abs", number).startsWith("pyfleet call: argument 1 '" + number
+                    + "' looks like JSON but is not: "), number);
+        }
+        assertTrue(usageError("call", "builtins.int", "\"7\"", "--kw", "base=[1").startsWith(
+                "pyfleet call: --kw base: '[1' looks like JSON but is not: unexpected end of input"));
+        assertEquals("pyfleet call: --scatter: the ARG '[[1]' is not valid JSON: unexpected end of input: expected "
+                + "close marker for Array (column 5)", usageError("call", "--scatter", "math.sqrt", "[[1]"));
+    }
+
+    @Test
+    void plainWordsAndJsonQuotedTextsAreStrings() {
+        assertPrints("5", "call", "builtins.len", "\"[1, 2\"", "--workers", "1");
+        assertPrints("\"/tmp/2024-01-01/NaN/1.2.3\"", "call", "os.path.join", "/tmp", "2024-01-01", "NaN", "1.2.3",
+                "--workers", "1");
+        assertPrints("true", "call", "os.path.isdir", "/tmp", "--workers", "1");
+    }
+
+    /** The real entry point in a JVM of its own: its exit status and all it writes on stderr. */
+    @Test
+    void theLauncherClassExitsWith2AndPrintsOnlyTheError() throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Path root = Path.of("").toAbsolutePath();
+        while (!Files.exists(root.resolve("conf/logback.xml"))) {
+            root = root.getParent();
+        }
+        // as the launcher script runs it (the test class path has two logback.xml, which logback would report)
+        Process p = new ProcessBuilder(javaBin, "-Dlogback.configurationFile=" + root.resolve("conf/logback.xml"),
+                "-cp", classPath, PyfleetCli.class.getName(), "call", "builtins.len", "[1, 2").start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), err);
+        assertEquals("", out);
+        assertEquals(List.of("pyfleet call: argument 1 '[1, 2' looks like JSON but is not: unexpected end of input: "
+                + "expected close marker for Array (column 6); to pass it as a string, JSON-quote it: '\"[1, 2\"'",
+                "see 'pyfleet call --help'"), err.lines().toList());
     }
 
     @Test
@@ -286,5 +376,20 @@ class CliEndToEndTest {
         assertEquals(0, h.status());
         assertTrue(h.out().contains("base64"), h.out());
         assertTrue(h.out().contains("--scatter"), h.out());
+        assertTrue(h.out().contains("JSON-quote it"), h.out());
+    }
+
+    @Test
+    void theHelpNamesTheTokenFileTheNodeWrites() {
+        for (String[] args : List.of(new String[] {"--help"}, new String[] {"status", "--help"},
+                new String[] {"call", "--help"}, new String[] {"node", "--help"}, new String[] {"shell", "--help"},
+                new String[] {"pool", "--help"})) {
+            Run h = run(args);
+            assertEquals(0, h.status(), String.join(" ", args));
+            assertFalse(h.out().contains(".pyfleet/token"), "a token file no node writes: " + h.out());
+        }
+        assertTrue(run("--help").out().contains("\n      --token-file ~/.pyfleet/gateway-7450.token"));
+        assertTrue(run("status", "--help").out().contains("\n      --token-file ~/.pyfleet/gateway-7450.token"));
+        assertTrue(run("node", "--help").out().replaceAll("\\s+", "").contains("~/.pyfleet/gateway-PORT.token"));
     }
 }

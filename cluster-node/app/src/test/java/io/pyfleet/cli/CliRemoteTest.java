@@ -135,9 +135,9 @@ class CliRemoteTest {
     void usageErrorsOfConnect() {
         CliEndToEndTest.Run noToken = run(commandLine(Map.of()), "call", "--connect", address, "builtins.abs", "-5");
         assertEquals(2, noToken.status(), noToken.err());
-        assertTrue(noToken.err().startsWith("--connect needs the node's token: set PYFLEET_TOKEN or give --token-file FILE"),
-                noToken.err());
-        assertTrue(noToken.err().contains("'pyfleet node' logs where its token file is"), noToken.err());
+        assertEquals("pyfleet call: --connect needs the node's token: set PYFLEET_TOKEN or give --token-file FILE "
+                + "(a node started without one writes ~/.pyfleet/gateway-PORT.token; 'pyfleet node' prints where in "
+                + "its line 'token: ...')", CliEndToEndTest.assertOneLineAndAHint(noToken, "pyfleet call"));
         for (List<String> args : List.<List<String>>of(
                 List.of("call", "--connect", address, "--token-file", tokenFile.toString(), "--workers", "2", "f"),
                 List.of("call", "--connect", "nohost", "--token-file", tokenFile.toString(), "f"),
@@ -150,7 +150,12 @@ class CliRemoteTest {
             CliEndToEndTest.Run r = run(commandLine(Map.of()), args.toArray(String[]::new));
             assertEquals(2, r.status(), args + ": " + r.err());
             assertEquals("", r.out(), args.toString());
+            CliEndToEndTest.assertOneLineAndAHint(r, "pyfleet " + args.get(0));
         }
+        CliEndToEndTest.Run bad = run(commandLine(Map.of()), "call", "--connect", "nonsense", "--token-file",
+                tokenFile.toString(), "f");
+        assertEquals("pyfleet call: --connect: a gateway address is host:port, not 'nonsense'",
+                CliEndToEndTest.assertOneLineAndAHint(bad, "pyfleet call"));
     }
 
     @Test
@@ -158,6 +163,7 @@ class CliRemoteTest {
         node.fleet().call("builtins.abs", -1);
         CliEndToEndTest.Run r = connected("status");
         assertEquals(0, r.status(), r.err());
+        assertFalse(r.err().contains("--connect"), "a running node is reported as itself: " + r.err());
         List<String> lines = r.out().lines().toList();
         assertTrue(lines.get(0).matches("node cli-test, up \\d+(s|m\\d\\ds), pool 2 workers, 0 queued"), r.out());
         assertTrue(lines.get(1).matches("WORKER +PID +STATE +CALLS +IN-FLIGHT +ERRORS +RESTARTS +MEMORY"), r.out());
@@ -207,6 +213,13 @@ class CliRemoteTest {
     void statusWithoutConnectReportsAnEmbeddedNode() {
         CliEndToEndTest.Run r = CliEndToEndTest.run("status", "--workers", "1");
         assertEquals(0, r.status(), r.err());
+        assertEquals("no --connect: showing a fresh local node started for this command; use --connect HOST:PORT for "
+                + "a running one", r.err().lines().findFirst().orElse(""), "it says first that the node is a fresh one");
+        CliEndToEndTest.Run json = CliEndToEndTest.run("status", "--workers", "1", "--json");
+        assertEquals(0, json.status(), json.err());
+        assertTrue(json.err().startsWith("no --connect: showing a fresh local node"), json.err());
+        assertTrue(json.out().startsWith("{\"node\": ") && json.out().lines().count() == 1, "stdout stays one JSON "
+                + "object: " + json.out());
         List<String> lines = r.out().lines().toList();
         assertTrue(lines.get(0).matches("node \\S+, up \\d+s, pool 1 worker, 0 queued"), r.out());
         assertEquals(3, lines.size(), r.out());

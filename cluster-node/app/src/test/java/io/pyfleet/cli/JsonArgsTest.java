@@ -70,12 +70,52 @@ class JsonArgsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"hello", "", "  ", "NaN", "Infinity", "-Infinity", "'x'", "1 2", "[1,", "{\"a\": 1",
-        "01", "1.", ".5", "+1", "{'a': 1}", "[1,]", "/* c */ 1", "{\"a\": 1} x", "tru", "None", "True", "0x10",
-        "/tmp/file.txt", "a=b", "--", "-"})
-    void anythingElseIsThePlainString(String text) {
+    @ValueSource(strings = {"hello", "", "  ", "NaN", "Infinity", "-Infinity", "'x'", "1 2", "/* c */ 1", "tru",
+        "None", "True", "0x10", "/tmp/file.txt", "a=b", "--", "-", "2024-01-01", "1.2.3", "1_000", "12abc", "e5",
+        "x[1]", "a{b}"})
+    void aPlainWordIsThePlainString(String text) {
+        assertFalse(JsonArgs.looksLikeJson(text), text);
         assertEquals(text, JsonArgs.parse(text));
         assertThrows(IOException.class, () -> JsonArgs.parseJson(text));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"[1,", "[1, 2", "{\"a\": 1", "{'a': 1}", "[1,]", "{\"a\": 1} x", "[1] 2", " [1", "\"abc",
+        "\"a\\qb\"", "\"", "{x}", "[a-z]+", "01", "1.", ".5", "+1", "1e", "-5.", "1e+", "007"})
+    void textThatLooksLikeJsonButIsNotIsAnErrorNotAString(String text) {
+        assertTrue(JsonArgs.looksLikeJson(text), text);
+        JsonArgs.MalformedJson e = assertThrows(JsonArgs.MalformedJson.class, () -> JsonArgs.parse(text));
+        assertEquals(text, e.text());
+        assertTrue(e.error().matches("[a-z].* \\(column \\d+\\)"), e.error());
+        assertFalse(e.error().contains("Jackson") || e.error().contains("Feature") || e.error().contains("code "),
+                "no Java advice: " + e.error());
+    }
+
+    @Test
+    void theErrorSaysWhatIsWrongWhereAndHowToPassAString() {
+        JsonArgs.MalformedJson e = assertThrows(JsonArgs.MalformedJson.class, () -> JsonArgs.parse("[1, 2"));
+        assertEquals("unexpected end of input: expected close marker for Array (column 6)", e.error());
+        assertEquals("argument 1 '[1, 2' looks like JSON but is not: unexpected end of input: expected close marker "
+                + "for Array (column 6); to pass it as a string, JSON-quote it: '\"[1, 2\"'", e.describe("argument 1"));
+        assertEquals("invalid numeric value: Leading zeroes not allowed (column 2)", error("01"));
+        assertEquals("more text after the JSON value (column 5)", error("[1] 2"));
+        assertEquals("unexpected end of input: expected a digit for number exponent (column 3)", error("1e"));
+        // the hint is what a POSIX shell takes: the JSON string of the text, in single quotes
+        e = assertThrows(JsonArgs.MalformedJson.class, () -> JsonArgs.parse("{\"it's\": \\"));
+        assertTrue(e.describe("argument 2").endsWith("JSON-quote it: '\"{\\\"it'\\''s\\\": \\\\\"'"),
+                e.describe("argument 2"));
+        assertEquals("{\"it's\": \\", JsonArgs.parse(JsonArgs.jsonString("{\"it's\": \\")));
+        assertEquals("'a'\\''b'", JsonArgs.shellQuote("a'b"));
+    }
+
+    private static String error(String text) {
+        return assertThrows(JsonArgs.MalformedJson.class, () -> JsonArgs.parse(text)).error();
+    }
+
+    @Test
+    void aJsonQuotedTextIsTheString() {
+        assertEquals("[1, 2", JsonArgs.parse("\"[1, 2\""));
+        assertEquals("01", JsonArgs.parse("\"01\""));
     }
 
     @Test
@@ -132,6 +172,15 @@ class JsonArgsTest {
     @ValueSource(strings = {"nokey", "=3", "1x=2", "a b=1", "a-b=1", "a.b=1"})
     void malformedKeywordsAreRejected(String text) {
         assertThrows(IllegalArgumentException.class, () -> JsonArgs.keywords(List.of(text)));
+    }
+
+    @Test
+    void aKeywordValueThatLooksLikeJsonButIsNotNamesTheKeyword() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> JsonArgs.keywords(List.of("ok=1", "base=[1")));
+        assertTrue(e.getMessage().startsWith("--kw base: '[1' looks like JSON but is not: unexpected end of input"),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith("; to pass it as a string, JSON-quote it: '\"[1\"'"), e.getMessage());
     }
 
     @Test

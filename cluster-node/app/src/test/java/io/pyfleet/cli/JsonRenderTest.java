@@ -201,7 +201,7 @@ class JsonRenderTest {
         }
         ByteBuffer b = ByteBuffer.allocate((int) (n * itemSize)).order(ByteOrder.LITTLE_ENDIAN);
         fill.accept(b);
-        return new NdArray(dtype, shape, b.array());
+        return NdArray.of(io.pyfleet.client.DType.parse(dtype), ByteBuffer.wrap(b.array()), shape);
     }
 
     @Test

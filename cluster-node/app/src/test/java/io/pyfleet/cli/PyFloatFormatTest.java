@@ -3,6 +3,7 @@ package io.pyfleet.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.internal.PyFloatFormat;
 import io.pyfleet.node.TestPython;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

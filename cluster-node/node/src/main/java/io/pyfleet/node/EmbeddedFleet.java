@@ -37,7 +37,9 @@ public final class EmbeddedFleet {
     /**
      * A node with the defaults: a worker per core, {@code application.conf} and system properties.
      *
-     * @throws io.pyfleet.client.PoolFailedException when the workers cannot start, saying why
+     * @return the node's fleet; closing it stops the node
+     * @throws io.pyfleet.client.PoolFailedException when the workers cannot start, saying why (an interpreter
+     *                                               that lacks msgpack, say)
      */
     public static Fleet start() {
         return builder().start();
@@ -46,13 +48,20 @@ public final class EmbeddedFleet {
     /**
      * A node with this configuration (HOCON, the {@code pyfleet} section of {@code conf/application.conf}).
      *
-     * @throws io.pyfleet.client.PoolFailedException when the workers cannot start, saying why
+     * @param config the configuration, e.g. {@code ConfigFactory.load()} with overrides
+     * @return the node's fleet; closing it stops the node
+     * @throws io.pyfleet.client.PoolFailedException when the workers cannot start, saying why (an interpreter
+     *                                               that lacks msgpack, say)
      */
     public static Fleet start(Config config) {
         return builder().config(config).start();
     }
 
-    /** A builder for a node with the defaults until told otherwise. */
+    /**
+     * A builder for a node with the defaults until told otherwise.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -70,13 +79,23 @@ public final class EmbeddedFleet {
         /**
          * The Python interpreter of the workers ({@code pyfleet.worker.interpreter}): a path such as a
          * virtual environment's {@code bin/python}, or a name on the PATH. It needs the {@code msgpack}
-         * package, and NumPy for arrays; a start without them fails naming what is missing.
+         * package, and NumPy for arrays; a start without them fails naming what is missing. Default:
+         * the {@code PYFLEET_PYTHON} environment variable, else {@code python3}.
+         *
+         * @param interpreter the interpreter
+         * @return this builder
+         * @throws IllegalArgumentException when it is blank
          */
         public Builder python(String interpreter) {
             return setting("pyfleet.worker.interpreter", requireText(interpreter, "interpreter"));
         }
 
-        /** {@link #python(String)} as a path. */
+        /**
+         * {@link #python(String)} as a path.
+         *
+         * @param interpreter the interpreter's path
+         * @return this builder
+         */
         public Builder python(Path interpreter) {
             return python(interpreter.toString());
         }
@@ -85,6 +104,9 @@ public final class EmbeddedFleet {
          * Directories put on the workers' {@code sys.path} ({@code pyfleet.worker.python-path}), in order:
          * where the project's own Python modules live. Relative paths are taken from the working directory
          * of this JVM.
+         *
+         * @param directories the directories, e.g. {@code Path.of("src/main/python")}
+         * @return this builder
          */
         public Builder pythonPath(Path... directories) {
             for (Path d : directories) {
@@ -93,7 +115,13 @@ public final class EmbeddedFleet {
             return this;
         }
 
-        /** {@link #pythonPath(Path...)} given as strings. */
+        /**
+         * {@link #pythonPath(Path...)} given as strings.
+         *
+         * @param directories the directories
+         * @return this builder
+         * @throws IllegalArgumentException when one is blank
+         */
         public Builder pythonPath(String... directories) {
             for (String d : directories) {
                 pythonPath(Path.of(requireText(d, "python path entry")));
@@ -101,7 +129,13 @@ public final class EmbeddedFleet {
             return this;
         }
 
-        /** How many workers the default pool runs ({@code pyfleet.pool.size}); default one per core. */
+        /**
+         * How many workers the default pool runs ({@code pyfleet.pool.size}); default one per core.
+         *
+         * @param count at least 1
+         * @return this builder
+         * @throws IllegalArgumentException when it is below 1
+         */
         public Builder workers(int count) {
             if (count < 1) {
                 throw new IllegalArgumentException("a pool needs at least one worker, not " + count);
@@ -109,13 +143,26 @@ public final class EmbeddedFleet {
             return setting("pyfleet.pool.size", count);
         }
 
-        /** An environment variable of the workers ({@code pyfleet.worker.environment}). */
+        /**
+         * An environment variable of the workers ({@code pyfleet.worker.environment}).
+         *
+         * @param variable its name
+         * @param value    its value
+         * @return this builder
+         * @throws IllegalArgumentException when the name is blank
+         */
         public Builder environment(String variable, String value) {
             environment.put(requireText(variable, "variable"), Objects.requireNonNull(value, "value"));
             return this;
         }
 
-        /** How long a call may run unless it says otherwise ({@code pyfleet.pool.call-timeout}). */
+        /**
+         * How long a call may run unless it says otherwise ({@code pyfleet.pool.call-timeout}).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException when it is not positive
+         */
         public Builder callTimeout(Duration timeout) {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("the call timeout must be positive, not " + timeout);
@@ -123,7 +170,13 @@ public final class EmbeddedFleet {
             return setting("pyfleet.pool.call-timeout", timeout.toMillis() + "ms");
         }
 
-        /** The node's name ({@code pyfleet.node-name}), which its handles and log lines carry. */
+        /**
+         * The node's name ({@code pyfleet.node-name}), which its handles and log lines carry.
+         *
+         * @param name the name
+         * @return this builder
+         * @throws IllegalArgumentException when it is blank
+         */
         public Builder nodeName(String name) {
             return setting("pyfleet.node-name", requireText(name, "node name"));
         }
@@ -131,6 +184,11 @@ public final class EmbeddedFleet {
         /**
          * Any other key of {@code conf/application.conf}, e.g. {@code setting("pyfleet.worker.memory-limit",
          * "2GiB")}. Sizes and durations take HOCON's forms ({@code "2GiB"}, {@code "30s"}).
+         *
+         * @param key   the key, starting with {@code pyfleet.}
+         * @param value its value: a string, number, boolean or list
+         * @return this builder
+         * @throws IllegalArgumentException when the key is not a pyfleet setting
          */
         public Builder setting(String key, Object value) {
             if (!requireText(key, "key").startsWith("pyfleet.")) {
@@ -143,6 +201,9 @@ public final class EmbeddedFleet {
         /**
          * The configuration the settings above override; default {@link ConfigFactory#load()}
          * ({@code application.conf} on the class path, under system properties).
+         *
+         * @param config the configuration
+         * @return this builder
          */
         public Builder config(Config config) {
             this.base = Objects.requireNonNull(config, "config");
@@ -166,6 +227,7 @@ public final class EmbeddedFleet {
         /**
          * Starts the node and returns once every worker serves.
          *
+         * @return the node's fleet; closing it stops the node
          * @throws io.pyfleet.client.PoolFailedException when the workers cannot start, saying why (an interpreter
          *                                               that lacks msgpack, say)
          * @throws com.typesafe.config.ConfigException when a setting has the wrong type, naming it

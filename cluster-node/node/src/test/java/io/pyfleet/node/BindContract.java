@@ -8,18 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.BindException;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.Chart;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.Kw;
 import io.pyfleet.client.NdArray;
+import io.pyfleet.client.NumPy;
 import io.pyfleet.client.Plots;
 import io.pyfleet.client.PyName;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PyTuple;
 import io.pyfleet.client.PythonException;
 import io.pyfleet.client.ResultTypeException;
+import io.pyfleet.client.internal.bind.Binding;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -65,6 +68,21 @@ public abstract class BindContract {
         if (fleet != null) {
             close(fleet);
         }
+    }
+
+    @Test
+    void aBoundCallsFailurePointsAtThePythonLineAndAtTheCaller() throws Exception {
+        FailureStacks.Failing api = fleet().bind(FailureStacks.Failing.class, "fleettest");
+        StackTraceElement caller = null;
+        try {
+            caller = FailureStacks.nextLine();
+            api.failDeep(1);
+            org.junit.jupiter.api.Assertions.fail("fail_deep returned");
+        } catch (PythonException e) {
+            FailureStacks.assertSync(e, 1, caller); // no proxy or binding frame between Python and the caller
+        }
+        Throwable async = api.failDeepAsync(2).handle((v, t) -> t).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        FailureStacks.assertAsync(FailureStacks.unwrap(async), 2);
     }
 
     /** Every return kind; most over {@code identity}, so the Java side says what comes back. */
@@ -188,7 +206,6 @@ public abstract class BindContract {
     public interface Stats {
         double mean(List<?> data);
 
-        @PyName("median_grouped")
         double medianGrouped(List<?> data, @Kw("interval") Double interval);
 
         List<Double> quantiles(List<?> data, @Kw("n") int n);
@@ -213,7 +230,7 @@ public abstract class BindContract {
         double[] ones = big.ones(200_000);
         assertEquals(200_000, ones.length);
         assertEquals(1.0, ones[199_999]);
-        assertEquals(200_000, big.onesArray(200_000).toDoubleArray().length);
+        assertEquals(200_000, big.onesArray(200_000).toDoubles().length);
     }
 
     @Test
@@ -258,7 +275,7 @@ public abstract class BindContract {
         Lib lib = fleet().bind(Lib.class, "bindtest");
         assertArrayEquals(new double[] {0, 1, 2}, lib.vector(3));
         NdArray a = lib.array(4);
-        assertEquals("<f8", a.dtype());
+        assertEquals(io.pyfleet.client.DType.FLOAT64, a.dtype());
         assertArrayEquals(new long[] {4}, a.shape());
         assertArrayEquals(new float[] {0, 1}, lib.floats(2));
         assertArrayEquals(new long[] {0, 1, 2}, lib.longs(3));
@@ -354,6 +371,123 @@ public abstract class BindContract {
         e = assertThrows(IllegalArgumentException.class, () -> fleet().bind(String.class, "bindtest"));
         assertTrue(e.getMessage().contains("is not an interface"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> fleet().bind(Lib.class, " "));
+    }
+
+    /** Java names that find their Python snake_case names; the exact name wins where both exist. */
+    public interface Names {
+        long failDeep(int n);
+
+        String toHTML(String text);
+
+        String getX2();
+
+        String bothWays();
+
+        @PyName("both_ways")
+        String snake();
+    }
+
+    @Test
+    void camelCaseNamesFindSnakeCaseFunctionsAndTheExactNameWins() {
+        Names names = fleet().bind(Names.class, "bindtest");
+        assertEquals(-3L, names.failDeep(3));
+        assertEquals("<p>hi</p>", names.toHTML("hi"));
+        assertEquals("x2", names.getX2());
+        assertEquals("exact", names.bothWays(), "bindtest has bothWays and both_ways: the exact name wins");
+        assertEquals("snake", names.snake());
+        assertEquals("fail_deep", Binding.snakeCase("failDeep"));
+        assertEquals("median_grouped", Binding.snakeCase("medianGrouped"));
+        assertEquals("to_html", Binding.snakeCase("toHTML"));
+        assertEquals("get_x2", Binding.snakeCase("getX2"));
+        assertEquals("parse_html_string", Binding.snakeCase("parseHTMLString"));
+        assertEquals("log10", Binding.snakeCase("log10"));
+        assertEquals("arctan2", Binding.snakeCase("arctan2"));
+    }
+
+    /** A dotted {@code @PyName} relative to the bound module. */
+    public interface Norms {
+        @PyName("linalg.norm")
+        double norm(double[] x);
+    }
+
+    @Test
+    void aDottedPyNameReachesIntoTheModule() {
+        assertEquals(5.0, fleet().bind(Norms.class, "numpy").norm(new double[] {3, 4}));
+    }
+
+    /** A typo, a name that does not exist, a constant: three methods that cannot be bound, and one that can. */
+    public interface Model {
+        long failDepp(int n);
+
+        long failDeep(int n);
+
+        @PyName("LIMIT")
+        long limit();
+
+        Object nothingLikeThis();
+    }
+
+    @Test
+    void bindingNamesEveryMethodTheModuleLacksInOneError() {
+        BindException e = assertThrows(BindException.class, () -> fleet().bind(Model.class, "bindtest"));
+        assertEquals("cannot bind Model to bindtest: "
+                + "bindtest has no function for Model.failDepp(int) (looked for failDepp, fail_depp); "
+                + "bindtest.LIMIT (a builtins.int) is not callable, for Model.limit(); "
+                + "bindtest has no function for Model.nothingLikeThis() (looked for nothingLikeThis, "
+                + "nothing_like_this)", e.getMessage());
+        assertEquals(3, e.problems().size(), e.problems().toString());
+    }
+
+    @Test
+    void aModuleThatDoesNotImportFailsTheBindWithItsImportError() {
+        BindException e = assertThrows(BindException.class, () -> fleet().bind(Names.class, "bindbroken"));
+        assertEquals("cannot bind Names to bindbroken: builtins.ModuleNotFoundError: "
+                + "No module named 'no_such_module_pyfleet_bindtest'", e.getMessage());
+        PythonException cause = assertInstanceOf(PythonException.class, e.getCause());
+        assertTrue(cause.pythonTraceback().contains("bindbroken.py"), cause.pythonTraceback());
+        e = assertThrows(BindException.class, () -> fleet().bind(Names.class, "no_such_module_pyfleet"));
+        assertEquals("cannot bind Names to no_such_module_pyfleet: builtins.ModuleNotFoundError: "
+                + "No module named 'no_such_module_pyfleet'", e.getMessage());
+    }
+
+    /** A bad {@code @PyName} is refused before anything is looked up. */
+    public interface BadName {
+        @PyName("linalg..norm")
+        double norm(double[] x);
+    }
+
+    @Test
+    void aBadPyNameIsRefusedBeforeAnyLookup() {
+        long before = workerCalls();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> fleet().bind(BadName.class, "numpy"));
+        assertTrue(e.getMessage().startsWith("BadName.norm(double[]): @PyName must be a Python name"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> fleet().bind(Bad.class, "no_such_module_pyfleet"),
+                "an interface that cannot be bound is refused before the module is looked up");
+        assertEquals(before, workerCalls(), "nothing reached a worker");
+    }
+
+    /** Calls the one worker of the fleet has answered. */
+    private long workerCalls() {
+        return fleet().stats().workers().stream().mapToLong(w -> w.calls()).sum();
+    }
+
+    @Test
+    void bindingIsOneRoundTripAndCallsDoNoLookupOfTheirOwn() {
+        long before = workerCalls();
+        Names names = fleet().bind(Names.class, "bindtest");
+        Eventually.await(java.time.Duration.ofSeconds(5), () -> workerCalls() == before + 1,
+                () -> "one worker call for the bind: " + (workerCalls() - before));
+        names.failDeep(1);
+        names.bothWays();
+        Eventually.await(java.time.Duration.ofSeconds(5), () -> workerCalls() == before + 3,
+                () -> "one worker call per call: " + (workerCalls() - before));
+        NumPy.on(fleet());
+        Eventually.await(java.time.Duration.ofSeconds(5), () -> workerCalls() == before + 4,
+                () -> "NumPy.on is one round trip: " + (workerCalls() - before));
+        Plots.on(fleet());
+        Eventually.await(java.time.Duration.ofSeconds(5), () -> workerCalls() == before + 5,
+                () -> "Plots.on is one round trip: " + (workerCalls() - before));
     }
 
     @Test

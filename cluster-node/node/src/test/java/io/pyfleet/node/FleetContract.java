@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
@@ -15,6 +16,7 @@ import io.pyfleet.client.Kwargs;
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.PyComplex;
 import io.pyfleet.client.PyObject;
 import io.pyfleet.client.PyTuple;
@@ -116,6 +118,43 @@ public abstract class FleetContract {
     }
 
     @Test
+    void aListOrAMapIsOnePositionalArgumentAndOnlyATrailingKwargsGivesKeywords() {
+        Fleet fleet = fleet();
+        // fleettest.echo(*args, **kwargs) answers [args, kwargs]
+        assertEquals(List.of(List.of(List.of(1.0, 2.0)), Map.of()), fleet.call("fleettest.echo", List.of(1.0, 2.0)),
+                kind() + ": a List is one list argument");
+        assertEquals(List.of(List.of(List.of(1.0, 2.0), Map.of()), Map.of()),
+                fleet.call("fleettest.echo", List.of(1.0, 2.0), Map.of()),
+                kind() + ": a List and a Map are two positional arguments, a list and a dict");
+        assertEquals(List.of(List.of(Map.of("a", 1L)), Map.of()), fleet.call("fleettest.echo", Map.of("a", 1)),
+                kind() + ": a Map alone is one dict argument, not keywords");
+        assertEquals(List.of(List.of(List.of(1.0, 2.0)), Map.of("a", 1L, "b", "x")),
+                fleet.call("fleettest.echo", List.of(1.0, 2.0), Kwargs.of("a", 1, "b", "x")),
+                kind() + ": a Kwargs last gives keyword arguments");
+        assertEquals(List.of(List.of(), Map.of("a", 1L)), fleet.call("fleettest.echo", Kwargs.of("a", 1)));
+        assertEquals(List.of(List.of(), Map.of()), fleet.call("fleettest.echo", Kwargs.none()));
+        assertEquals(List.of(List.of(List.of(1L)), Map.of("a", 1L)),
+                Fleet.join(fleet.callAsync("fleettest.echo", List.of(1), Kwargs.of("a", 1))));
+        assertEquals(List.of(List.of(List.of(1L)), Map.of("a", 1L)), fleet.identical("fleettest.echo", List.of(1),
+                Kwargs.of("a", 1)).get(0).get());
+        assertEquals(List.of(3L), fleet.init("collections.deque", List.of(1, 2, 3), Kwargs.of("maxlen", 1))
+                instanceof PyObject d ? fleet.builtin("list", d) : null);
+        assertEquals("1-2", fleet.method("-", "join", List.of("1", "2")));
+        assertEquals(List.of(3L, 2L, 1L), fleet.builtin("sorted", List.of(1, 3, 2), Kwargs.of("reverse", true)));
+        // a Kwargs anywhere but last is refused before anything is sent
+        for (org.junit.jupiter.api.function.Executable misplaced : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> fleet.call("fleettest.echo", Kwargs.of("a", 1), 2),
+                () -> fleet.callAsync("fleettest.echo", Kwargs.of("a", 1), Kwargs.of("b", 2)),
+                () -> fleet.init("collections.deque", Kwargs.of("maxlen", 1), List.of()),
+                () -> fleet.method("-", "join", Kwargs.of("a", 1), List.of()),
+                () -> fleet.builtin("sorted", Kwargs.of("reverse", true), List.of()),
+                () -> fleet.identical("fleettest.echo", Kwargs.of("a", 1), 2))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, misplaced);
+            assertEquals("keyword arguments (Kwargs) must come last, not at position 0", e.getMessage());
+        }
+    }
+
+    @Test
     void valuesOfEveryKindComeBackAsTheyWent() {
         Set<Object> set = new LinkedHashSet<>(List.of(1L, "two"));
         List<Object> values = List.of(Long.MIN_VALUE, new BigInteger("123456789012345678901234567890"), -0.0,
@@ -142,14 +181,54 @@ public abstract class FleetContract {
         assertTrue(missing.pythonType().endsWith("ModuleNotFoundError"), missing.pythonType());
         PythonException raised = assertThrows(PythonException.class, () -> fleet.call("fleettest.boom", "bang"));
         assertTrue(raised.pythonTraceback().contains("boom"), "the traceback comes along");
-        assertThrows(CallTimeoutException.class, () -> Fleet.join(fleet.submit(Call.function("fleettest.sleep",
-                List.of(30), Map.of()).with(CallOptions.builder().timeout(Duration.ofMillis(300)).build()))));
+        CallTimeoutException late = assertThrows(CallTimeoutException.class, () -> Fleet.join(fleet.submit(
+                Call.function("fleettest.sleep", List.of(30), Map.of())
+                        .with(CallOptions.builder().timeout(Duration.ofMillis(300)).build()))));
+        assertCallersFrame(late, "failuresAreTyped");
+        assertTrue(late.getMessage().contains("pyfleet.pool.call-timeout"), late.getMessage());
         List<Object> cyclic = new ArrayList<>();
         cyclic.add(cyclic);
         assertThrows(ProtocolException.class, () -> fleet.call("fleettest.echo", cyclic));
         WorkerLostException lost = assertThrows(WorkerLostException.class, () -> fleet.call("fleettest.exit_hard", 3));
         assertTrue(lost.mayHaveRun());
+        assertCallersFrame(lost, "failuresAreTyped");
         assertEquals(5L, fleet.builtin("abs", -5), "the fleet serves on");
+    }
+
+    /**
+     * A failure a sync call rethrows shows the caller's frames (here a lambda of the test method) on top, not
+     * those of the watchdog or reader thread that ended the call; the future's failure is its cause.
+     */
+    private static void assertCallersFrame(PyFleetException e, String testMethod) {
+        StackTraceElement top = e.getStackTrace()[0];
+        assertEquals(FleetContract.class.getName(), top.getClassName(), "the caller's frame on top: " + top);
+        assertTrue(top.getMethodName().startsWith("lambda$" + testMethod + "$"), top.toString());
+        FailureStacks.assertNoInternalThread(e);
+        assertInstanceOf(e.getClass(), e.getCause(), "the future's failure is the cause");
+    }
+
+    @Test
+    void failuresPointAtThePythonLineAndAtTheCaller() throws Exception {
+        Fleet fleet = fleet();
+        StackTraceElement caller = null;
+        try {
+            caller = FailureStacks.nextLine();
+            fleet.call("fleettest.fail_deep", 1);
+            fail("fail_deep returned");
+        } catch (PythonException e) {
+            FailureStacks.assertSync(e, 1, caller);
+        }
+
+        Object async = fleet.callAsync("fleettest.fail_deep", 2).exceptionally(t -> t).get(30, TimeUnit.SECONDS);
+        FailureStacks.assertAsync(async instanceof java.util.concurrent.CompletionException c ? c.getCause()
+                : (Throwable) async, 2);
+
+        List<Outcome> scattered = fleet.scatter("fleettest.fail_deep", List.of(List.of(3), List.of(4)));
+        FailureStacks.assertAsync(scattered.get(0).error(), 3);
+        FailureStacks.assertAsync(scattered.get(1).error(), 4);
+        for (Outcome o : fleet.identical("fleettest.fail_deep", 5)) {
+            FailureStacks.assertAsync(o.error(), 5);
+        }
     }
 
     @Test

@@ -58,6 +58,27 @@ public abstract class NumPyContract {
     }
 
     @Test
+    void aNumPyFailureShowsNumPysFramesThenTheCaller() {
+        NumPy n = np();
+        PyArray six = n.arange(6);
+        StackTraceElement caller = null;
+        try {
+            caller = FailureStacks.nextLine();
+            n.reshape(six, 4, 4);
+            org.junit.jupiter.api.Assertions.fail("reshape of 6 items to 4x4 returned");
+        } catch (PythonException e) {
+            assertEquals("builtins.ValueError", e.pythonType());
+            List<StackTraceElement> stack = List.of(e.getStackTrace());
+            int python = e.pythonFrames().size();
+            assertTrue(python > 0 && stack.get(0).getClassName().startsWith("numpy"), "NumPy's frame on top: " + stack);
+            assertEquals(e.pythonFrames(), stack.subList(0, python));
+            assertEquals(caller.getClassName() + "." + caller.getMethodName() + ":" + caller.getLineNumber(),
+                    stack.get(python).getClassName() + "." + stack.get(python).getMethodName() + ":"
+                            + stack.get(python).getLineNumber(), "then the line that called NumPy: " + stack);
+        }
+    }
+
+    @Test
     void creation() {
         NumPy n = np();
         PyArray z = n.zeros(2, 3);
@@ -207,6 +228,14 @@ public abstract class NumPyContract {
         String file = dir.resolve("x.npy").toString();
         n.save(file, x);
         assertArrayEquals(x.toDoubles(), n.load(file).toDoubles());
+    }
+
+    /** Issue 18: a Java array over the frame limit, passed straight to a call (through node memory). */
+    @Test
+    void aHundredMegabyteJavaArraySums() {
+        double[] big = new double[12_500_000]; // 100 MB, over the 64 MiB frames of workers and gateways
+        java.util.Arrays.fill(big, 0.5);
+        assertEquals(6_250_000.0, np().sum(big));
     }
 
     private static double[] map(double[] v, java.util.function.DoubleUnaryOperator f) {

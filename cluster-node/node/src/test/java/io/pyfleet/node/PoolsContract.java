@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.BindException;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.Fleet;
@@ -85,6 +86,11 @@ public abstract class PoolsContract {
         return Fleet.join(fleet.submit(Call.function(function, List.of(args), Map.of()).with(in(pool))));
     }
 
+    /** The module only the pool has on its path. */
+    public interface Marker {
+        long twice(long x);
+    }
+
     @Test
     void aPoolWithItsOwnVirtualEnvironmentServesIsResizedAndStopped() throws Exception {
         PoolInfo started = fleet.startPool(PoolSpec.builder("venv-a", python.toString()).pythonPath(markerDir.toString())
@@ -101,6 +107,13 @@ public abstract class PoolsContract {
         assertTrue(notThere.getMessage().contains("poolmarker"), notThere.getMessage());
         assertEquals("a", call("venv-a", "os.getenv", "POOL_FLAVOR"));
         assertEquals(null, fleet.call("os.getenv", "POOL_FLAVOR"));
+
+        // A binding looks its module up where its calls run: in the pool its options name.
+        Marker marker = fleet.bind(Marker.class, "poolmarker", in("venv-a"));
+        assertEquals(8L, marker.twice(4));
+        BindException notInDefault = assertThrows(BindException.class, () -> fleet.bind(Marker.class, "poolmarker"));
+        assertEquals("cannot bind Marker to poolmarker: builtins.ModuleNotFoundError: No module named 'poolmarker'",
+                notInDefault.getMessage());
 
         // Its objects stay in it: calls on them go back there without naming the pool.
         PyObject window = (PyObject) Fleet.join(fleet.submit(Call.init("collections.deque", List.of(List.of(1, 2)),
@@ -185,6 +198,7 @@ public abstract class PoolsContract {
         assertThrows(UnknownPoolException.class, () -> Fleet.join(fleet.scatterAsync("os.getpid",
                 List.of(List.of()), in("nope"))));
         assertThrows(UnknownPoolException.class, () -> fleet.resizePool(null, "nope", 2));
+        assertThrows(UnknownPoolException.class, () -> fleet.bind(Marker.class, "poolmarker", in("nope")));
         assertThrows(UnknownPoolException.class, () -> fleet.stopPool(null, "nope"));
         assertThrows(NotAllowedException.class, () -> fleet.stopPool(null, PoolSpec.DEFAULT_POOL));
         // the default pool answers to its name too

@@ -1,11 +1,15 @@
 package io.pyfleet.client.internal.bind;
 
+import io.pyfleet.client.BindException;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.Kw;
+import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyName;
+import io.pyfleet.client.PythonException;
 import io.pyfleet.client.ResultTypeException;
+import io.pyfleet.client.internal.ApiAccess;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -14,7 +18,9 @@ import java.lang.reflect.Proxy;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -23,20 +29,40 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
  * A Python module bound to a Java interface ({@link Fleet#bind(Class, String)}): a proxy whose every
- * abstract method calls the module's function of the same name ({@link PyName} overrides it) with the
- * method's arguments, positional in order, or as keyword arguments where a parameter says {@link Kw}.
- * The result is converted to the declared return type ({@link Returns}); a result that does not fit is
+ * abstract method calls a function of the module with the method's arguments, positional in order, or as
+ * keyword arguments where a parameter says {@link Kw}. The function is the method's own name if the module
+ * has it, else its snake_case form ({@code medianGrouped} calls {@code median_grouped}, see {@link #snakeCase});
+ * {@link PyName} names it instead (dotted names allowed, relative to the module).
+ *
+ * <p>Binding looks the module up once, in one round trip to a worker of the pool the calls will use (the
+ * worker op {@code lookup}): a module that does not import, or methods with no callable to call, fail the
+ * binding with a {@link BindException} naming every such method and the names looked for. The names found
+ * are fixed then; a call does no lookup of its own.
+ *
+ * <p>The result is converted to the declared return type ({@link Returns}); a result that does not fit is
  * a {@link ResultTypeException}. A method declared to return {@code CompletableFuture<T>} submits the
  * call and returns at once. A varargs method with an object component type spreads its last argument
  * over positional arguments. Default methods run as Java; {@code equals}, {@code hashCode} and
- * {@code toString} are the proxy's own. Every method is checked when the interface is bound: a return
- * type the table does not know is an {@link IllegalArgumentException} then, never at a call.
+ * {@code toString} are the proxy's own. Every method is checked before the lookup: a return type the
+ * table does not know, or a bad {@link PyName} or {@link Kw}, is an {@link IllegalArgumentException}, never
+ * a failure at a call.
  */
 public final class Binding implements InvocationHandler {
+    /** The worker op that looks the names up (spec/PROTOCOL.md). */
+    public static final String LOOKUP = "lookup";
+
+    /** {@code equals[class java.lang.Object]}...: the public methods of Object, which the proxy answers itself. */
+    private static final Set<String> OBJECT_METHODS = Arrays.stream(Object.class.getMethods())
+            .map(m -> m.getName() + Arrays.toString(m.getParameterTypes())).collect(Collectors.toUnmodifiableSet());
+
+    /** A Python name relative to the module: identifiers, dotted. */
+    private static final Pattern DOTTED = Pattern.compile("[\\p{L}_][\\p{L}\\p{N}_]*(\\.[\\p{L}_][\\p{L}\\p{N}_]*)*");
+
     private final Fleet fleet;
     private final Class<?> api;
     private final String module;
@@ -85,11 +111,30 @@ public final class Binding implements InvocationHandler {
         this.methods = methods;
     }
 
+    /** One abstract method as declared, before the module is looked up: what it may call. */
+    private record Declared(String label, List<String> candidates, String[] keywords, boolean spreadLast,
+            boolean async, String declared, Returns.Conversion conversion) {
+
+        Bound bind(String function) {
+            return new Bound(label, function, keywords, spreadLast, async, declared, conversion);
+        }
+    }
+
     /**
-     * Binds {@code module} to {@code api} on {@code fleet}; {@code options} apply to every call.
+     * Binds {@code module} to {@code api} on {@code fleet}; {@code options} apply to every call, and their pool,
+     * node and timeout to the lookup.
      *
+     * @param <T>     the interface
+     * @param fleet   where the lookup and the calls run
+     * @param api     the interface to implement
+     * @param module  the module's dotted name
+     * @param options the options of every call
+     * @return the proxy
      * @throws IllegalArgumentException when {@code api} is not an interface, or a method declares a return
      *                                  type the table does not know, or a bad {@link PyName} or {@link Kw}
+     * @throws BindException            when the module does not import, or methods have nothing to call
+     * @throws io.pyfleet.client.NotAllowedException when the node's allow-list lets a remote caller reach none
+     *                                  of the names a method may call
      */
     public static <T> T bind(Fleet fleet, Class<T> api, String module, CallOptions options) {
         Objects.requireNonNull(fleet, "fleet");
@@ -101,15 +146,70 @@ public final class Binding implements InvocationHandler {
         if (module == null || module.isBlank()) {
             throw new IllegalArgumentException("a module name is required to bind " + api.getName());
         }
+        Map<Method, Declared> declared = new LinkedHashMap<>();
+        Arrays.stream(api.getMethods())
+                .filter(m -> !m.isDefault() && !Modifier.isStatic(m.getModifiers()) && !isObjectMethod(m))
+                .map(Binding::declare)
+                .sorted(Comparator.comparing(d -> d.declared().label())) // messages list methods in a stable order
+                .forEach(d -> declared.put(d.method(), d.declared()));
+        Map<List<String>, String> found = lookup(fleet, api, module, options, declared.values());
         Map<Method, Bound> methods = new HashMap<>();
-        for (Method m : api.getMethods()) {
-            if (!m.isDefault() && !Modifier.isStatic(m.getModifiers()) && !isObjectMethod(m)) {
-                methods.put(m, resolve(module, m));
-            }
-        }
+        declared.forEach((m, d) -> methods.put(m, d.bind(module + "." + found.get(d.candidates()))));
         Object proxy = Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api},
                 new Binding(fleet, api, module, options, Map.copyOf(methods)));
         return api.cast(proxy);
+    }
+
+    /**
+     * The Python name each group of candidates resolves to, in one round trip to a worker of the pool of
+     * {@code options}; every method that has none is a problem of the one {@link BindException}.
+     */
+    private static Map<List<String>, String> lookup(Fleet fleet, Class<?> api, String module, CallOptions options,
+            Collection<Declared> methods) {
+        List<List<String>> groups = methods.stream().map(Declared::candidates).distinct().toList();
+        String what = api.getSimpleName() + " to " + module;
+        if (groups.isEmpty()) {
+            return Map.of();
+        }
+        CallOptions where = CallOptions.builder().timeout(options.timeout()).on(options.node()).pool(options.pool())
+                .build();
+        List<?> answers;
+        try {
+            answers = (List<?>) Fleet.join(fleet.submit(ApiAccess.newCall(LOOKUP, module, List.of(groups), Map.of(),
+                    where, null)));
+        } catch (PythonException e) {
+            throw new BindException(what, e);
+        }
+        if (answers == null || answers.size() != groups.size()) {
+            throw new ProtocolException("the worker answered a lookup of " + groups.size() + " names with " + answers);
+        }
+        Map<List<String>, String> found = new HashMap<>();
+        Map<List<String>, String> notCallable = new HashMap<>();
+        for (int i = 0; i < groups.size(); i++) {
+            if (answers.get(i) instanceof List<?> hit && hit.size() == 3 && hit.get(0) instanceof String name) {
+                if (Boolean.TRUE.equals(hit.get(1))) {
+                    found.put(groups.get(i), name);
+                } else {
+                    notCallable.put(groups.get(i), module + "." + name + " (a " + hit.get(2) + ")");
+                }
+            } else if (answers.get(i) != null) {
+                throw new ProtocolException("the worker answered a lookup with " + answers.get(i));
+            }
+        }
+        List<String> problems = new ArrayList<>();
+        for (Declared d : methods) {
+            if (found.containsKey(d.candidates())) {
+                continue;
+            }
+            String why = notCallable.get(d.candidates());
+            problems.add(why != null ? why + " is not callable, for " + d.label()
+                    : module + " has no function for " + d.label() + " (looked for "
+                            + String.join(", ", d.candidates()) + ")");
+        }
+        if (!problems.isEmpty()) {
+            throw new BindException(what, problems);
+        }
+        return found;
     }
 
     @Override
@@ -133,13 +233,23 @@ public final class Binding implements InvocationHandler {
         return bound.convert(Fleet.join(result));
     }
 
-    private static Bound resolve(String module, Method m) {
-        String label = m.getDeclaringClass().getSimpleName() + "." + m.getName()
-                + Arrays.stream(m.getParameterTypes()).map(Class::getSimpleName).collect(Collectors.joining(", ", "(", ")"));
+    /** A method and what it declares. */
+    private record MethodDeclared(Method method, Declared declared) {
+    }
+
+    private static MethodDeclared declare(Method m) {
+        String label = label(m);
         PyName pyName = m.getAnnotation(PyName.class);
-        String name = pyName == null ? m.getName() : pyName.value();
-        if (name.isBlank()) {
-            throw new IllegalArgumentException(label + ": @PyName must not be blank");
+        List<String> candidates;
+        if (pyName != null) {
+            if (!DOTTED.matcher(pyName.value()).matches()) {
+                throw new IllegalArgumentException(label + ": @PyName must be a Python name, dotted or not (norm, "
+                        + "linalg.norm), not '" + pyName.value() + "'");
+            }
+            candidates = List.of(pyName.value());
+        } else {
+            String snake = snakeCase(m.getName());
+            candidates = snake.equals(m.getName()) ? List.of(snake) : List.of(m.getName(), snake);
         }
         String[] keywords = new String[m.getParameterCount()];
         Set<String> seen = new HashSet<>();
@@ -170,15 +280,45 @@ public final class Binding implements InvocationHandler {
                     + "PyTuple, double[], float[], long[], int[], boolean[], NdArray, PyObject, and CompletableFuture "
                     + "of any of them)");
         }
-        return new Bound(label, module + "." + name, keywords, spreadLast, async, declared.getTypeName(), conversion);
+        return new MethodDeclared(m, new Declared(label, candidates, keywords, spreadLast, async, declared.getTypeName(),
+                conversion));
+    }
+
+    /** {@code Stats.medianGrouped(List, Double)}: how messages name a method. */
+    private static String label(Method m) {
+        return m.getDeclaringClass().getSimpleName() + "." + m.getName()
+                + Arrays.stream(m.getParameterTypes()).map(Class::getSimpleName).collect(Collectors.joining(", ", "(", ")"));
+    }
+
+    /**
+     * The snake_case form of a Java method name: {@code failDeep} is {@code fail_deep}, {@code toHTML}
+     * {@code to_html}, {@code parseHTMLString} {@code parse_html_string}, {@code getX2} {@code get_x2};
+     * a name without capitals is itself ({@code log10}, {@code linspace}).
+     *
+     * @param javaName a Java method name
+     * @return its snake_case form
+     */
+    public static String snakeCase(String javaName) {
+        StringBuilder sb = new StringBuilder(javaName.length() + 4);
+        for (int i = 0; i < javaName.length(); i++) {
+            char c = javaName.charAt(i);
+            if (Character.isUpperCase(c)) {
+                char before = i > 0 ? javaName.charAt(i - 1) : '_';
+                boolean wordStarts = Character.isLowerCase(before) || Character.isDigit(before)
+                        || Character.isUpperCase(before) && i + 1 < javaName.length()
+                                && Character.isLowerCase(javaName.charAt(i + 1));
+                if (wordStarts && before != '_') {
+                    sb.append('_');
+                }
+                sb.append(Character.toLowerCase(c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     private static boolean isObjectMethod(Method m) {
-        try {
-            Object.class.getMethod(m.getName(), m.getParameterTypes());
-            return true;
-        } catch (NoSuchMethodException e) {
-            return false;
-        }
+        return OBJECT_METHODS.contains(m.getName() + Arrays.toString(m.getParameterTypes()));
     }
 }

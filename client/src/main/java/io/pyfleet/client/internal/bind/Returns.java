@@ -82,13 +82,13 @@ public final class Returns {
         value(t, Set.class, v -> cast(Set.class, v), null);
         // a large array comes as a PyArray on an embedded fleet: copied out, then its node memory freed
         value(t, NdArray.class, v -> cast(NdArray.class, byValue(v)), null);
-        value(t, double[].class, v -> byValue(v) instanceof NdArray a ? real(a).toDoubleArray() : doubles(items(v)), null);
-        value(t, float[].class, v -> byValue(v) instanceof NdArray a ? real(a).toFloatArray() : floats(items(v)), null);
-        value(t, long[].class, v -> byValue(v) instanceof NdArray a ? exact(() -> integral(a).toLongArray())
+        value(t, double[].class, v -> byValue(v) instanceof NdArray a ? real(a).toDoubles() : doubles(items(v)), null);
+        value(t, float[].class, v -> byValue(v) instanceof NdArray a ? real(a).toFloats() : floats(items(v)), null);
+        value(t, long[].class, v -> byValue(v) instanceof NdArray a ? exact(() -> integral(a).toLongs())
                 : longs(items(v)), null);
-        value(t, int[].class, v -> byValue(v) instanceof NdArray a ? exact(() -> integral(a).toIntArray())
+        value(t, int[].class, v -> byValue(v) instanceof NdArray a ? exact(() -> integral(a).toInts())
                 : ints(items(v)), null);
-        value(t, boolean[].class, v -> byValue(v) instanceof NdArray a ? integral(a).toBooleanArray()
+        value(t, boolean[].class, v -> byValue(v) instanceof NdArray a ? integral(a).toBooleans()
                 : booleans(items(v)), null);
         t.put(PyObject.class, new Conversion(AS_HANDLE, nullable(v -> cast(PyObject.class, v))));
         t.put(PyArray.class, new Conversion(AS_ARRAY, Returns::toArray));
@@ -181,7 +181,7 @@ public final class Returns {
             return "None";
         }
         if (v instanceof NdArray a) {
-            return "numpy.ndarray of dtype " + a.dtype() + " and shape " + Arrays.toString(a.shapeRef());
+            return "numpy.ndarray of dtype " + a.dtype().descr() + " and shape " + Arrays.toString(a.shape());
         }
         if (v instanceof PyObject o) {
             return "a handle to a " + o.type();
@@ -268,14 +268,14 @@ public final class Returns {
     }
 
     private static NdArray real(NdArray a) {
-        if (vector(a).type().kind() == DType.Kind.COMPLEX) {
+        if (vector(a).dtype().kind() == DType.Kind.COMPLEX) {
             throw new Mismatch("complex elements");
         }
         return a;
     }
 
     private static NdArray integral(NdArray a) {
-        if (!vector(a).type().isIntegral()) {
+        if (!vector(a).dtype().isIntegral()) {
             throw new Mismatch("elements that are not integers");
         }
         return a;

@@ -8,6 +8,7 @@ import io.pyfleet.client.internal.ApiAccess;
 import io.pyfleet.client.internal.Handle;
 import io.pyfleet.client.internal.RemoteError;
 import io.pyfleet.client.internal.RemoteFailures;
+import io.pyfleet.protocol.ArrayUpload;
 import io.pyfleet.protocol.Frames;
 import io.pyfleet.protocol.Gateway;
 import io.pyfleet.protocol.Incoming;
@@ -23,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +67,8 @@ final class Connection {
     final String node;
     final int maxFrame;
     final long maxInFlight;
+    /** Java arrays of a call over this many bytes are uploaded first; {@link Long#MAX_VALUE}: never. */
+    final long arrayByValueMax;
     private final long heartbeatNanos;
     private final long idleMillis;
     private final Socket raw;
@@ -101,6 +105,7 @@ final class Connection {
         this.node = welcome.node();
         this.maxFrame = welcome.maxFrame();
         this.maxInFlight = welcome.maxInFlight();
+        this.arrayByValueMax = welcome.arrayByValueMax();
         this.heartbeatNanos = heartbeatNanos;
         this.idleMillis = idleMillis;
         this.raw = raw;
@@ -188,8 +193,18 @@ final class Connection {
      * @throws Frames.FrameTooLargeException when the request is over the node's max_frame; nothing is sent
      */
     boolean trySend(Pending<?> call, byte[] tail) {
-        if (tail.length + Frames.REQUEST_HEAD_MAX > maxFrame) {
-            throw new Frames.FrameTooLargeException(tail.length + Frames.REQUEST_HEAD_MAX, maxFrame);
+        return trySend(call, tail, null, null);
+    }
+
+    /**
+     * {@link #trySend(Pending, byte[])} of a request whose tail goes on with {@code data} and {@code end}
+     * (an {@code array_write}: its bytes are written from where they are).
+     */
+    private boolean trySend(Pending<?> call, byte[] tail, ByteBuffer data, byte[] end) {
+        long length = (long) tail.length + (data == null ? 0 : data.remaining() + end.length);
+        if (length + Frames.REQUEST_HEAD_MAX > maxFrame) {
+            throw new Frames.FrameTooLargeException(length + Frames.REQUEST_HEAD_MAX, maxFrame,
+                    Frames.GATEWAY_SETTING);
         }
         long id = ids.incrementAndGet();
         pending.put(id, call);
@@ -203,7 +218,11 @@ final class Connection {
             // as on the embedded fleet (a call on it then fails as stale).
             writeReleases();
             call.written = true;
-            Frames.writeRequest(out, id, tail, maxFrame);
+            if (data == null) {
+                Frames.writeRequest(out, id, tail, maxFrame);
+            } else {
+                Frames.writeRequest(out, id, tail, data, end, maxFrame);
+            }
             afterWrite();
         } catch (IOException e) {
             die("writing to the gateway failed", e, null);
@@ -333,6 +352,24 @@ final class Connection {
         return done;
     }
 
+    /**
+     * Writes the next bytes of an array being uploaded ({@code array_write}); completes on the reader
+     * with the bytes the node has so far.
+     */
+    CompletableFuture<Object> writeArray(RemoteArrayRef ref, long offset, ByteBuffer bytes) {
+        CompletableFuture<Object> done = new CompletableFuture<>();
+        Pending<Object> p = new Pending<>(done, ArrayUpload.WRITE, v -> v, null);
+        try {
+            if (!trySend(p, ArrayUpload.writeHead(ref, offset, bytes.remaining()), bytes, ArrayUpload.writeEnd())) {
+                p.fail(new ConnectionLostException("the connection to the gateway " + address + " ended, and the "
+                        + "array being uploaded with it", false));
+            }
+        } catch (PyFleetException e) {
+            p.fail(e);
+        }
+        return done;
+    }
+
     /** Frees an array the node keeps for this connection: sent by the timer thread, never blocks here. */
     void releaseArray(RemoteArrayRef ref) {
         if (dead) {
@@ -398,7 +435,7 @@ final class Connection {
     private void readLoop() {
         try {
             while (!dead) {
-                byte[] frame = Frames.readFrame(in, maxFrame);
+                byte[] frame = Frames.readFrame(in, maxFrame, Frames.GATEWAY_SETTING);
                 if (frame == null) {
                     die("the gateway closed the connection", null, null);
                     return;

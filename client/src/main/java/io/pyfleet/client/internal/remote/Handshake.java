@@ -33,8 +33,10 @@ final class Handshake {
      * @param maxFrame      the largest frame either side may send
      * @param maxInFlight   how many calls the node reads ahead per connection (0: not said)
      * @param heartbeatMs   the node's ping interval (0: not said; the client's own applies)
+     * @param arrayByValueMax Java arrays of a call over this many bytes go to the node's memory first
+     *                      ({@link Long#MAX_VALUE}: the node does not say, and takes no uploads)
      */
-    record Welcome(String node, int maxFrame, long maxInFlight, long heartbeatMs) {
+    record Welcome(String node, int maxFrame, long maxInFlight, long heartbeatMs, long arrayByValueMax) {
     }
 
     private Handshake() {
@@ -85,7 +87,7 @@ final class Handshake {
         }
         String node = w.get("node") instanceof String s ? s : c.get("node") instanceof String s2 ? s2 : where;
         return new Welcome(node, (int) Math.min(maxFrame, Integer.MAX_VALUE - 16), number(w, "max_in_flight", 0),
-                number(w, "heartbeat_ms", 0));
+                number(w, "heartbeat_ms", 0), number(w, "array_by_value_max", Long.MAX_VALUE));
     }
 
     private static Incoming read(InputStream in, String where, String what) throws IOException {

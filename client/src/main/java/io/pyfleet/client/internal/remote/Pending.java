@@ -22,7 +22,8 @@ final class Pending<T> {
     /** Set just before the request's bytes are written: from then on the call may have run. */
     volatile boolean written;
 
-    Pending(CompletableFuture<T> future, String what, Function<Object, T> decode, io.pyfleet.client.internal.OrderedEvents events) {
+    Pending(CompletableFuture<T> future, String what, Function<Object, T> decode,
+            io.pyfleet.client.internal.OrderedEvents events) {
         this.future = future;
         this.what = what;
         this.decode = decode;

@@ -17,7 +17,8 @@ import java.util.concurrent.CompletionException;
  * then the bytes are pulled with {@code array_read} in chunks of {@link #CHUNK} bytes, at most
  * {@link #WINDOW} requests in flight, by the reading thread. Pulling at the reader's pace is the
  * backpressure: the node sends a chunk only when asked. The bytes are kept for later reads;
- * passing the array to a call sends its reference, so the node uses its own copy in place.
+ * passing the array to a call sends its reference, so the node uses its own copy in place. An
+ * array this client uploaded ({@link ArrayUploads}) has its bytes here from the start.
  */
 final class RemoteArrayMemory implements ArrayMemory {
     /** Bytes per read request: far below any frame or cluster message limit. */
@@ -25,7 +26,7 @@ final class RemoteArrayMemory implements ArrayMemory {
     /** Reads in flight at once: enough to keep the link busy, few enough to bound what is buffered. */
     static final int WINDOW = 4;
     /** Views are this large at most (a multiple of CHUNK, under 2 GiB). */
-    private static final long PIECE = 1L << 30;
+    static final long PIECE = 1L << 30;
 
     private final Connection connection;
     private final RemoteArrayRef ref;
@@ -35,6 +36,16 @@ final class RemoteArrayMemory implements ArrayMemory {
     RemoteArrayMemory(Connection connection, RemoteArrayRef ref) {
         this.connection = connection;
         this.ref = ref;
+    }
+
+    /** The bytes are here now (an upload finished): reads use them and pull nothing. */
+    synchronized void provide(List<ByteBuffer> local) {
+        pulled = List.copyOf(local);
+    }
+
+    @Override
+    public synchronized List<ByteBuffer> viewsIfLocal() {
+        return pulled == null ? null : copies(pulled);
     }
 
     @Override
@@ -68,8 +79,12 @@ final class RemoteArrayMemory implements ArrayMemory {
         if (pulled == null) {
             pulled = pull();
         }
-        List<ByteBuffer> out = new ArrayList<>(pulled.size());
-        for (ByteBuffer b : pulled) {
+        return copies(pulled);
+    }
+
+    private static List<ByteBuffer> copies(List<ByteBuffer> views) {
+        List<ByteBuffer> out = new ArrayList<>(views.size());
+        for (ByteBuffer b : views) {
             out.add(b.duplicate().order(ByteOrder.LITTLE_ENDIAN));
         }
         return out;

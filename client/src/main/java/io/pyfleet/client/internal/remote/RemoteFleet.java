@@ -22,6 +22,7 @@ import io.pyfleet.client.internal.CallbackExecutor;
 import io.pyfleet.client.internal.FleetFuture;
 import io.pyfleet.client.internal.OrderedEvents;
 import io.pyfleet.protocol.EncodedCall;
+import io.pyfleet.protocol.LargeArrays;
 import io.pyfleet.protocol.Messages;
 import io.pyfleet.protocol.PoolWire;
 import java.io.IOException;
@@ -82,6 +83,8 @@ public final class RemoteFleet implements Fleet {
     private final ReentrantLock connectLock = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Connection current;
+    /** The array-by-value-max of the gateway last connected to: larger array arguments are uploaded first. */
+    private volatile long arrayByValueMax = Long.MAX_VALUE;
     // guarded by connectLock
     private long backoffNanos;
     private long retryAtNanos;
@@ -126,12 +129,30 @@ public final class RemoteFleet implements Fleet {
         };
     }
 
+    /**
+     * {@inheritDoc} A Java array argument larger than the gateway's {@code array-by-value-max}
+     * ({@code double[]}, {@code float[]}, {@code long[]}, {@code int[]}, {@code short[]},
+     * {@code boolean[]}, {@link NdArray}) is first uploaded to the node's memory by the calling thread,
+     * passed by reference and freed when the call ends; an upload that fails fails the call, not run.
+     */
     @Override
     public CompletableFuture<Object> submit(Call call) {
         FleetFuture<Object> result = new FleetFuture<>(callbacks, false);
+        Map<String, Object> opts = wireOptions(call, true);
+        long byValueMax = arrayByValueMax;
+        LargeArrays large = byValueMax == Long.MAX_VALUE ? null : new LargeArrays(byValueMax);
         EncodedCall encoded;
+        Connection uploadedOn = null;
         try {
-            encoded = encode(call.op(), call.target(), call.args(), call.kwargs(), wireOptions(call, true));
+            encoded = encode(call.op(), call.target(), call.args(), call.kwargs(), opts, large);
+            List<Object> found = large == null ? List.of() : large.takeFound();
+            if (!found.isEmpty()) {
+                uploadedOn = connection();
+                List<PyArray> uploaded = uploadArguments(uploadedOn, found, large);
+                // freed once the call has ended: the node frees an array a call still uses when that call ends
+                result.whenComplete((v, e) -> uploaded.forEach(PyArray::close));
+                encoded = encode(call.op(), call.target(), call.args(), call.kwargs(), opts, large);
+            }
             if (encoded.otherOwner() != null) {
                 throw new StaleHandleException("one call cannot combine objects of different workers ("
                         + encoded.owner().worker() + " and " + encoded.otherOwner().worker()
@@ -140,14 +161,51 @@ public final class RemoteFleet implements Fleet {
         } catch (PyFleetException e) {
             result.completeExceptionally(e);
             return result;
+        } catch (RuntimeException e) { // an upload that broke otherwise: the call was not sent
+            result.completeExceptionally(new ProtocolException("cannot send the call's array arguments to the node; "
+                    + "the call was not run: " + e, e));
+            return result;
         }
         String what = "call " + call.op() + (call.target() instanceof String s ? " " + s : "");
         OrderedEvents events = call.options().onEvent() == null ? null
                 : new OrderedEvents(call.options().onEvent(), callbacks, what);
-        dispatch(new Pending<>(result, what, v -> v, events), encoded.tail());
+        Pending<Object> pending = new Pending<>(result, what, v -> v, events);
+        if (uploadedOn == null) {
+            dispatch(pending, encoded.tail());
+        } else {
+            sendOn(uploadedOn, pending, encoded.tail());
+        }
         // The call's PyObjects must outlive its writing: a Cleaner's release would be written first.
         java.lang.ref.Reference.reachabilityFence(call);
         return result;
+    }
+
+    /** Uploads a call's large arguments on {@code c}; on a failure those already up are freed. */
+    private static List<PyArray> uploadArguments(Connection c, List<Object> found, LargeArrays large) {
+        List<PyArray> uploaded = new ArrayList<>(found.size());
+        try {
+            for (Object array : found) {
+                PyArray a = ArrayUploads.upload(c, ArrayUploads.ofArgument(array));
+                uploaded.add(a);
+                large.place(array, a);
+            }
+        } catch (RuntimeException e) {
+            uploaded.forEach(PyArray::close);
+            throw e;
+        }
+        return uploaded;
+    }
+
+    /** Sends a call that names arrays uploaded on {@code c}: there, or nowhere (they live and die with it). */
+    private static <T> void sendOn(Connection c, Pending<T> call, byte[] tail) {
+        try {
+            if (!c.trySend(call, tail)) {
+                call.fail(new ConnectionLostException("the connection to the gateway " + c.address + " ended after "
+                        + "the call's arrays were uploaded, and they with it; the call was not run", false));
+            }
+        } catch (PyFleetException e) {
+            call.fail(e);
+        }
     }
 
     @Override
@@ -183,45 +241,49 @@ public final class RemoteFleet implements Fleet {
                 Replies::outcomes, "scatter " + name, progress);
     }
 
-    // Arrays go by value for now: the chunked upload to the node's memory replaces these.
+    // Arrays go to the memory of the node this client is connected to, in chunks (ArrayUploads).
     @Override
     public PyArray array(double[] data, long... shape) {
-        return PyArray.of(NdArray.ofDoubles(data, shape));
+        return upload(ArrayUploads.of(data, shape));
     }
 
     @Override
     public PyArray array(float[] data, long... shape) {
-        return PyArray.of(NdArray.ofFloats(data, shape));
+        return upload(ArrayUploads.of(data, shape));
     }
 
     @Override
     public PyArray array(long[] data, long... shape) {
-        return PyArray.of(NdArray.ofLongs(data, shape));
+        return upload(ArrayUploads.of(data, shape));
     }
 
     @Override
     public PyArray array(int[] data, long... shape) {
-        return PyArray.of(NdArray.ofInts(data, shape));
+        return upload(ArrayUploads.of(data, shape));
     }
 
     @Override
     public PyArray array(short[] data, long... shape) {
-        return PyArray.of(NdArray.ofShorts(data, shape));
+        return upload(ArrayUploads.of(data, shape));
     }
 
     @Override
     public PyArray array(byte[] data, long... shape) {
-        return PyArray.of(NdArray.ofBytes(data, shape));
+        return upload(ArrayUploads.of(data, shape));
     }
 
     @Override
     public PyArray array(boolean[] data, long... shape) {
-        return PyArray.of(NdArray.ofBooleans(data, shape));
+        return upload(ArrayUploads.of(data, shape));
     }
 
     @Override
     public PyArray array(DType dtype, ByteBuffer data, long... shape) {
-        return PyArray.of(NdArray.of(dtype, data, shape));
+        return upload(ArrayUploads.of(dtype, data, shape));
+    }
+
+    private PyArray upload(ArrayUploads.Data data) {
+        return ArrayUploads.upload(connection(), data);
     }
 
     @Override
@@ -350,8 +412,13 @@ public final class RemoteFleet implements Fleet {
 
     private static EncodedCall encode(String op, Object target, List<?> args, Map<String, ?> kwargs,
             Map<String, ?> opts) {
+        return encode(op, target, args, kwargs, opts, null);
+    }
+
+    private static EncodedCall encode(String op, Object target, List<?> args, Map<String, ?> kwargs,
+            Map<String, ?> opts, LargeArrays large) {
         try {
-            return Messages.encodeCall(op, target, args, kwargs, opts);
+            return Messages.encodeCall(op, target, args, kwargs, opts, large);
         } catch (PyFleetException e) {
             throw e;
         } catch (RuntimeException | StackOverflowError e) {
@@ -447,6 +514,7 @@ public final class RemoteFleet implements Fleet {
             }
             lastFailure = null;
             backoffNanos = options.reconnectInitial().toNanos();
+            arrayByValueMax = c.arrayByValueMax;
             current = c;
             return c;
         } finally {

@@ -38,20 +38,11 @@ final class Replies {
                 return Outcome.ok(pair.get(1));
             }
             if (tag == 1) {
-                return Outcome.failed(RemoteFailures.toException(error(pair.get(1))));
+                return Outcome.failed(RemoteFailures.toException(pair.get(1) instanceof RemoteError e ? e
+                        : RemoteError.fromFields(pair.get(1))));
             }
         }
         throw new ProtocolException("an outcome is [0, value] or [1, error], got " + describe(item));
-    }
-
-    private static RemoteError error(Object body) {
-        if (body instanceof RemoteError e) {
-            return e;
-        }
-        if (body instanceof List<?> l && l.size() == 4 && l.stream().allMatch(String.class::isInstance)) {
-            return new RemoteError((String) l.get(0), (String) l.get(1), (String) l.get(2), (String) l.get(3));
-        }
-        throw new ProtocolException("an outcome's error is [kind, type, message, traceback], got " + describe(body));
     }
 
     /** The {@code stats} map to a {@link PoolStats}. */

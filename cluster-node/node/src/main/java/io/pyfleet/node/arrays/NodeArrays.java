@@ -34,6 +34,9 @@ public final class NodeArrays {
     private final java.util.Map<Long, java.util.ArrayDeque<Segment>> pool = new java.util.HashMap<>();
     private long pooledBytes;
     private boolean closed;
+    /** Arrays the node made (from Java data, uploads) and not freed yet, and their bytes. */
+    private final java.util.concurrent.atomic.AtomicLong madeLive = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong madeBytes = new java.util.concurrent.atomic.AtomicLong();
     /** Arrays taken over from workers and not freed yet, and their bytes: what a leak would grow. */
     private final java.util.concurrent.atomic.AtomicLong adoptedLive = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong adoptedBytes = new java.util.concurrent.atomic.AtomicLong();
@@ -58,6 +61,8 @@ public final class NodeArrays {
 
     /** Where a released segment goes: back to the pool when it may be reused, else freed. */
     private void free(Segment seg) {
+        madeLive.decrementAndGet();
+        madeBytes.addAndGet(-seg.byteSize());
         if (seg.writable() && !seg.viewsMayLive() && seg.byteSize() > 0) {
             synchronized (pool) {
                 if (!closed && pooledBytes + seg.byteSize() <= poolMax) {
@@ -144,6 +149,16 @@ public final class NodeArrays {
         }
     }
 
+    /** Arrays the node made (from Java data, uploads, large call arguments) that it still holds. */
+    public long madeArrays() {
+        return madeLive.get();
+    }
+
+    /** Their bytes. */
+    public long madeBytes() {
+        return madeBytes.get();
+    }
+
     /** Arrays taken over from workers that the node still holds. */
     public long adoptedArrays() {
         return adoptedLive.get();
@@ -178,6 +193,8 @@ public final class NodeArrays {
         if (seg == null) {
             seg = Segment.create(dir, size).onFree(this::free);
         }
+        madeLive.incrementAndGet(); // free() takes it back, also when the fill fails
+        madeBytes.addAndGet(size);
         try {
             List<MappedByteBuffer> maps = new java.util.ArrayList<>();
             for (MappedByteBuffer m : seg.writableMaps()) {
@@ -284,7 +301,108 @@ public final class NodeArrays {
 
     /** A copy of an array by value in node memory. */
     public PyArray of(io.pyfleet.client.NdArray a) {
-        return copyOf(a.type(), a.shapeRef(), ByteBuffer.wrap(a.dataRef()));
+        return copyOf(a.dtype(), a.shape(), a.buffer());
+    }
+
+    /**
+     * A copy in node memory of a call's large argument ({@link io.pyfleet.protocol.LargeArrays}): a
+     * {@code double[]}, {@code float[]}, {@code long[]}, {@code int[]}, {@code short[]}, {@code boolean[]}
+     * or {@code NdArray}.
+     *
+     * @throws IllegalArgumentException for anything else
+     */
+    public PyArray ofArgument(Object v) {
+        if (v instanceof double[] d) {
+            return of(d);
+        } else if (v instanceof float[] f) {
+            return of(f);
+        } else if (v instanceof long[] l) {
+            return of(l);
+        } else if (v instanceof int[] i) {
+            return of(i);
+        } else if (v instanceof short[] sh) {
+            return of(sh);
+        } else if (v instanceof boolean[] b) {
+            return of(b);
+        } else if (v instanceof io.pyfleet.client.NdArray a) {
+            return of(a);
+        }
+        throw new IllegalArgumentException("not an array argument: " + v.getClass().getName());
+    }
+
+    /** Arrays over this many bytes stay in node memory, as results and as call arguments. */
+    public long byValueMax() {
+        return byValueMax;
+    }
+
+    /**
+     * A new array to be filled in order by a remote client ({@code array_write}): every byte is
+     * written before it is used, so released memory is reused for it unzeroed.
+     */
+    public Upload upload(DType dtype, long[] shape) {
+        List<MappedByteBuffer> into = new java.util.ArrayList<>();
+        PyArray array = create(dtype, shape, into::addAll, true);
+        return new Upload(array, into);
+    }
+
+    /** An array being filled in order; its memory is the node's until {@link #array()} is handed on. */
+    public static final class Upload {
+        private final PyArray array;
+        private final List<MappedByteBuffer> maps;
+        private long written;
+
+        private Upload(PyArray array, List<MappedByteBuffer> maps) {
+            this.array = array;
+            this.maps = maps;
+        }
+
+        /** The array (whose bytes are not all there until {@link #complete()}). */
+        public PyArray array() {
+            return array;
+        }
+
+        /** The bytes written so far. */
+        public synchronized long written() {
+            return written;
+        }
+
+        /** Every byte is written. */
+        public synchronized boolean complete() {
+            return written == array.byteSize();
+        }
+
+        /**
+         * Writes the next bytes.
+         *
+         * @return the bytes written so far
+         * @throws ProtocolException when {@code offset} is not where the last write ended, or the bytes
+         *                           go past the end
+         */
+        public synchronized long write(long offset, byte[] bytes) {
+            long size = array.byteSize();
+            if (offset != written) {
+                throw new ProtocolException("array_write at " + offset + ", but " + written + " bytes of the array are "
+                        + "written: writes go in order");
+            }
+            if (bytes.length > size - written) {
+                throw new ProtocolException("array_write of " + bytes.length + " bytes at " + offset
+                        + " past the end of an array of " + size + " bytes");
+            }
+            int done = 0;
+            long start = 0;
+            for (MappedByteBuffer m : maps) {
+                long end = start + m.capacity();
+                if (done < bytes.length && offset + done < end) {
+                    int from = (int) (offset + done - start);
+                    int k = Math.min(bytes.length - done, m.capacity() - from);
+                    m.put(from, bytes, done, k);
+                    done += k;
+                }
+                start = end;
+            }
+            written += bytes.length;
+            return written;
+        }
     }
 
     private static long[] shapeOf(int length, long[] shape) {

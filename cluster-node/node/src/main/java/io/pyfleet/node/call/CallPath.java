@@ -22,6 +22,7 @@ import io.pyfleet.node.worker.PendingCall;
 import io.pyfleet.node.worker.WorkerProcess;
 import io.pyfleet.protocol.EncodedCall;
 import io.pyfleet.protocol.Frames;
+import io.pyfleet.protocol.LargeArrays;
 import io.pyfleet.protocol.Messages;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,7 +127,7 @@ public final class CallPath implements AutoCloseable {
         FleetFuture<Object> result = new FleetFuture<>(callbacks);
         PendingCall pending;
         try {
-            pending = prepare(call, result, null, 0, PendingCall.Decoding.ADOPT, asArray);
+            pending = prepare(call, result, null, 0, PendingCall.Decoding.ADOPT, asArray, callerArrays.large());
         } catch (PyFleetException e) {
             result.completeExceptionally(e);
             return result;
@@ -158,7 +159,7 @@ public final class CallPath implements AutoCloseable {
             CompletableFuture<Object> part = new CompletableFuture<>();
             gather.add(i, part);
             try {
-                route(prepare(call, part, serving[i].workerId, serving[i].generation, decoding, false), mayBlock);
+                route(prepare(call, part, serving[i].workerId, serving[i].generation, decoding, false, null), mayBlock);
             } catch (PyFleetException e) {
                 part.completeExceptionally(e);
             }
@@ -229,27 +230,36 @@ public final class CallPath implements AutoCloseable {
         route(call, mayBlock);
     }
 
-    /** Encodes a call on the caller's thread: bad arguments fail here, before any worker sees them. */
+    /**
+     * Encodes a call on the caller's thread: bad arguments fail here, before any worker sees them.
+     * {@code large}: Java arrays over its size are copied into node memory and go by reference
+     * (null: everything by value).
+     */
     PendingCall prepare(Call call, CompletableFuture<Object> result, String boundWorker, long generation,
-            PendingCall.Decoding decoding, boolean asArray) {
+            PendingCall.Decoding decoding, boolean asArray, LargeArrays large) {
         Consumer<Object> onEvent = call.options().onEvent();
         EventSink sink = onEvent == null ? null
                 : EventSink.ordered(new OrderedEvents(onEvent, callbacks, "call " + call.op() + " " + call.target()));
         return prepare(call.op(), call.target(), call.args(), call.kwargs(), callerArrays.opts(call, decoding, asArray),
-                timeoutOf(call.options()), result, boundWorker, generation, sink).decoding(decoding);
+                timeoutOf(call.options()), result, boundWorker, generation, sink, large).decoding(decoding);
     }
 
     PendingCall prepare(String op, Object target, List<?> args, Map<String, ?> kwargs, Map<String, ?> opts,
             Duration timeout, CompletableFuture<Object> result, String boundWorker, long generation,
             EventSink sink) {
+        return prepare(op, target, args, kwargs, opts, timeout, result, boundWorker, generation, sink, null);
+    }
+
+    private PendingCall prepare(String op, Object target, List<?> args, Map<String, ?> kwargs, Map<String, ?> opts,
+            Duration timeout, CompletableFuture<Object> result, String boundWorker, long generation,
+            EventSink sink, LargeArrays large) {
         callerArrays.pin(target, args, kwargs, result); // the arrays it names live until it ends
-        EncodedCall encoded;
-        try {
-            encoded = Messages.encodeCall(op, target, args, kwargs, opts);
-        } catch (PyFleetException e) {
-            throw e;
-        } catch (RuntimeException | StackOverflowError e) {
-            throw new ProtocolException("cannot encode the call's arguments: " + e, e);
+        EncodedCall encoded = encode(op, target, args, kwargs, opts, large);
+        List<Object> found = large == null ? List.of() : large.takeFound();
+        if (!found.isEmpty()) {
+            // one copy each into node memory, freed when the call ends; the worker maps it
+            callerArrays.copyIn(found, large, result);
+            encoded = encode(op, target, args, kwargs, opts, large);
         }
         if (encoded.otherOwner() != null) {
             throw new StaleHandleException("one call cannot combine objects of different workers ("
@@ -257,10 +267,22 @@ public final class CallPath implements AutoCloseable {
                     + "): pass one of them by value");
         }
         if (encoded.tail().length + Frames.REQUEST_HEAD_MAX > maxFrame) {
-            throw new Frames.FrameTooLargeException(encoded.tail().length + Frames.REQUEST_HEAD_MAX, maxFrame);
+            throw new Frames.FrameTooLargeException(encoded.tail().length + Frames.REQUEST_HEAD_MAX, maxFrame,
+                    Frames.WORKER_SETTING);
         }
         return new PendingCall(encoded, timeout == null ? 0 : timeout.toNanos(), boundWorker, generation, result,
                 sink);
+    }
+
+    private static EncodedCall encode(String op, Object target, List<?> args, Map<String, ?> kwargs,
+            Map<String, ?> opts, LargeArrays large) {
+        try {
+            return Messages.encodeCall(op, target, args, kwargs, opts, large);
+        } catch (PyFleetException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new ProtocolException("cannot encode the call's arguments: " + e, e);
+        }
     }
 
     private Duration timeoutOf(CallOptions options) {
@@ -371,7 +393,9 @@ public final class CallPath implements AutoCloseable {
     private void enqueue(PendingCall call, boolean mayBlock) {
         if (!queue.offer(call, mayBlock)) {
             call.failNow(new OverloadedException("the node queue is full (" + queueBound
-                    + " calls waiting); call refused"));
+                    + " calls waiting, pyfleet.pool.queue-bound); the call was refused and not run. Retry it later, "
+                    + "keep fewer calls in flight (wait for some before submitting more), add workers "
+                    + "(pyfleet.pool.size, Fleet.resize) or raise pyfleet.pool.queue-bound"));
             return;
         }
         failQueuedIfStopped();

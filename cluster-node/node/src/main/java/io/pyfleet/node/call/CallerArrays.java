@@ -10,6 +10,7 @@ import io.pyfleet.client.internal.Releaser;
 import io.pyfleet.node.arrays.NodeArrays;
 import io.pyfleet.protocol.ArrayAdopter;
 import io.pyfleet.protocol.ArrayRef;
+import io.pyfleet.protocol.LargeArrays;
 import io.pyfleet.protocol.Messages;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -59,6 +60,32 @@ final class CallerArrays {
         if (!held.isEmpty()) {
             done.whenComplete((v, e) -> held.forEach(m -> m.release(false)));
         }
+    }
+
+    /** What finds a call's large Java arrays, sized by the node's by-value limit; null when it keeps no arrays. */
+    LargeArrays large() {
+        NodeArrays a = arrays;
+        return a == null ? null : new LargeArrays(a.byValueMax());
+    }
+
+    /**
+     * Copies a call's large arrays into node memory, each placed in {@code large} as its stand-in,
+     * and frees the copies when {@code done} completes (the call ended, or failed before it was sent).
+     */
+    void copyIn(List<Object> found, LargeArrays large, CompletableFuture<?> done) {
+        NodeArrays a = arrays;
+        List<PyArray> copies = new ArrayList<>(found.size());
+        try {
+            for (Object array : found) {
+                PyArray copy = a.ofArgument(array);
+                copies.add(copy);
+                large.place(array, copy);
+            }
+        } catch (RuntimeException e) {
+            copies.forEach(PyArray::close);
+            throw e;
+        }
+        done.whenComplete((v, e) -> copies.forEach(PyArray::close));
     }
 
     private static void collect(Object v, List<ArrayMemory> held, int depth) {

@@ -149,7 +149,9 @@ final class ScatterJob {
     }
 
     private void onJobTimeout() {
-        CallTimeoutException late = new CallTimeoutException("scatter job did not finish within " + jobTimeout);
+        CallTimeoutException late = new CallTimeoutException("the scatter job did not finish within " + jobTimeout
+                .toMillis() + " ms (pyfleet.scatter.job-timeout): this item never ended. Split the job into smaller "
+                + "ones, add workers, or raise pyfleet.scatter.job-timeout");
         for (int i = 0; i < argumentSets.size(); i++) {
             gather.set(i, Outcome.failed(late));
         }
@@ -176,15 +178,19 @@ final class ScatterJob {
         }
     }
 
-    /** One item of an imap: [0, value] or [1, [kind, type, message, traceback]]. */
+    /** One item of an imap: [0, value] or [1, error fields]. */
     private static Outcome itemOutcome(Object item) {
         if (item instanceof List<?> pair && pair.size() == 2 && pair.get(0) instanceof Number tag) {
             if (tag.intValue() == 0) {
                 return Outcome.ok(pair.get(1));
             }
-            if (pair.get(1) instanceof List<?> e && e.size() == 4) {
-                return Outcome.failed(RemoteFailures.toException(new RemoteError(String.valueOf(e.get(0)),
-                        String.valueOf(e.get(1)), String.valueOf(e.get(2)), String.valueOf(e.get(3)))));
+            if (tag.intValue() == 1) {
+                try {
+                    return Outcome.failed(RemoteFailures.toException(RemoteError.fromFields(pair.get(1))));
+                } catch (ProtocolException e) {
+                    return Outcome.failed(new ProtocolException("malformed scatter item from the worker: "
+                            + e.getMessage()));
+                }
             }
         }
         return Outcome.failed(new ProtocolException("malformed scatter item from the worker: " + item));

@@ -128,8 +128,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             s = sessions.open("session " + session + " of " + origin.path().address(), (frame, ends) -> {
                 byte[] out = frame.length <= max ? frame : ends ? tooBig(frame, max) : null;
                 if (out == null) {
-                    getContext().getSystem().log().warn("an event of {} bytes cannot cross to node {} (at most {}): "
-                            + "dropped", frame.length, originNode, max);
+                    getContext().getSystem().log().warn("an event of {} bytes cannot cross to node {} (at most {}, "
+                            + "pyfleet.cluster.max-message-size): dropped; send smaller events, or raise the setting "
+                            + "on every node", frame.length, originNode, max);
                     return;
                 }
                 MessageAuth.Seal seal = auth.seal(MessageAuth.FRAMES, originNode, session, ends, out);
@@ -167,7 +168,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         long id = ClusterView.frameId(frame);
         byte[] payload = Messages.error(Math.max(0, id), new RemoteError(RemoteError.PROTOCOL, "",
                 "the call ran, but its answer is " + frame.length + " bytes and a message between nodes carries at "
-                        + "most " + max + " (pyfleet.cluster.max-message-size): return it as an object instead", ""));
+                        + "most " + max + " (pyfleet.cluster.max-message-size): return it as an object "
+                        + "(CallOptions.builder().asHandle()) or as a NumPy array (large arrays cross in chunks), or "
+                        + "raise pyfleet.cluster.max-message-size on every node", ""));
         byte[] f = new byte[4 + payload.length];
         java.nio.ByteBuffer.wrap(f).putInt(payload.length).put(payload);
         return f;

@@ -14,10 +14,12 @@ import java.util.List;
  * @param tokenFile where the token is read from or written to; null for the default place
  * @param arrayByValueMax a client's worker calls return larger arrays as references the node keeps
  * @param arrayReadMax    the most bytes one {@code array_read} answers
+ * @param arrayUploadMax  bytes of arrays one connection may have uploaded and not released (partial ones too)
  */
 public record GatewaySettings(String bind, int port, String token, Path tokenFile, List<String> allow,
         Duration handshakeTimeout, Duration heartbeatInterval, Duration idleTimeout, int maxFrameSize, int maxInFlight,
-        long maxBuffered, int maxConnections, Duration shutdownGrace, Tls tls, long arrayByValueMax, int arrayReadMax) {
+        long maxBuffered, int maxConnections, Duration shutdownGrace, Tls tls, long arrayByValueMax, int arrayReadMax,
+        long arrayUploadMax) {
 
     public GatewaySettings {
         allow = List.copyOf(allow);
@@ -59,7 +61,8 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
                 g.getStringList("allow"), positive(g, "handshake-timeout"), positive(g, "heartbeat-interval"),
                 positive(g, "idle-timeout"), (int) maxFrame, atLeastOne(g, "max-in-flight"),
                 Math.max(64 * 1024, g.getBytes("max-buffered")), atLeastOne(g, "max-connections"),
-                g.getDuration("shutdown-grace"), tls, g.getBytes("array-by-value-max"), arrayReadMax(g, maxFrame));
+                g.getDuration("shutdown-grace"), tls, g.getBytes("array-by-value-max"), arrayReadMax(g, maxFrame),
+                arrayUploadMax(g));
     }
 
     /** A chunk and its frame's head must fit a frame. */
@@ -70,6 +73,18 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
                     "must be at least 1 KiB and 1 KiB under max-frame-size");
         }
         return (int) n;
+    }
+
+    /** Absent from an older configuration: 2 GiB. */
+    private static long arrayUploadMax(Config g) {
+        if (!g.hasPath("array-upload-max")) {
+            return 2L << 30;
+        }
+        long n = g.getBytes("array-upload-max");
+        if (n < 0) {
+            throw new ConfigException.BadValue("pyfleet.gateway.array-upload-max", "must be 0 (no uploads) or more bytes");
+        }
+        return n;
     }
 
     /** Without the secrets: a record's own toString would print the token into any log. */
@@ -85,7 +100,7 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
     public GatewaySettings withAddress(String newBind, int newPort) {
         return new GatewaySettings(newBind, newPort, token, tokenFile, allow, handshakeTimeout, heartbeatInterval,
                 idleTimeout, maxFrameSize, maxInFlight, maxBuffered, maxConnections, shutdownGrace, tls, arrayByValueMax,
-                arrayReadMax);
+                arrayReadMax, arrayUploadMax);
     }
 
     /** A path key; blank: null. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What remote callers may reach through the gateway ({@code pyfleet.gateway.allow}). It exists so that the
@@ -23,13 +24,19 @@ import java.util.Set;
  * <ul>
  *   <li>{@code call}, {@code const}, {@code init}, {@code import}, {@code scatter}: the target, a dotted name;</li>
  *   <li>{@code builtin}, {@code operator}: {@code builtins.<name>}, {@code operator.<name>};</li>
+ *   <li>{@code lookup} ({@code Fleet.bind}): {@code args[0]} holds groups of names relative to the target
+ *       module, one group per bound method; each group needs one name {@code <module>.<name>} on the list, and
+ *       the worker is asked about those only ({@link #visible}), so a binding neither fails for a name the
+ *       list leaves out nor learns whether such a name exists;</li>
  *   <li>{@code method}, {@code attr}: {@code args[0]} is the name; with a list other than allow-all, names
  *       starting with {@code _} are refused (the way from any object to its class, its module's globals and
  *       so on), other names are allowed: what an object offers follows from how it was reached;</li>
  *   <li>{@code identical}: its one inner worker call ({@code args = [op, target, args, kwargs, opts]}) is
- *       checked as if sent alone; only worker ops may be inside;</li>
+ *       checked as if sent alone; only worker ops may be inside, and {@code lookup} only with an allow-all
+ *       list;</li>
  *   <li>{@code versions}, {@code release}, {@code stats}, {@code pool_list}, {@code array_read},
- *       {@code array_release}: always allowed (they reach no user code);</li>
+ *       {@code array_release}, {@code array_new}, {@code array_write}: always allowed (they reach no user
+ *       code);</li>
  *   <li>{@code resize}, {@code pool_start}, {@code pool_resize}, {@code pool_stop}: allowed only with an
  *       allow-all list: changing the pools is an operator's act (a pool's interpreter runs any code), and a
  *       node that narrows what callers reach is not one that lets them change its pools;</li>
@@ -47,10 +54,10 @@ public final class AllowList {
     public static final String KEY = "pyfleet.gateway.allow";
 
     private static final Set<String> WORKER_OPS =
-            Set.of("call", "const", "init", "method", "attr", "builtin", "operator", "import", "versions");
+            Set.of("call", "const", "init", "method", "attr", "builtin", "operator", "import", "lookup", "versions");
     private static final Set<String> KNOWN_OPS = union(WORKER_OPS, Set.of("release", "stats", "identical",
             "scatter", "resize", "pool_start", "pool_resize", "pool_stop", "pool_list", "cluster_status",
-            "array_read", "array_release"));
+            "array_read", "array_release", "array_new", "array_write"));
 
     /** True for the ops a remote caller may have a worker run (not release, map, imap: the node's own). */
     public static boolean isWorkerOp(String op) {
@@ -151,7 +158,9 @@ public final class AllowList {
             case "builtin" -> checkName(op, target, "builtins.");
             case "operator" -> checkName(op, target, "operator.");
             case "method", "attr" -> checkMember(op, args);
-            case "versions", "release", "stats", "pool_list", "cluster_status", "array_read", "array_release" -> {
+            case "lookup" -> checkLookup(target, args);
+            case "versions", "release", "stats", "pool_list", "cluster_status", "array_read", "array_release",
+                    "array_new", "array_write" -> {
                 // reach no user code
             }
             case "identical" -> checkIdentical(args);
@@ -161,6 +170,62 @@ public final class AllowList {
                     + "a node whose " + KEY + " is [\"*\"] lets remote callers start, resize or stop its pools");
             default -> throw unknown(op);
         }
+    }
+
+    /**
+     * The positional arguments of a request as its worker may see them, once {@link #check} let it through:
+     * for {@code lookup} under a list that is not allow-all, each group of names narrowed to those the list
+     * allows; {@code args} itself otherwise.
+     *
+     * @param op     the request's op
+     * @param target the request's target
+     * @param args   the request's positional arguments, as {@link #check} let them through
+     * @return what the worker gets as the positional arguments
+     */
+    public List<?> visible(String op, Object target, List<?> args) {
+        if (allowAll || !"lookup".equals(op)) {
+            return args;
+        }
+        String module = (String) target;
+        List<List<String>> narrowed = new ArrayList<>();
+        for (List<String> names : lookupGroups(args)) {
+            narrowed.add(names.stream().filter(n -> allows(module + "." + n)).toList());
+        }
+        return List.of(narrowed);
+    }
+
+    private void checkLookup(Object target, List<?> args) {
+        if (!(target instanceof String module) || module.isEmpty()) {
+            throw new NotAllowedException("lookup needs a module name as its target to be checked against " + KEY
+                    + "; got " + describe(target));
+        }
+        List<String> refused = new ArrayList<>();
+        for (List<String> names : lookupGroups(args)) {
+            if (names.stream().noneMatch(n -> allows(module + "." + n))) {
+                refused.add(names.stream().map(n -> module + "." + n).collect(Collectors.joining(" or ")));
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new NotAllowedException(String.join(", ", refused) + (refused.size() == 1 ? " is" : " are")
+                    + " not in " + KEY + " (op lookup: binding " + module + ")");
+        }
+    }
+
+    /** {@code args[0]} of a lookup: non-empty lists of names. */
+    private static List<List<String>> lookupGroups(List<?> args) {
+        if (args == null || args.size() != 1 || !(args.get(0) instanceof List<?> groups)) {
+            throw new NotAllowedException("lookup needs [groups of names] as args to be checked against " + KEY);
+        }
+        List<List<String>> out = new ArrayList<>(groups.size());
+        for (Object group : groups) {
+            if (!(group instanceof List<?> names) || names.isEmpty()
+                    || !names.stream().allMatch(n -> n instanceof String s && !s.isEmpty())) {
+                throw new NotAllowedException("lookup: each group must be a list of names to be checked against "
+                        + KEY);
+            }
+            out.add(names.stream().map(String.class::cast).toList());
+        }
+        return out;
     }
 
     private void checkName(String op, Object target, String namespace) {
@@ -194,6 +259,10 @@ public final class AllowList {
         if (!WORKER_OPS.contains(inner)) {
             throw new NotAllowedException("identical runs one worker call; " + inner + " is not a worker op ("
                     + KEY + " is not consulted for it)");
+        }
+        if ("lookup".equals(inner)) {
+            throw new NotAllowedException("identical lookup is refused: only a node whose " + KEY + " is [\"*\"] "
+                    + "runs a lookup on every worker (Fleet.bind looks up on one)");
         }
         Object innerArgs = args.get(2);
         if (innerArgs != null && !(innerArgs instanceof List<?>)) {

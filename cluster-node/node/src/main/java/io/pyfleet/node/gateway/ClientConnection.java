@@ -180,7 +180,10 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                 if (outbox.size() > 1 && outboxBytes > 4 * ctx.settings().maxBuffered() && !isAvailable(out)) {
                     log.warn("client {} does not read what its calls send ({} bytes waiting): closing it", peer,
                             outboxBytes);
-                    failStage(new ProtocolException("client does not read its answers"));
+                    failStage(new ProtocolException("the client does not read what its calls send: "
+                            + outboxBytes + " bytes wait, over four times pyfleet.gateway.max-buffered ("
+                            + ctx.settings().maxBuffered() + " bytes). Read the events of a stream as they come (a "
+                            + "consumer that keeps up), or raise pyfleet.gateway.max-buffered on the node"));
                     return;
                 }
                 flush();
@@ -257,8 +260,11 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
             long length = buffer.iterator().getInt(ByteOrder.BIG_ENDIAN) & 0xffffffffL;
             int max = authed ? ctx.settings().maxFrameSize() : PRE_AUTH_MAX_FRAME;
             if (length == 0 || length > max) {
-                throw new ProtocolException((length == 0 ? "an empty frame" : "a frame of " + length
-                        + " bytes, over the limit of " + max) + (authed ? "" : " before authentication"));
+                throw new ProtocolException(length == 0 ? "an empty frame" : !authed ? "a frame of " + length
+                        + " bytes before authentication, over the limit of " + max
+                        : "a frame of " + length + " bytes, over the node's maximum frame size of " + max
+                        + " bytes (pyfleet.gateway.max-frame-size): a client must not send it (pyfleet's client "
+                        + "refuses such a call before sending); raise pyfleet.gateway.max-frame-size on the node");
             }
             if (buffer.size() < 4 + length) {
                 return null;
@@ -295,6 +301,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
             welcome.put("max_frame", (long) ctx.settings().maxFrameSize());
             welcome.put("max_in_flight", (long) ctx.settings().maxInFlight());
             welcome.put("heartbeat_ms", ctx.settings().heartbeatInterval().toMillis());
+            welcome.put("array_by_value_max", ctx.settings().arrayByValueMax());
             enqueue(ClientSession.frame(Gateway.message(Gateway.WELCOME, welcome)));
             flush();
             log.debug("client {} ({}) authenticated", peer, body.get("client"));

@@ -16,6 +16,7 @@ import io.pyfleet.node.call.CallPath;
 import io.pyfleet.node.worker.EventSink;
 import io.pyfleet.node.worker.PendingCall;
 import io.pyfleet.node.worker.RawValue;
+import io.pyfleet.protocol.ArrayUpload;
 import io.pyfleet.protocol.Gateway;
 import io.pyfleet.protocol.HandleScan;
 import io.pyfleet.protocol.Incoming;
@@ -127,7 +128,7 @@ final class ClientSession {
                 case "identical" -> identical(id, args, opts, pinned);
                 case "scatter" -> scatter(id, body.get(1), args, opts, pinned, payload);
                 case "release" -> release(id, args);
-                case "array_read", "array_release" -> arrayOp(id, op, args, payload);
+                case "array_read", "array_release", ArrayUpload.NEW, ArrayUpload.WRITE -> arrayOp(id, op, args, payload);
                 case "stats" -> stats(id);
                 case "resize" -> resize(id, args);
                 case "cluster_status" -> clusterStatus(id);
@@ -170,6 +171,7 @@ final class ClientSession {
             Map<String, Object> opts, byte[] payload) {
         requireWorkerOp(op);
         ctx.allow().check(op, target, args);
+        args = ctx.allow().visible(op, target, args); // a bind's lookup asks only about names it may call
         opts.remove("idempotent"); // the cluster's business (scatter), not the worker's
         String owner = (cluster == null ? null : cluster.ownerElsewhere(payload));
         if (owner != null) {
@@ -182,6 +184,7 @@ final class ClientSession {
         CallPath path;
         try {
             if (SessionArrays.namesArrays(payload)) { // this session's arrays: the node's own go to the worker
+                target = arrays.resolve(target, using); // a method on one, say
                 args = (List<?>) arrays.resolve(args, using);
                 kwargs = kwargs(arrays.resolve(kwargs, using));
             }
@@ -300,20 +303,27 @@ final class ClientSession {
         finish(id, null, null);
     }
 
-    /** array_read, array_release: served by the node that keeps the array, answered at once. */
+    /** array_read, array_release, array_new, array_write: served by the node that keeps the array, answered at once. */
     private void arrayOp(long id, String op, List<?> args, byte[] payload) {
-        String owner = (cluster == null ? null : cluster.ownerElsewhere(payload));
+        String owner = null;
+        if (cluster != null && !ArrayUpload.NEW.equals(op) && !(ArrayUpload.WRITE.equals(op)
+                && cluster.view().isLocal(ArrayUpload.Write.parse(args).array().node()))) {
+            owner = cluster.ownerElsewhere(payload); // not for a write here: no scan of a chunk for handles
+        }
         if (owner != null) {
             cluster.forward(owner, id, payload, cluster.deadline(op, null));
             return;
         }
-        if ("array_read".equals(op)) {
-            ByteString frame = arrays.readReply(id, args);
-            ctx.callsInFlight().decrementAndGet();
-            out.send(frame, true);
-            return;
+        switch (op) {
+            case "array_read" -> {
+                ByteString frame = arrays.readReply(id, args);
+                ctx.callsInFlight().decrementAndGet();
+                out.send(frame, true);
+            }
+            case ArrayUpload.NEW -> finish(id, arrays.newArray(args), null);
+            case ArrayUpload.WRITE -> finish(id, arrays.write(args), null);
+            default -> finish(id, arrays.release(args), null);
         }
-        finish(id, arrays.release(args), null);
     }
 
     /** pool_start, pool_resize, pool_stop, pool_list: answered when the pool has started, stopped, ... */
@@ -406,8 +416,20 @@ final class ClientSession {
             frame = frame(Messages.error(id, new RemoteError(RemoteError.PROTOCOL, "",
                     "the node could not forward the call's outcome: " + e.getMessage(), "")));
         }
+        if (frame.size() - 4 > ctx.settings().maxFrameSize()) {
+            // the client would drop the connection, and every call on it, on a frame over its limit
+            frame = frame(Messages.error(id, new RemoteError(RemoteError.PROTOCOL, "", tooBig("answer", frame.size()
+                    - 4) + "; the call ran. Return large data as a NumPy array (it stays on the node and the client "
+                    + "reads it in chunks) or as an object (CallOptions.builder().asHandle()), or raise "
+                    + "pyfleet.gateway.max-frame-size on the node", "")));
+        }
         ctx.callsInFlight().decrementAndGet();
         out.send(frame, true);
+    }
+
+    private String tooBig(String what, long size) {
+        return "the " + what + " is " + size + " bytes, over the maximum frame size of " + ctx.settings().maxFrameSize()
+                + " bytes between this node and its clients (pyfleet.gateway.max-frame-size)";
     }
 
     void fail(long id, PyFleetException error) {
@@ -436,7 +458,7 @@ final class ClientSession {
                 wire.add(java.util.Arrays.asList(0L, o.value()));
             } else {
                 RemoteError e = RemoteFailures.toRemoteError(o.error());
-                wire.add(List.of(1L, List.of(e.kind(), e.type(), e.message(), e.traceback())));
+                wire.add(List.of(1L, e.fields()));
             }
         }
         return wire;
@@ -478,6 +500,10 @@ final class ClientSession {
                     byte[] payload = Messages.event(id, value);
                     noteHandles(payload, 0, payload.length);
                     frame = frame(payload);
+                }
+                if (frame.size() - 4 > ctx.settings().maxFrameSize()) {
+                    throw new ProtocolException(tooBig("event", frame.size() - 4) + ": send smaller events, or "
+                            + "raise the setting on the node");
                 }
             } catch (RuntimeException e) {
                 // on the worker's reader: a bad event is dropped, never the worker

@@ -134,7 +134,7 @@ final class ClusterFanOut {
 
     private static List<Object> errors(int n, Throwable failure) {
         RemoteError e = RemoteFailures.toRemoteError(failure);
-        List<Object> entry = List.of(1L, List.of(e.kind(), e.type(), e.message(), e.traceback()));
+        List<Object> entry = List.of(1L, e.fields());
         List<Object> all = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             all.add(entry);

@@ -111,7 +111,7 @@ final class ClusterScatter {
                 // no node left to run them (never the case while this node serves): they end unrun
                 RemoteError e = RemoteFailures.toRemoteError(new NodeLostException(
                         "no node of the cluster can take the item; it was not run", false));
-                List<Object> entry = List.of(1L, List.of(e.kind(), e.type(), e.message(), e.traceback()));
+                List<Object> entry = List.of(1L, e.fields());
                 for (Chunk c : waiting) {
                     Arrays.fill(outcomes, c.from(), c.to(), entry);
                 }
@@ -159,7 +159,7 @@ final class ClusterScatter {
                     lost.add(node);
                 }
                 RemoteError e = RemoteFailures.toRemoteError(error);
-                List<Object> entry = List.of(1L, List.of(e.kind(), e.type(), e.message(), e.traceback()));
+                List<Object> entry = List.of(1L, e.fields());
                 Arrays.fill(outcomes, c.from(), c.to(), entry);
                 done += c.size();
             }

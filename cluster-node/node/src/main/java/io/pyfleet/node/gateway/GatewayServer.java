@@ -116,7 +116,9 @@ public final class GatewayServer {
             log.warn("refusing client {}: {} connections already (pyfleet.gateway.max-connections)", peer,
                     ctx.settings().maxConnections());
             byte[] refusal = Messages.error(0, new RemoteError("overloaded", "", "the node has "
-                    + ctx.settings().maxConnections() + " client connections already", ""));
+                    + ctx.settings().maxConnections() + " client connections already (pyfleet.gateway.max-connections)"
+                    + ": share one Fleet between the threads of a program (it is thread-safe), close fleets you no "
+                    + "longer use, or raise pyfleet.gateway.max-connections on the node", ""));
             connection.handleWith(Flow.fromSinkAndSource(Sink.ignore(), Source.single(ClientSession.frame(refusal))),
                     materializer);
             return;

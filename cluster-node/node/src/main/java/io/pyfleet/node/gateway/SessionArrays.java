@@ -1,15 +1,18 @@
 package io.pyfleet.node.gateway;
 
+import io.pyfleet.client.OverloadedException;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyArray;
 import io.pyfleet.client.PyTuple;
 import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.internal.ApiAccess;
 import io.pyfleet.client.internal.Handle;
+import io.pyfleet.node.arrays.NodeArrays;
 import io.pyfleet.node.call.CallPath;
 import io.pyfleet.node.worker.RawValue;
 import io.pyfleet.protocol.ArrayAdopter;
 import io.pyfleet.protocol.ArrayRef;
+import io.pyfleet.protocol.ArrayUpload;
 import io.pyfleet.protocol.HandleScan;
 import io.pyfleet.protocol.Messages;
 import io.pyfleet.protocol.RemoteArrayRef;
@@ -28,14 +31,18 @@ import org.apache.pekko.util.ByteString;
 /**
  * The arrays a node keeps for one client session: a worker's large results, taken over into
  * the node's shared memory and sent to the client as remote arrays (ext 13) that name them by
- * number. The client pulls their bytes with {@code array_read}, chunk by chunk, at its own pace;
+ * number, and the arrays the client uploads ({@code array_new}, then {@code array_write}s in
+ * order). The client pulls their bytes with {@code array_read}, chunk by chunk, at its own pace;
  * a request that names one gets the node's array in its place (ext 12 toward the worker), so a
  * result goes on to the next call without crossing the network. They are freed by
- * {@code array_release} or when the session ends.
+ * {@code array_release} or when the session ends. Uploads count against
+ * {@code pyfleet.gateway.array-upload-max} from their {@code array_new} until they are released.
  */
 final class SessionArrays {
     private final GatewayContext ctx;
     private final Map<Long, Kept> kept = new ConcurrentHashMap<>();
+    /** Bytes of the arrays this session uploaded and still keeps, those under way included. */
+    private final AtomicLong uploaded = new AtomicLong();
     /** One counter for every session of the node: a number kept by another session is never one of this one's. */
     private static final AtomicLong IDS = new AtomicLong();
     private volatile boolean ended;
@@ -50,11 +57,18 @@ final class SessionArrays {
      */
     static final class Kept {
         final PyArray array;
+        /** The upload that fills it; null for a worker's result. */
+        final NodeArrays.Upload upload;
         private int uses;
         private boolean released;
 
         Kept(PyArray array) {
+            this(array, null);
+        }
+
+        Kept(PyArray array, NodeArrays.Upload upload) {
             this.array = array;
+            this.upload = upload;
         }
 
         synchronized void use() {
@@ -167,7 +181,7 @@ final class SessionArrays {
             return keep(a);
         }
         if (!keep && v instanceof RemoteArrayRef r) {
-            Kept k = lookup(r);
+            Kept k = complete(lookup(r));
             k.use();
             using.add(k);
             return k.array;
@@ -176,13 +190,25 @@ final class SessionArrays {
     }
 
     private RemoteArrayRef keep(PyArray a) {
+        return keep(new Kept(a));
+    }
+
+    private RemoteArrayRef keep(Kept k) {
         long id = IDS.incrementAndGet();
-        Kept k = new Kept(a);
         kept.put(id, k);
-        if (ended && kept.remove(id) != null) {
+        if (ended && forget(id) != null) {
             k.free(); // the client left while the call ran
         }
-        return new RemoteArrayRef(a.dtype(), a.shape(), ctx.handleNode(), id);
+        return new RemoteArrayRef(k.array.dtype(), k.array.shape(), ctx.handleNode(), id);
+    }
+
+    /** Takes an array out of the table; an upload's bytes no longer count against the cap. */
+    private Kept forget(long id) {
+        Kept k = kept.remove(id);
+        if (k != null && k.upload != null) {
+            uploaded.addAndGet(-k.array.byteSize());
+        }
+        return k;
     }
 
     private Kept lookup(Object named) {
@@ -192,9 +218,62 @@ final class SessionArrays {
         Kept a = r.node().equals(ctx.handleNode()) ? kept.get(r.id()) : null;
         if (a == null) {
             throw new StaleHandleException("no array #" + r.id() + " of " + r.node() + " is kept for this connection "
-                    + "on node " + ctx.node() + ": it was released, or received on an earlier connection");
+                    + "on node " + ctx.node() + ": it was released, or received on an earlier connection"
+                    + (r.node().equals(ctx.handleNode()) ? "" : " (an array lives on the node that keeps it: a call "
+                    + "that names it runs there, without CallOptions.node)"));
         }
         return a;
+    }
+
+    /** An array whose every byte is there: an upload under way is no argument, nor read. */
+    private static Kept complete(Kept k) {
+        if (k.upload != null && !k.upload.complete()) {
+            throw new ProtocolException("the array is still being uploaded: " + k.upload.written() + " of "
+                    + k.array.byteSize() + " bytes written");
+        }
+        return k;
+    }
+
+    /**
+     * {@code array_new [dtype, shape]}: node memory for an upload; the reply is the remote array that
+     * names it.
+     *
+     * @throws OverloadedException when it would take the session's uploads past {@code array-upload-max}
+     */
+    RemoteArrayRef newArray(List<?> args) {
+        ArrayUpload.New asked = ArrayUpload.New.parse(args);
+        NodeArrays memory = ctx.arrays();
+        if (memory == null) {
+            throw new ProtocolException("this node keeps no arrays: it takes no uploads");
+        }
+        long size = asked.byteLength();
+        long max = ctx.settings().arrayUploadMax();
+        long before = uploaded.getAndAdd(size);
+        if (before + size > max || before + size < 0) {
+            uploaded.addAndGet(-size);
+            throw new OverloadedException("an array of " + size + " bytes would take this connection's uploads to "
+                    + (before + size) + " bytes, over pyfleet.gateway.array-upload-max (" + max + " bytes) of node "
+                    + ctx.node() + ": close the arrays it no longer needs, or raise the setting; nothing was run");
+        }
+        NodeArrays.Upload upload;
+        try {
+            upload = memory.upload(asked.dtype(), asked.shape());
+        } catch (RuntimeException e) {
+            uploaded.addAndGet(-size);
+            throw new ProtocolException("node " + ctx.node() + " cannot make an array of " + size + " bytes in "
+                    + memory.dir() + ": " + e.getMessage(), e);
+        }
+        return keep(new Kept(upload.array(), upload));
+    }
+
+    /** {@code array_write [array, offset, bytes]}: the next bytes of an upload; the reply is how many are there. */
+    long write(List<?> args) {
+        ArrayUpload.Write w = ArrayUpload.Write.parse(args);
+        Kept k = lookup(w.array());
+        if (k.upload == null) {
+            throw new ProtocolException("array_write names an array the node made, not one being uploaded");
+        }
+        return k.upload.write(w.offset(), w.bytes());
     }
 
     /**
@@ -206,7 +285,7 @@ final class SessionArrays {
                 || offset < 0 || length < 0) {
             throw new ProtocolException("array_read takes [array, offset, length], offset and length >= 0");
         }
-        PyArray a = lookup(args.get(0)).array;
+        PyArray a = complete(lookup(args.get(0))).array;
         long size = a.byteSize();
         if (offset > size) {
             throw new ProtocolException("array_read at " + offset + " past the end of an array of " + size + " bytes");
@@ -251,7 +330,7 @@ final class SessionArrays {
             if (!(named instanceof RemoteArrayRef r)) {
                 throw new ProtocolException("array_release takes remote arrays");
             }
-            Kept k = r.node().equals(ctx.handleNode()) ? kept.remove(r.id()) : null;
+            Kept k = r.node().equals(ctx.handleNode()) ? forget(r.id()) : null;
             if (k != null) {
                 k.free();
                 n++;
@@ -264,7 +343,7 @@ final class SessionArrays {
     void ended() {
         ended = true;
         for (Long id : kept.keySet()) {
-            Kept k = kept.remove(id);
+            Kept k = forget(id);
             if (k != null) {
                 k.free();
             }

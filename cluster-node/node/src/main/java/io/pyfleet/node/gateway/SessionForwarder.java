@@ -249,8 +249,9 @@ final class SessionForwarder implements ClusterView.Inbox {
         int max = view.limits().maxMessage();
         if (payload.length > max) {
             throw new ProtocolException("the request is " + payload.length + " bytes; a message between nodes carries "
-                    + "at most " + max + " (pyfleet.cluster.max-message-size): keep large data on the node that uses "
-                    + "it, as an object; the call was not run");
+                    + "at most " + max + " (pyfleet.cluster.max-message-size); the call was not run. Keep large data on "
+                    + "the node that uses it, as an object (CallOptions.builder().asHandle()) or an array made there, "
+                    + "or raise pyfleet.cluster.max-message-size on every node");
         }
     }
 
@@ -265,8 +266,10 @@ final class SessionForwarder implements ClusterView.Inbox {
     }
 
     private static NodeLostException silent(String node, Duration wait) {
-        return new NodeLostException("node '" + node + "' did not answer within " + wait + "; the call may have run",
-                true);
+        return new NodeLostException("node '" + node + "' did not answer within " + wait.toMillis() + " ms (the "
+                + "call's timeout, else pyfleet.pool.call-timeout or for a scatter pyfleet.scatter.job-timeout, plus "
+                + "pyfleet.cluster.answer-margin); the call may have run. Give a call that needs longer a longer "
+                + "timeout, or raise those settings", true);
     }
 
     private static FleetClosedException closed() {

@@ -212,7 +212,8 @@ public final class NodePools implements AutoCloseable {
             }
             if (pools.size() + starting.size() >= limits.maxPools()) {
                 throw new PoolStartException(where + "the node runs " + pools.size() + " named pool(s), its most "
-                        + "(pyfleet.pools.max-pools = " + limits.maxPools() + ")");
+                        + "(pyfleet.pools.max-pools = " + limits.maxPools() + "): stop one (Fleet.stopPool) or raise "
+                        + "pyfleet.pools.max-pools");
             }
             starting.add(name);
         }

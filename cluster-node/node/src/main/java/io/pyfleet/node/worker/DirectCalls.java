@@ -39,7 +39,7 @@ final class DirectCalls {
         int maxFrame = worker.options().maxFrame();
         if (encoded.tail().length + Frames.REQUEST_HEAD_MAX > maxFrame) {
             result.completeExceptionally(new Frames.FrameTooLargeException(
-                    encoded.tail().length + Frames.REQUEST_HEAD_MAX, maxFrame));
+                    encoded.tail().length + Frames.REQUEST_HEAD_MAX, maxFrame, Frames.WORKER_SETTING));
             return result;
         }
         EventSink sink = onEvent == null ? null : EventSink.ordered(new OrderedEvents(onEvent,

@@ -235,7 +235,7 @@ public final class WorkerProcess implements AutoCloseable {
     private void readLoop() {
         try {
             while (true) {
-                byte[] frame = Frames.readFrame(in, options.maxFrame());
+                byte[] frame = Frames.readFrame(in, options.maxFrame(), Frames.WORKER_SETTING);
                 if (frame == null) {
                     break;
                 }
@@ -424,8 +424,10 @@ public final class WorkerProcess implements AutoCloseable {
         if (overran != null) {
             Duration limit = Duration.ofNanos(overran.timeoutNanos());
             log.warn("worker {} overran the call timeout of {}; killing it", describe(), limit);
-            overran.failNow(new CallTimeoutException("call timed out after " + limit + " on worker " + describe()
-                    + "; it may have run in part. The worker was killed and will be replaced"));
+            overran.failNow(new CallTimeoutException("call timed out after " + limit.toMillis() + " ms on worker "
+                    + describe() + "; it may have run in part. The worker was killed and will be replaced. The limit "
+                    + "is the call's timeout (CallOptions.builder().timeout(...)), else pyfleet.pool.call-timeout: "
+                    + "give a call that needs longer a longer timeout, or raise pyfleet.pool.call-timeout"));
             listener.callEnded(this, overran, now - overran.startedNanos, true);
             killTree();
         } else if (!process.isAlive() && !exitNoticed) {

@@ -149,7 +149,8 @@ class AtMostOnceTest {
             victim.close(); // queued in the sleeper's pipe, behind the sleep
             fleet.killWorker(sleeper);
             assertThrows(ExecutionException.class, () -> sleeping.get(10, TimeUnit.SECONDS));
-            assertEquals(ApiAccess.handle(survivor).id(), ApiAccess.handle(victim).id(), "same ids: a misrouted release would hit it");
+            assertEquals(ApiAccess.handle(survivor).id(), ApiAccess.handle(victim).id(),
+                    "same ids: a misrouted release would hit it");
             assertEquals("box", fleet.method(survivor, "read"), "the other worker's object is still there");
         }
     }

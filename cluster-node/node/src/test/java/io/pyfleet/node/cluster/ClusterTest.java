@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.BindException;
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.Fleet;
@@ -15,7 +16,9 @@ import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolInfo;
 import io.pyfleet.client.PoolSpec;
 import io.pyfleet.client.PyObject;
+import io.pyfleet.client.PythonException;
 import io.pyfleet.node.Eventually;
+import io.pyfleet.node.FailureStacks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,6 +39,16 @@ import org.junit.jupiter.api.Test;
  * the cluster serves on; a node that joins later gets work.
  */
 class ClusterTest {
+    /** os, bound on a named node. */
+    public interface Pids {
+        long getpid();
+    }
+
+    /** A function os does not have. */
+    public interface Unknown {
+        long noSuchFunction();
+    }
+
     @Test
     void threeNodesServeOneClientAndSurviveTheLossOfOne() throws Exception {
         try (ClusterNodes cluster = new ClusterNodes()) {
@@ -80,6 +93,29 @@ class ClusterTest {
                 Object onTwo = fleet.submit(Call.function("os.getpid", List.of(), Map.of())
                         .with(CallOptions.builder().on("n2").build())).get(30, TimeUnit.SECONDS);
                 assertTrue(contains(n2, (Long) onTwo), "a call on a named node runs there");
+
+                // a binding on a named node looks its module up there, in one round trip through node 1's gateway
+                CallOptions onNodeTwo = CallOptions.builder().on("n2").build();
+                assertTrue(contains(n2, fleet.bind(Pids.class, "os", onNodeTwo).getpid()), "a bound call runs there");
+                BindException unknown = assertThrows(BindException.class,
+                        () -> fleet.bind(Unknown.class, "os", onNodeTwo));
+                assertEquals("cannot bind Unknown to os: os has no function for Unknown.noSuchFunction() (looked for "
+                        + "noSuchFunction, no_such_function)", unknown.getMessage());
+
+                // a failure on another node points at the Python line there and at the caller here
+                FailureStacks.Failing failing = fleet.bind(FailureStacks.Failing.class, "fleettest", onNodeTwo);
+                StackTraceElement caller = null;
+                try {
+                    caller = FailureStacks.nextLine();
+                    failing.failDeep(7);
+                    org.junit.jupiter.api.Assertions.fail("fail_deep returned");
+                } catch (PythonException e) {
+                    FailureStacks.assertSync(e, 7, caller);
+                }
+                List<Outcome> failed = fleet.scatter("fleettest.fail_deep", List.of(List.of(8), List.of(9), List.of(10)));
+                for (int i = 0; i < failed.size(); i++) {
+                    FailureStacks.assertAsync(failed.get(i).error(), 8 + i); // from whichever node ran it
+                }
 
                 PyObject onThree = (PyObject) fleet.submit(Call.init("collections.deque", List.of(), Map.of())
                         .with(CallOptions.builder().on("n3").build())).get(30, TimeUnit.SECONDS);

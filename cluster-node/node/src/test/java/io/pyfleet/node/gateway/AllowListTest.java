@@ -1,7 +1,9 @@
 package io.pyfleet.node.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -107,6 +109,34 @@ class AllowListTest {
         refused(NARROW, "identical", null, "call", "math.sqrt", "not a list");
         // the gateway may also recurse itself: check is the same for the inner call
         allowed(NARROW, "call", "numpy.random.seed", 1L);
+    }
+
+    @Test
+    void aLookupNeedsOneAllowedNamePerGroupAndSeesOnlyThose() {
+        List<List<String>> groups = List.of(List.of("toHTML", "to_html"), List.of("sqrt"), List.of("linalg.norm"));
+        allowed(NARROW, "lookup", "numpy", groups);
+        assertEquals(List.of(groups), NARROW.visible("lookup", "numpy", List.of(groups)), "all of numpy is allowed");
+        AllowList snakeOnly = new AllowList(List.of("m.to_html", "m.sqrt", "m.linalg.*"));
+        allowed(snakeOnly, "lookup", "m", groups);
+        assertEquals(List.of(List.of(List.of("to_html"), List.of("sqrt"), List.of("linalg.norm"))),
+                snakeOnly.visible("lookup", "m", List.of(groups)), "the worker is asked only about allowed names");
+        NotAllowedException e = refused(NARROW, "lookup", "math", groups);
+        assertEquals("math.toHTML or math.to_html, math.linalg.norm are not in pyfleet.gateway.allow "
+                + "(op lookup: binding math)", e.getMessage(), "math.sqrt is allowed: the other two are named");
+        refused(NARROW, "lookup", "os", List.of(List.of("getpid")));
+        refused(NARROW, "lookup", "numpy", List.of(List.of("_private")));
+        refused(NARROW, "lookup", null, groups);
+        refused(NARROW, "lookup", "numpy", List.of(List.of()));
+        refused(NARROW, "lookup", "numpy", List.of(List.of(1L)));
+        refused(NARROW, "lookup", "numpy");
+        refused(NARROW, "lookup", "numpy", "sqrt");
+        allowed(ALL, "lookup", "os", List.of(List.of("getpid")));
+        assertEquals(List.of(groups), ALL.visible("lookup", "m", List.of(groups)));
+        List<Object> args = List.of(1L);
+        assertSame(args, snakeOnly.visible("call", "m.sqrt", args), "other ops' args are left as they are");
+        // identical could run a lookup on every worker, unnarrowed: only with "*"
+        refused(NARROW, "identical", null, "lookup", "numpy", List.of(groups));
+        allowed(ALL, "identical", null, "lookup", "numpy", List.of(groups));
     }
 
     @Test

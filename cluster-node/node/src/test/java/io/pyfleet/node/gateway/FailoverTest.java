@@ -12,7 +12,6 @@ import io.pyfleet.client.PyObject;
 import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.node.Eventually;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;

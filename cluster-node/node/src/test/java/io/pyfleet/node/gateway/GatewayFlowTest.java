@@ -177,6 +177,8 @@ class GatewayFlowTest {
                 Incoming refused = third.read();
                 assertEquals(Messages.ERROR, refused.type());
                 assertEquals("overloaded", ((RemoteError) refused.body()).kind());
+                assertTrue(((RemoteError) refused.body()).message().contains("(pyfleet.gateway.max-connections)"),
+                        ((RemoteError) refused.body()).message());
                 assertTrue(third.closedByNode());
             }
             first.close();

@@ -135,7 +135,8 @@ class GatewayWireTest {
             bad.out.flush();
             Incoming refusal = bad.read();
             assertEquals(Messages.ERROR, refusal.type());
-            assertTrue(((RemoteError) refusal.body()).message().contains("over the limit"));
+            assertTrue(((RemoteError) refusal.body()).message().contains("over the node's maximum frame size of "
+                    + (64 << 20) + " bytes (pyfleet.gateway.max-frame-size)"), ((RemoteError) refusal.body()).message());
             assertTrue(bad.closedByNode());
             good.request(1, "call", "math.sqrt", List.of(9.0));
             assertEquals(3.0, good.read().body());

@@ -2,6 +2,8 @@ package io.pyfleet.node.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import io.pyfleet.client.Call;
@@ -9,6 +11,7 @@ import io.pyfleet.client.CallOptions;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.NodeStatus;
 import io.pyfleet.client.PyArray;
+import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
 import io.pyfleet.node.config.ClusterSettings;
@@ -24,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * An array made on n2 for a client of n1 stays on n2: the client's reads are forwarded there chunk
  * by chunk (each a message far below the cluster's limit, which the whole array is over), and a
- * call on it runs on n2, where it is.
+ * call on it runs on n2, where it is. An array the client uploads lives on n1, where a call on it runs;
+ * one sent to n2 is refused.
  */
 class RemoteArraysClusterTest {
     private static final int N = 2 << 20; // float64: 16 MiB, over max-message-size (4 MiB)
@@ -54,6 +58,18 @@ class RemoteArraysClusterTest {
             assertEquals((double) N * (N - 1) / 2, client.call("numpy.sum", a), "a call on it runs on n2");
             a.close();
             Eventually.await(WAIT, () -> n2.fleet().arrays().adoptedArrays() == onN2, () -> "released on n2");
+            long madeOnN1 = n1.fleet().arrays().madeArrays();
+            PyArray up = client.array(new double[N]); // uploaded: kept by the node the client is connected to
+            assertEquals(n1.fleet().settings().handleNode(), up.owner());
+            assertEquals(madeOnN1 + 1, n1.fleet().arrays().madeArrays());
+            assertEquals(0.0, client.call("numpy.sum", up), "a call on it runs on n1");
+            Call elsewhere = Call.function("numpy.sum", List.of(up), Map.of())
+                    .with(CallOptions.builder().on("n2").build());
+            StaleHandleException refused = assertThrows(StaleHandleException.class,
+                    () -> Fleet.join(client.submit(elsewhere)), "n2 does not have it");
+            assertTrue(refused.getMessage().contains("lives on the node that keeps it"), refused.getMessage());
+            up.close();
+            Eventually.await(WAIT, () -> n1.fleet().arrays().madeArrays() == madeOnN1, () -> "the upload freed on n1");
             client.submit(made).join(); // left to the connection's end
             client.close();
             Eventually.await(WAIT, () -> n2.fleet().arrays().adoptedArrays() == onN2,

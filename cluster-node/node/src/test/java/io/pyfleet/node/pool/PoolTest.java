@@ -299,7 +299,9 @@ class PoolTest {
                     c.get(10, TimeUnit.SECONDS);
                     done++;
                 } catch (ExecutionException e) {
-                    assertInstanceOf(OverloadedException.class, e.getCause());
+                    OverloadedException full = assertInstanceOf(OverloadedException.class, e.getCause());
+                    assertTrue(full.getMessage().contains("(3 calls waiting, pyfleet.pool.queue-bound)")
+                            && full.getMessage().contains("or raise pyfleet.pool.queue-bound"), full.getMessage());
                     overloaded++;
                 }
             }

@@ -1,4 +1,4 @@
-package io.pyfleet.cli;
+package io.pyfleet.client.internal;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -29,6 +29,17 @@ public final class PyFloatFormat {
         if (d == 0) {
             return 1 / d < 0 ? "-0.0" : "0.0";
         }
+        return format(shortestDecimal(d));
+    }
+
+    /**
+     * The shortest decimal that reads back as {@code d} (the nearest such one when several have that
+     * length), stripped of trailing zeros: the digits Python's repr and NumPy's unique mode print.
+     *
+     * @param d a finite, non-zero double
+     * @return the decimal, with the sign of {@code d}
+     */
+    public static BigDecimal shortestDecimal(double d) {
         // For a normal double, two decimals of at most 15 digits are further apart than its rounding
         // interval is wide, so at most one of each length reads back as d: a round-tripping decimal of up
         // to 15 digits (such as Double.toString's, when it is that short) is the shortest one. Subnormals
@@ -37,17 +48,17 @@ public final class PyFloatFormat {
         if (normal) {
             BigDecimal quick = new BigDecimal(Double.toString(d)).stripTrailingZeros();
             if (quick.precision() <= DOUBLE_UNIQUE_DIGITS) {
-                return format(quick);
+                return quick;
             }
         }
         BigDecimal exact = new BigDecimal(d);
         for (int digits = normal ? DOUBLE_UNIQUE_DIGITS : 1; digits < 17; digits++) {
             BigDecimal r = shortest(exact, digits, s -> Double.parseDouble(s) == d);
             if (r != null) {
-                return format(r);
+                return r.stripTrailingZeros();
             }
         }
-        return format(exact.round(new MathContext(17, RoundingMode.HALF_EVEN)));
+        return exact.round(new MathContext(17, RoundingMode.HALF_EVEN)).stripTrailingZeros();
     }
 
     /**
@@ -58,21 +69,31 @@ public final class PyFloatFormat {
         if (Float.isNaN(f) || Float.isInfinite(f) || f == 0) {
             return repr((double) f);
         }
+        return format(shortestDecimal(f));
+    }
+
+    /**
+     * {@link #shortestDecimal(double)} among single-precision values.
+     *
+     * @param f a finite, non-zero float
+     * @return the decimal, with the sign of {@code f}
+     */
+    public static BigDecimal shortestDecimal(float f) {
         boolean normal = Math.abs(f) >= Float.MIN_NORMAL;
         if (normal) {
             BigDecimal quick = new BigDecimal(Float.toString(f)).stripTrailingZeros();
             if (quick.precision() <= FLOAT_UNIQUE_DIGITS) {
-                return format(quick);
+                return quick;
             }
         }
         BigDecimal exact = new BigDecimal(f);
         for (int digits = normal ? FLOAT_UNIQUE_DIGITS : 1; digits < 9; digits++) {
             BigDecimal r = shortest(exact, digits, s -> Float.parseFloat(s) == f);
             if (r != null) {
-                return format(r);
+                return r.stripTrailingZeros();
             }
         }
-        return format(exact.round(new MathContext(9, RoundingMode.HALF_EVEN)));
+        return exact.round(new MathContext(9, RoundingMode.HALF_EVEN)).stripTrailingZeros();
     }
 
     /** Decimals of up to this many digits are sparser than normal doubles: 10^-15 is over 2^-52. */

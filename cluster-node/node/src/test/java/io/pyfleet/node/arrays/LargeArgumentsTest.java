@@ -1,0 +1,81 @@
+package io.pyfleet.node.arrays;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pyfleet.client.Kwargs;
+import io.pyfleet.client.NdArray;
+import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyArray;
+import io.pyfleet.node.Eventually;
+import io.pyfleet.node.TestFleets;
+import io.pyfleet.node.embedded.EmbeddedNode;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An embedded call's Java array arguments over {@code pyfleet.arrays.by-value-max} go through node
+ * memory: copied once, passed by reference, freed when the call ends. The workers' frames here hold
+ * 256 KiB, so none of these calls would fit by value.
+ */
+class LargeArgumentsTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static EmbeddedNode fleet;
+
+    @BeforeAll
+    static void start() {
+        fleet = TestFleets.start(1, Map.of("pyfleet.worker.max-frame-size", "256KiB",
+                "pyfleet.arrays.by-value-max", "64KiB"));
+    }
+
+    @AfterAll
+    static void stop() {
+        fleet.close();
+    }
+
+    @Test
+    void largeArgumentsOfEveryKindGoByReferenceAndAreFreedAfterTheCall() {
+        NodeArrays memory = fleet.arrays();
+        long before = memory.madeArrays();
+        double[] d = new double[100_000];
+        Arrays.fill(d, 2.0);
+        assertEquals(200_000.0, fleet.call("numpy.sum", d));
+        long[] l = new long[50_000];
+        Arrays.setAll(l, i -> i);
+        assertEquals(50_000L * 49_999 / 2, fleet.call("numpy.sum", l));
+        assertEquals(60_000L, fleet.call("builtins.len", new float[60_000]));
+        assertEquals(60_000L, fleet.call("builtins.len", new int[60_000]));
+        assertEquals(60_000L, fleet.call("builtins.len", new short[60_000]));
+        boolean[] z = new boolean[100_000];
+        z[99_999] = true;
+        assertEquals(1L, fleet.call("numpy.count_nonzero", z));
+        assertEquals(200_000.0, fleet.call("numpy.sum", NdArray.ofDoubles(d, 1000, 100)));
+        assertEquals(200_000.0, fleet.call("numpy.sum", Kwargs.of("a", d)), "a keyword argument");
+        assertEquals(2L, fleet.call("builtins.len", List.of(d, d)), "nested, and the same array twice");
+        assertEquals(List.of(1000L, 100L), fleet.call("builtins.list",
+                fleet.attr(NdArray.ofDoubles(d, 1000, 100), "shape")), "a call's target");
+        Eventually.await(WAIT, () -> memory.madeArrays() == before,
+                () -> (memory.madeArrays() - before) + " copies not freed after their calls");
+        try (PyArray result = fleet.callArray("numpy.multiply", d, 0.5)) {
+            assertEquals(100_000.0, fleet.call("numpy.sum", result), "results stay PyArrays, as before");
+        }
+    }
+
+    @Test
+    void smallArraysStillGoByValueAndBytesStayBytes() {
+        NodeArrays memory = fleet.arrays();
+        long made = memory.madeArrays();
+        assertEquals(6.0, fleet.call("numpy.sum", new double[] {1, 2, 3}));
+        assertEquals(made, memory.madeArrays(), "a small array made nothing in node memory");
+        assertEquals(1000L, fleet.call("builtins.len", (Object) new byte[1000]));
+        ProtocolException e = assertThrows(ProtocolException.class,
+                () -> fleet.call("builtins.len", (Object) new byte[300_000]), "a byte[] is Python bytes, by value");
+        assertTrue(e.getMessage().contains("frame"), e.getMessage());
+    }
+}
