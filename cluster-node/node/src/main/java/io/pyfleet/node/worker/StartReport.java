@@ -6,9 +6,10 @@ import java.util.Optional;
 
 /**
  * What a worker says on stderr when its interpreter cannot run it, before it exits with status 4 or 5
- * (spec/PROTOCOL.md, "Starting a worker"): one line, tab-separated,
- * {@code pyfleet-worker: cannot start	executable=/usr/bin/python3	version=3.9.18	requires=3.11} (too old;
- * written by the bootstrap) or {@code ...	missing=msgpack} (written by the worker's first import).
+ * (spec/PROTOCOL.md, "Starting a worker"): one line of tab-separated fields,
+ * {@code pyfleet-worker: cannot start}, {@code executable=/usr/bin/python3}, {@code version=3.9.18} and
+ * {@code requires=3.11} (too old; written by the bootstrap) or {@code missing=msgpack} (written by the
+ * worker's first import).
  *
  * @param executable the interpreter as the worker saw it ({@code sys.executable})
  * @param version    its version, {@code 3.11.2}
