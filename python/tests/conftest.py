@@ -12,8 +12,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -26,9 +27,14 @@ WORKERLIB = ROOT / "tests" / "workerlib"  # user code the tests call inside work
 VECTORS = ROOT.parent / "spec" / "vectors.json"
 
 # How a node starts a worker (spec/PROTOCOL.md, "Starting a worker"; the node's
-# WorkerLauncher has the same line): the node's working directory is never on
-# sys.path, the worker package and the configured paths come first.
-BOOTSTRAP = ("import sys; sys.path[:1 if sys.path[:1] == [''] else 0] = sys.argv[1:]; del sys.argv[1:]; "
+# WorkerLauncher has the same program): a Python older than 3.11 is refused in
+# words any Python parses; the node's working directory is never on sys.path,
+# the worker package and the configured paths come first.
+BOOTSTRAP = ("import sys\n"
+             "if sys.version_info < (3, 11): sys.stderr.write('pyfleet-worker: cannot start\\texecutable=%s"
+             "\\tversion=%d.%d.%d\\trequires=3.11\\n' % ((sys.executable,) + tuple(sys.version_info[:3]))); "
+             "sys.exit(5)\n"
+             "sys.path[:1 if sys.path[:1] == [''] else 0] = sys.argv[1:]; del sys.argv[1:]; "
              "from pyfleet.worker import main; main()")
 
 

@@ -41,10 +41,10 @@ def deep_equal(a: Any, b: Any) -> bool:
     if ta is complex:
         return _float_same(a.real, b.real) and _float_same(a.imag, b.imag)
     if ta in (list, tuple):
-        return len(a) == len(b) and all(deep_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(deep_equal(x, y) for x, y in zip(a, b, strict=True))
     if ta is dict:
         return len(a) == len(b) and all(
-            deep_equal(ka, kb) and deep_equal(va, vb) for (ka, va), (kb, vb) in zip(a.items(), b.items()))
+            deep_equal(ka, kb) and deep_equal(va, vb) for (ka, va), (kb, vb) in zip(a.items(), b.items(), strict=True))
     if ta is np.ndarray:
         return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
     if ta in (dt.datetime, dt.time):

@@ -552,9 +552,10 @@ def test_missing_msgpack_exits_4(make_worker):
             "runpy.run_module('pyfleet.worker', run_name='__main__', alter_sys=True)")
     w = make_worker(argv=[sys.executable, "-c", code], wait_hello=False)
     assert w.wait(30) == 4
-    err = w.stderr_text()
-    assert (f"pyfleet-worker: missing package msgpack for interpreter {sys.executable}: "
-            f"install it with '{sys.executable} -m pip install msgpack'") in err
+    version = ".".join(map(str, sys.version_info[:3]))
+    assert w.stderr_text().splitlines() == [  # the report line the node reads, then the same for a person
+        f"pyfleet-worker: cannot start\texecutable={sys.executable}\tversion={version}\tmissing=msgpack",
+        f"pyfleet-worker: this Python lacks msgpack: install it with '{sys.executable} -m pip install msgpack'"]
 
 
 def test_worker_without_numpy(make_worker):
@@ -564,9 +565,12 @@ def test_worker_without_numpy(make_worker):
     assert w.hello[2]["numpy"] is None and w.call("versions")["numpy"] is None
     assert w.call("operator", "add", [(1,), (2,)]) == (1, 2)
     _e, msg = w.request("builtin", "len", [np.zeros(3)])
-    assert msg[0] == MSG_ERROR and msg[2][0] == "protocol" and "NumPy" in msg[2][2]
+    assert msg[0] == MSG_ERROR and msg[2][0] == "protocol" and msg[2][2] == (
+        f"received an ndarray but NumPy is not installed in this worker's interpreter: "
+        f"{sys.executable} -m pip install numpy")
     _e, msg = w.request("call", "numpy.zeros", [3])
     assert msg[0] == MSG_ERROR and msg[2][1] == "builtins.ModuleNotFoundError"
+    assert f"{sys.executable} -m pip install numpy" in msg[2][2]
 
 
 def test_bad_configuration_exits_2(make_worker):

@@ -47,7 +47,7 @@ _DATE_RE = re.compile(r"^(-?\d{4,})-(\d{2})-(\d{2})$")
 
 def _tz(text: str) -> _dt.timezone:
     if text == "Z":
-        return _dt.timezone.utc
+        return _dt.UTC
     sign = -1 if text[0] == "-" else 1
     parts = [int(p) for p in text[1:].split(":")]
     seconds = parts[0] * 3600 + parts[1] * 60 + (parts[2] if len(parts) > 2 else 0)

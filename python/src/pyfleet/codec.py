@@ -17,7 +17,8 @@ import datetime as _dt
 import struct
 import sys
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import msgpack
 from msgpack import ExtType
@@ -497,7 +498,8 @@ class Decoder:
         try:
             import numpy as np
         except ImportError:
-            raise DecodeError("received an ndarray but NumPy is not installed in this worker") from None
+            raise DecodeError(f"received an ndarray but NumPy is not installed in this worker's interpreter: "
+                              f"{sys.executable} -m pip install numpy") from None
         dtype = np.dtype(descr)
         count = 1
         for n in shape:

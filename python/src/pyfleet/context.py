@@ -16,7 +16,8 @@ passed to them explicitly.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["current_call", "emit", "emitter", "set_call_source", "set_emitter"]
 

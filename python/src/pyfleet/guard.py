@@ -22,7 +22,7 @@ import contextlib
 import os
 import sys
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = [
     "child_exit",

@@ -5,7 +5,7 @@ name its exit status before it knows whether msgpack is installed.
 """
 
 __all__ = [
-    "EXIT_CONFIG", "EXIT_INTERNAL", "EXIT_NO_MSGPACK", "EXIT_OK", "EXIT_OVERSIZE",
+    "EXIT_CONFIG", "EXIT_INTERNAL", "EXIT_NO_MSGPACK", "EXIT_OK", "EXIT_OVERSIZE", "EXIT_TOO_OLD",
     "ID_MAX", "MSG_ERROR", "MSG_EVENT", "MSG_HELLO", "MSG_LOG", "MSG_REPLY", "MSG_REQUEST",
 ]
 
@@ -26,3 +26,4 @@ EXIT_INTERNAL = 1    # internal failure
 EXIT_CONFIG = 2      # bad configuration (environment)
 EXIT_OVERSIZE = 3    # a frame declared over the maximum
 EXIT_NO_MSGPACK = 4  # msgpack is not installed
+EXIT_TOO_OLD = 5     # Python older than 3.11 (the node's bootstrap program exits with it, before any import)

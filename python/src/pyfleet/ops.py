@@ -14,9 +14,11 @@ import operator
 import os
 import platform
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import __version__
+from .advice import module_not_found
 from .errors import ProtocolError, python_error
 from .handles import HandleTable
 
@@ -202,6 +204,7 @@ def _find_split(name: str) -> tuple[str, tuple[str, ...]]:
             # module that exists but imports something missing is a real error.
             if i > 1 and missing is not None and (missing == modname or modname.startswith(missing + ".")):
                 continue
+            module_not_found(exc, modname)
             raise
         return modname, tuple(parts[i:])
     raise AssertionError("unreachable")  # pragma: no cover
@@ -395,7 +398,11 @@ def _prep_import(table: HandleTable, target: Any, args: Any, kwargs: Any) -> Run
     _check_no_args("import", args, kwargs)
 
     def run() -> str:
-        module = importlib.import_module(name)
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            module_not_found(exc, name)
+            raise
         forget_names()
         return module.__name__
     return run

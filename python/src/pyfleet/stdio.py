@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["LOG_LINE_MAX", "LogPump", "Stdio"]
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import os
 import struct
 import threading
-from collections.abc import Iterator
-from typing import Callable
+from collections.abc import Callable, Iterator
 
 from .errors import FrameTooLargeError
 

@@ -10,7 +10,9 @@ sends its hello and serves requests one at a time, in order; before each
 read of requests it puts back any of fds 0-2 that user code closed or replaced.
 
 Exit status (`messages`): 0 end of input (or the node is gone), 2 bad
-configuration, 3 oversize frame declared, 4 msgpack missing, 1 internal failure.
+configuration, 3 oversize frame declared, 4 msgpack missing, 5 Python too old
+(the node's bootstrap checks that), 1 internal failure. Before 4 and 5 the
+worker writes a "cannot start" report line on stderr that the node reads.
 """
 from __future__ import annotations
 
@@ -19,11 +21,13 @@ import sys
 from .messages import EXIT_NO_MSGPACK
 
 try:
-    import msgpack  # noqa: F401  (checked first: the node reports this line)
+    import msgpack  # noqa: F401  (checked first: the node reads the report line below)
 except ImportError:
+    # The report line (spec/PROTOCOL.md, "Starting a worker"), then the same for a person.
+    version = ".".join(map(str, sys.version_info[:3]))
     sys.stderr.write(
-        f"pyfleet-worker: missing package msgpack for interpreter {sys.executable}: "
-        f"install it with '{sys.executable} -m pip install msgpack'\n"
+        f"pyfleet-worker: cannot start\texecutable={sys.executable}\tversion={version}\tmissing=msgpack\n"
+        f"pyfleet-worker: this Python lacks msgpack: install it with '{sys.executable} -m pip install msgpack'\n"
     )
     sys.stderr.flush()
     raise SystemExit(EXIT_NO_MSGPACK) from None
@@ -35,7 +39,8 @@ import select
 import signal
 import threading
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import __version__, context, guard, limits
 from .codec import Decoder, Encoder, peek_header

@@ -107,7 +107,6 @@ public final class Frames {
         writeFrame(out, payload, 0, payload.length, DEFAULT_MAX_FRAME);
     }
 
-    /** The 4-byte big-endian length prefix of a frame of {@code len} bytes. */
     /**
      * Writes a request frame, {@code [0, id, ...tail]}, where {@code tail} is an
      * {@link EncodedCall#tail()}: the id goes in front as the call is written, so ids

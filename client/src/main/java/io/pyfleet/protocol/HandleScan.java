@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.function.Consumer;
 import org.msgpack.core.ExtensionTypeHeader;
-import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessageUnpacker;
 
 /**
@@ -52,7 +51,7 @@ public final class HandleScan {
         if (!mayHoldExt(bytes, off, len)) {
             return; // most answers: numbers, strings, lists of them
         }
-        try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes, off, len)) {
+        try (MessageUnpacker u = MsgpackInput.unpacker(bytes, off, len)) {
             walk(u, new Actions(handles, remotes, arrayRef), 0);
         } catch (IOException | RuntimeException e) {
             throw new ProtocolException("cannot walk an encoded value: " + e.getMessage(), e);
@@ -98,7 +97,7 @@ public final class HandleScan {
                         u.readPayloadAsReference(h.getLength());
                     } else if (type == ExtCodes.TUPLE || type == ExtCodes.SET) {
                         byte[] items = u.readPayload(h.getLength());
-                        try (MessageUnpacker inner = MessagePack.newDefaultUnpacker(items)) {
+                        try (MessageUnpacker inner = MsgpackInput.unpacker(items)) {
                             walk(inner, action, depth + 1);
                         }
                     } else {

@@ -46,7 +46,7 @@ public record Incoming(int type, long id, Object body) {
      * cannot decode and keep serving the others.
      */
     public static long[] peekHeader(byte[] payload) {
-        try (org.msgpack.core.MessageUnpacker u = org.msgpack.core.MessagePack.newDefaultUnpacker(payload)) {
+        try (org.msgpack.core.MessageUnpacker u = MsgpackInput.unpacker(payload)) {
             if (u.unpackArrayHeader() < 2) {
                 return null;
             }

@@ -51,8 +51,6 @@ public final class ValueCodec {
     /** Containers (arrays, maps, tuples, sets, ndarrays, handles, errors) nest at most this deep. */
     public static final int MAX_DEPTH = 512;
 
-    /** Initial capacity cap for containers when the remaining input size is unknown. */
-
     /** Bin payloads larger than this are read gradually when the remaining input size is unknown. */
 
     static final int MIN_YEAR = 1;

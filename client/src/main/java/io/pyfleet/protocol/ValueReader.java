@@ -29,10 +29,8 @@ import java.util.Map;
 import java.util.function.Function;
 import org.msgpack.core.MessageFormat;
 import org.msgpack.core.MessageInsufficientBufferException;
-import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePackException;
 import org.msgpack.core.MessageUnpacker;
-import org.msgpack.core.buffer.ArrayBufferInput;
 
 /**
  * The reading half of the {@link ValueCodec}: msgpack to Java values, checking every length
@@ -90,7 +88,7 @@ final class ValueReader {
      * walk); null keeps them as {@link Handle}s.
      */
     static Object decode(byte[] bytes, int off, int len, Function<Handle, Object> handles) {
-        MessageUnpacker u = MessagePack.DEFAULT_UNPACKER_CONFIG.newUnpacker(new ArrayBufferInput(bytes, off, len));
+        MessageUnpacker u = MsgpackInput.unpacker(bytes, off, len);
         try {
             Object v = new Reader(u, len, handles).read(0);
             if (u.getTotalReadBytes() != len) {

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,8 +51,8 @@ final class BenchCluster implements AutoCloseable {
         if (seedPort == 0) {
             seedPort = clusterPort;
         }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path")));
+        List<String> command = io.pyfleet.cli.ChildJvm.java();
+        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
         for (String property : List.of("logback.configurationFile", "pyfleet.home")) {
             if (System.getProperty(property) != null) {
                 command.add("-D" + property + "=" + System.getProperty(property));

@@ -117,9 +117,8 @@ public final class BenchContext implements AutoCloseable {
             return remotePort;
         }
         progress.accept("bench: starting a node in its own JVM with " + settings.pool().size() + " workers");
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
-                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path")));
+        java.util.List<String> command = io.pyfleet.cli.ChildJvm.java();
+        command.addAll(java.util.List.of("-cp", System.getProperty("java.class.path")));
         for (String property : java.util.List.of("logback.configurationFile", "pyfleet.home")) {
             if (System.getProperty(property) != null) {
                 command.add("-D" + property + "=" + System.getProperty(property));

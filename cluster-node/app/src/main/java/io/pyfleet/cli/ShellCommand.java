@@ -111,6 +111,10 @@ public final class ShellCommand implements Callable<Integer> {
         command.add(jshell.toString());
         command.add("--class-path");
         command.add(classPath != null ? classPath : System.getProperty("java.class.path"));
+        for (String option : ChildJvm.options()) {
+            command.add("-J" + option); // jshell's own JVM
+            command.add("-R" + option); // the JVM that runs the snippets, and the node
+        }
         for (String property : List.of("logback.configurationFile", "pyfleet.home")) {
             String value = System.getProperty(property);
             if (value != null) {

@@ -10,8 +10,9 @@ import java.util.stream.Stream;
 
 /**
  * A real virtual environment for a named pool's tests, made in a few tens of milliseconds:
- * {@code python -m venv --without-pip DIR}, plus a {@code .pth} file that puts the test
- * interpreter's site-packages (msgpack for the worker) on its path.
+ * {@code python -m venv --without-pip --copies DIR}, plus a {@code .pth} file that puts the test
+ * interpreter's site-packages (msgpack for the worker) on its path. Copies, not links to the interpreter:
+ * JUnit warns when it deletes a {@code @TempDir} that links outside itself.
  */
 public final class TestVenv {
     private TestVenv() {
@@ -21,13 +22,22 @@ public final class TestVenv {
     public static Path create(Path dir) throws IOException, InterruptedException {
         String sitePackages = run(TestPython.interpreter(), "-c",
                 "import msgpack, os; print(os.path.dirname(os.path.dirname(os.path.abspath(msgpack.__file__))))");
-        run(TestPython.interpreter(), "-m", "venv", "--without-pip", dir.toString());
+        run(TestPython.interpreter(), "-m", "venv", "--without-pip", "--copies", dir.toString());
         Path own;
         try (Stream<Path> libs = Files.list(dir.resolve("lib"))) {
             own = libs.filter(p -> p.getFileName().toString().startsWith("python")).findFirst()
                     .orElseThrow(() -> new IOException("no lib/python* in " + dir)).resolve("site-packages");
         }
         Files.writeString(own.resolve("pyfleet-test-deps.pth"), sitePackages + "\n");
+        return dir.resolve("bin/python");
+    }
+
+    /**
+     * A virtual environment with nothing installed ({@code --without-pip}, no system site-packages): the
+     * test interpreter's Python without msgpack, as a user's fresh venv is. Returns its {@code bin/python}.
+     */
+    public static Path bare(Path dir) throws IOException, InterruptedException {
+        run(TestPython.interpreter(), "-m", "venv", "--without-pip", "--copies", dir.toString());
         return dir.resolve("bin/python");
     }
 

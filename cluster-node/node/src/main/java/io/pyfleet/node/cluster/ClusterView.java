@@ -161,7 +161,7 @@ public final class ClusterView {
 
     /** The id of a frame {@code [type, id, ...]} behind its length prefix; -1 when unreadable. */
     public static long frameId(byte[] frame) {
-        try (org.msgpack.core.MessageUnpacker u = org.msgpack.core.MessagePack.newDefaultUnpacker(frame, 4,
+        try (org.msgpack.core.MessageUnpacker u = io.pyfleet.protocol.MsgpackInput.unpacker(frame, 4,
                 frame.length - 4)) {
             u.unpackArrayHeader();
             u.unpackInt();

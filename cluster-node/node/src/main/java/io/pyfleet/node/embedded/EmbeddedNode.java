@@ -21,6 +21,7 @@ import io.pyfleet.node.config.PoolsSettings;
 import io.pyfleet.node.config.PyfleetSettings;
 import io.pyfleet.node.pool.NodePools;
 import io.pyfleet.node.pool.PoolManager;
+import io.pyfleet.node.pool.WorkerSupervisor;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -102,7 +103,9 @@ public final class EmbeddedNode implements Fleet {
         while (true) {
             PoolStats stats = stats();
             if (stats.failed() != null) {
-                throw new PoolFailedException(stats.failed());
+                // This node is closed at once, so it will not try again after a cool-down.
+                throw new PoolFailedException("the embedded node did not start: "
+                        + WorkerSupervisor.withoutCoolDown(stats.failed()));
             }
             long serving = stats.workers().stream().filter(PoolStats.WorkerStats::ready).count();
             if (serving >= poolSize) {

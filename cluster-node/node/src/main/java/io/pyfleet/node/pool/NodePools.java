@@ -49,7 +49,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodePools implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodePools.class);
-    private static final String COOL_DOWN = "; it tries again after a cool-down";
 
     /** The node's default pool, as the registry needs it. */
     public interface DefaultPool {
@@ -289,9 +288,7 @@ public final class NodePools implements AutoCloseable {
         while (true) {
             PoolStats stats = Fleet.join(stats(entry).toCompletableFuture());
             if (stats.failed() != null) {
-                String why = stats.failed();
-                int cut = why.indexOf(COOL_DOWN);
-                throw new PoolStartException(where + (cut > 0 ? why.substring(0, cut) : why));
+                throw new PoolStartException(where + WorkerSupervisor.withoutCoolDown(stats.failed()));
             }
             long ready = stats.workers().stream().filter(PoolStats.WorkerStats::ready).count();
             if (ready >= entry.spec.workers()) {

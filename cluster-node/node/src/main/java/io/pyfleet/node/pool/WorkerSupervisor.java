@@ -26,6 +26,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * again. A worker added by a resize that cannot start is dropped alone.
  */
 public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Command> {
+    /** How a failed pool's reason ends: what a running node does next. */
+    private static final String COOL_DOWN = "; it tries again after a cool-down";
 
     /** What the supervisor understands. */
     public sealed interface Command {
@@ -218,8 +220,19 @@ public final class WorkerSupervisor extends AbstractBehavior<WorkerSupervisor.Co
         }
         failed = true;
         Duration coolDown = settings.supervision().coolDown();
-        manager.tell(new PoolManager.PoolFailed(reason + "; it tries again after a cool-down of " + coolDown));
+        manager.tell(new PoolManager.PoolFailed(reason + COOL_DOWN + " of " + coolDown));
         timers.startSingleTimer("cool-down", new CoolDownOver(), coolDown);
+    }
+
+    /**
+     * A failed pool's reason without what a running node does next: for a start that gives up instead.
+     *
+     * @param reason a reason as {@link PoolManager.PoolFailed} carries it
+     * @return the reason up to the cool-down it names
+     */
+    public static String withoutCoolDown(String reason) {
+        int cut = reason.indexOf(COOL_DOWN);
+        return cut > 0 ? reason.substring(0, cut) : reason;
     }
 
     private Behavior<Command> onCoolDownOver(CoolDownOver over) {

@@ -9,10 +9,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import org.slf4j.Logger;
 
 /**
- * Reads a worker's stderr (fd 2) on its own thread: every line goes to the worker's log,
+ * Reads a worker's stderr (fd 2) on its own thread: every line goes to the worker's log ({@link WorkerOutput}),
  * and the last lines are kept, so that the error of a worker that dies carries its last
  * words: a Python fault trace after a segfault, an abort message from a C extension.
  */
@@ -25,13 +24,13 @@ final class StderrTail {
             java.util.regex.Pattern.compile("\\s*File \"(.*)\", line (\\d+) in (.*)");
 
     private final InputStream stream;
-    private final Logger workerLog;
+    private final WorkerOutput output;
     private final Thread thread;
     private final Deque<String> tail = new ArrayDeque<>();
 
-    StderrTail(InputStream stream, Logger workerLog, String threadName) {
+    StderrTail(InputStream stream, WorkerOutput output, String threadName) {
         this.stream = stream;
-        this.workerLog = workerLog;
+        this.output = output;
         this.thread = new Thread(this::drain, threadName);
         this.thread.setDaemon(true);
     }
@@ -43,7 +42,7 @@ final class StderrTail {
     private void drain() {
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
             for (String line; (line = reader.readLine()) != null; ) {
-                workerLog.warn("[stderr] {}", line);
+                output.stderr(line);
                 synchronized (tail) {
                     tail.addLast(line);
                     if (tail.size() > LINES) {
@@ -104,6 +103,11 @@ final class StderrTail {
             }
         }
         return "";
+    }
+
+    /** The last lines read so far. */
+    List<String> lines() {
+        return snapshot();
     }
 
     private List<String> snapshot() {

@@ -8,11 +8,12 @@ import java.util.Map;
  * How a worker process is launched: its command line, environment and working directory.
  *
  * <p>The command is {@code <interpreter> -c BOOTSTRAP <worker package dir> <python-path>...}: the
- * bootstrap puts those directories first on {@code sys.path} in place of the {@code ''} that
- * {@code -c} inserts, so nothing in the node's working directory is ever imported (a planted
- * {@code platform.py} or {@code pyfleet/}); the interpreter's own paths follow. It works on every
- * Python from 3.9, unlike {@code -P}, and keeps the user's {@code PYTHON*} variables working,
- * unlike {@code -I}. spec/PROTOCOL.md ("Starting a worker") documents the same line.
+ * bootstrap first refuses a Python older than {@value InterpreterAdvice#MIN_PYTHON} (exit status 5 and a
+ * {@link StartReport} line, in words any Python parses), then puts those directories first on
+ * {@code sys.path} in place of the {@code ''} that {@code -c} inserts, so nothing in the node's working
+ * directory is ever imported (a planted {@code platform.py} or {@code pyfleet/}); the interpreter's own
+ * paths follow. Unlike {@code -I} it keeps the user's {@code PYTHON*} variables working.
+ * spec/PROTOCOL.md ("Starting a worker") documents the same program.
  *
  * <p>The environment is built from nothing: the node's variables named in
  * {@link WorkerOptions#inheritEnvironment()}, then the configured ones, then the worker's own
@@ -20,8 +21,12 @@ import java.util.Map;
  */
 final class WorkerLauncher {
     /** The {@code -c} program that starts a worker (see the class comment). */
-    static final String BOOTSTRAP = "import sys; sys.path[:1 if sys.path[:1] == [''] else 0] = sys.argv[1:]; "
-            + "del sys.argv[1:]; from pyfleet.worker import main; main()";
+    static final String BOOTSTRAP = "import sys\n"
+            + "if sys.version_info < (3, 11): sys.stderr.write('pyfleet-worker: cannot start\\texecutable=%s"
+            + "\\tversion=%d.%d.%d\\trequires=3.11\\n' % ((sys.executable,) + tuple(sys.version_info[:3]))); "
+            + "sys.exit(5)\n"
+            + "sys.path[:1 if sys.path[:1] == [''] else 0] = sys.argv[1:]; del sys.argv[1:]; "
+            + "from pyfleet.worker import main; main()";
 
     private WorkerLauncher() {
     }
@@ -93,9 +98,7 @@ final class WorkerLauncher {
         try {
             process = builder(options).start();
         } catch (java.io.IOException e) {
-            throw new WorkerStartException("cannot start the Python interpreter '" + options.interpreter()
-                    + "' for worker " + options.workerId() + ": " + e.getMessage()
-                    + " (set pyfleet.worker.interpreter to a Python 3.9+ executable)", e);
+            throw new WorkerStartException(InterpreterAdvice.notStarted(options.interpreter(), e), e);
         }
         WorkerProcess worker = new WorkerProcess(options, process, adopt);
         worker.startReading();
@@ -107,13 +110,21 @@ final class WorkerLauncher {
         return worker;
     }
 
-    /** Why a worker died before its hello: a missing package, or how it exited, with its last words. */
-    static WorkerStartException startFailure(WorkerOptions options, ExitStatus status, String stderrTail) {
-        if (status.code() == ExitStatus.MISSING_PACKAGE) {
-            return new WorkerStartException("the Python interpreter '" + options.interpreter()
-                    + "' cannot run the worker" + stderrTail);
+    /**
+     * Why a worker died before its hello: an interpreter too old or without msgpack (from its
+     * {@link StartReport}), or how it exited, with its last words.
+     */
+    static WorkerStartException startFailure(WorkerOptions options, ExitStatus status, StderrTail stderr) {
+        java.util.Optional<StartReport> report = status.code() == ExitStatus.MISSING_PACKAGE
+                || status.code() == ExitStatus.PYTHON_TOO_OLD ? StartReport.find(stderr.lines())
+                : java.util.Optional.empty();
+        if (report.isPresent() && report.get().requires() != null) {
+            return new WorkerStartException(InterpreterAdvice.tooOld(options.interpreter(), report.get()));
+        }
+        if (report.isPresent() && !report.get().missing().isEmpty()) {
+            return new WorkerStartException(InterpreterAdvice.missing(options.interpreter(), report.get()));
         }
         return new WorkerStartException("worker " + options.workerId() + " (" + options.interpreter()
-                + ") exited before it started: " + status.describe() + stderrTail);
+                + ") exited before it started: " + status.describe() + stderr.summary());
     }
 }

@@ -51,7 +51,7 @@ public final class WorkerProcess implements AutoCloseable {
     private final WorkerOptions options;
     private final Process process;
     private final InputStream in;
-    private final Logger workerLog;
+    private final WorkerOutput output;
     private final StderrTail stderr;
     private final Function<Handle, Object> adopt;
     private volatile ChannelListener listener;
@@ -79,8 +79,8 @@ public final class WorkerProcess implements AutoCloseable {
                 options.maxFrame(), options.workerId(), this::register,
                 rejected -> listener.rejected(this, rejected), () -> listener.outboxWaiting(this));
         this.in = new BufferedInputStream(process.getInputStream(), 1 << 18);
-        this.workerLog = LoggerFactory.getLogger("io.pyfleet.worker." + options.workerId());
-        this.stderr = new StderrTail(process.getErrorStream(), workerLog, "pyfleet-stderr-" + options.workerId());
+        this.output = new WorkerOutput(options.workerId());
+        this.stderr = new StderrTail(process.getErrorStream(), output, "pyfleet-stderr-" + options.workerId());
         this.listener = new ChannelListener() { };
     }
 
@@ -393,11 +393,7 @@ public final class WorkerProcess implements AutoCloseable {
 
     private void onLog(Object body) {
         if (body instanceof List<?> line && line.size() == 2) {
-            if ("pyfleet".equals(line.get(0))) {
-                workerLog.warn("[pyfleet] {}", line.get(1)); // the worker's own notices: a dropped event, a limit
-            } else {
-                workerLog.info("[{}] {}", line.get(0), line.get(1));
-            }
+            output.line(String.valueOf(line.get(0)), String.valueOf(line.get(1)));
         }
     }
 
@@ -471,7 +467,7 @@ public final class WorkerProcess implements AutoCloseable {
             listener.rejected(this, unsent);
         }
         if (!hello.isDone()) {
-            hello.completeExceptionally(WorkerLauncher.startFailure(options, status, stderr.summary()));
+            hello.completeExceptionally(WorkerLauncher.startFailure(options, status, stderr));
         }
         String who = "worker " + describe() + " died: " + status.describe()
                 + (status.signalled() ? stderr.faultLocation() : "");

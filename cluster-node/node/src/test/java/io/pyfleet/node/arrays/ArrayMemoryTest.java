@@ -91,11 +91,10 @@ class ArrayMemoryTest {
     void nothingIsLeftAfterTheNodeIsKilled() throws Exception {
         long size = 256 * MIB;
         long shmemBefore = shmemBytes();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process jvm = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        Process jvm = new ProcessBuilder(io.pyfleet.node.ChildJvm.java("-cp", System.getProperty("java.class.path"),
                 "-Dpyfleet.repo=" + System.getProperty("pyfleet.repo", "../.."),
                 "-Dpyfleet.python=" + io.pyfleet.node.TestPython.interpreter(),
-                ArrayNodeMain.class.getName(), Long.toString(size))
+                ArrayNodeMain.class.getName(), Long.toString(size)))
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             String line;

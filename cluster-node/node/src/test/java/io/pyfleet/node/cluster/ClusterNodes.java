@@ -6,7 +6,6 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,11 +58,11 @@ final class ClusterNodes implements AutoCloseable {
         if (seedPort == 0) {
             seedPort = clusterPort;
         }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), "-Dpyfleet.python=" + System.getProperty("pyfleet.python", ""),
+        ProcessBuilder pb = new ProcessBuilder(io.pyfleet.node.ChildJvm.java("-Xmx256m", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"),
+                "-Dpyfleet.python=" + io.pyfleet.node.TestPython.interpreter(),
                 ClusterNodeMain.class.getName(), name, Integer.toString(workers), Integer.toString(clusterPort),
-                "127.0.0.1:" + seedPort, token);
+                "127.0.0.1:" + seedPort, token));
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -103,14 +102,23 @@ final class ClusterNodes implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         for (Node n : nodes) {
             n.process().destroy();
         }
+        boolean interrupted = false;
         for (Node n : nodes) {
-            if (!n.process().waitFor(20, TimeUnit.SECONDS)) {
+            try {
+                if (interrupted || !n.process().waitFor(20, TimeUnit.SECONDS)) {
+                    n.process().destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                interrupted = true; // no more waiting, but every node still goes
                 n.process().destroyForcibly();
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

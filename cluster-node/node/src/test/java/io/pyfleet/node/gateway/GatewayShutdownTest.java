@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -31,9 +30,8 @@ class GatewayShutdownTest {
     }
 
     static Started startNode(String grace) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "-Dpyfleet.python=" + System.getProperty("pyfleet.python", ""), NodeMain.class.getName(), "2", grace);
+        ProcessBuilder pb = new ProcessBuilder(io.pyfleet.node.ChildJvm.java("-cp", System.getProperty("java.class.path"),
+                "-Dpyfleet.python=" + io.pyfleet.node.TestPython.interpreter(), NodeMain.class.getName(), "2", grace));
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

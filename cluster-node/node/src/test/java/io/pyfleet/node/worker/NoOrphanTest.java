@@ -19,9 +19,8 @@ class NoOrphanTest {
 
     @Test
     void workerExitsWhenItsJvmIsKilled() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process jvm = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                OrphanProbe.class.getName(), TestPython.interpreter()).redirectErrorStream(true).start();
+        Process jvm = new ProcessBuilder(io.pyfleet.node.ChildJvm.java("-cp", System.getProperty("java.class.path"),
+                OrphanProbe.class.getName(), TestPython.interpreter())).redirectErrorStream(true).start();
         long workerPid = -1;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = out.readLine()) != null; ) {

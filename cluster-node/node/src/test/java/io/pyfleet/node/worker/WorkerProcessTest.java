@@ -267,6 +267,30 @@ class WorkerProcessTest {
         Path bare = TestPython.wrapper(dir, "-S");
         WorkerStartException e = assertThrows(WorkerStartException.class,
                 () -> WorkerProcess.start(WorkerOptions.of(bare.toString(), "bare")));
-        assertTrue(e.getMessage().contains("msgpack") && e.getMessage().contains("pip install"), e.getMessage());
+        // The wrapper is a shell script: the interpreter as given, and as it resolved (sys.executable).
+        String python = e.getMessage().replaceFirst("(?s)^.*?\\((/[^,]+), Python .*$", "$1");
+        assertTrue(e.getMessage().startsWith("the workers' Python interpreter '" + bare + "' (" + python + ", Python "
+                + TestPython.version() + ") lacks msgpack, which every worker needs. Install it into that interpreter ("
+                + python + " -m pip install msgpack; numpy too for arrays)"), e.getMessage());
+    }
+
+    @Test
+    void theBootstrapRefusesAnOlderPythonWithItsVersion(@TempDir Path dir) throws Exception {
+        // The test interpreter is new enough, so the minimum is raised for this test: the same program otherwise.
+        String later = WorkerLauncher.BOOTSTRAP.replace("(3, 11)", "(3, 99)").replace("requires=3.11", "requires=3.99");
+        assertTrue(!later.equals(WorkerLauncher.BOOTSTRAP), "the bootstrap checks the version first");
+        Process p = new ProcessBuilder(TestPython.interpreter(), "-c", later, WorkerPackage.directory().toString())
+                .start();
+        StderrTail stderr = new StderrTail(p.getErrorStream(), new WorkerOutput("old"), "test-stderr");
+        stderr.start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        stderr.awaitEnd(5000);
+        assertEquals(ExitStatus.PYTHON_TOO_OLD, p.exitValue());
+        WorkerStartException e = WorkerLauncher.startFailure(WorkerOptions.of(TestPython.interpreter(), "old"),
+                new ExitStatus(p.exitValue(), null), stderr);
+        assertTrue(e.getMessage().matches("the workers' Python interpreter '" + java.util.regex.Pattern.quote(
+                TestPython.interpreter()) + "' \\((/\\S+, )?Python " + java.util.regex.Pattern.quote(TestPython.version())
+                + "\\) is older than Python 3\\.99, the oldest pyfleet's worker runs on\\. Point pyfleet at a Python "
+                + "3\\.99\\+ with msgpack, such as a virtual environment \\(python3\\.99 -m venv .*"), e.getMessage());
     }
 }
