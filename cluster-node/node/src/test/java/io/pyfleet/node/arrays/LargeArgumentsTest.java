@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,4 +79,31 @@ class LargeArgumentsTest {
                 () -> fleet.call("builtins.len", (Object) new byte[300_000]), "a byte[] is Python bytes, by value");
         assertTrue(e.getMessage().contains("frame"), e.getMessage());
     }
+
+    private static double[] filled(int n, double value) {
+        double[] d = new double[n];
+        Arrays.fill(d, value);
+        return d;
+    }
+
+    @Test
+    void aCancelledCallKeepsItsArgumentsUntilItsWorkerIsDoneWithThem() {
+        int n = 100_003; // a size of its own: the memory freed here is the next copy's of that size
+        fleet.call("arraytest.recorded");
+        CompletableFuture<Object> busy = fleet.callAsync("fleettest.sleep", 1.0); // the one worker
+        CompletableFuture<Object> cancelled = fleet.callAsync("arraytest.record_sum", filled(n, 1.0));
+        PyArray mine = fleet.array(filled(n, 3.0));
+        CompletableFuture<Object> cancelledToo = fleet.callAsync("arraytest.record_sum", mine);
+        assertTrue(cancelled.cancel(true) && cancelledToo.cancel(true), "both still queued behind the sleep");
+        mine.close(); // the caller is done with it: a call that may still read it must keep it
+        assertEquals(null, fleet.call("arraytest.record_sum", filled(n, 2.0)), "a copy of the same size");
+        try (PyArray other = fleet.array(filled(n, 4.0))) {
+            assertEquals(null, fleet.call("arraytest.record_sum", other), "an array of that size");
+        }
+        assertEquals(1.0, busy.join());
+        List<?> seen = (List<?>) fleet.call("arraytest.recorded");
+        assertEquals(List.of(1.0 * n, 3.0 * n, 2.0 * n, 4.0 * n), seen,
+                "each call saw its own arguments: the cancelled ones ran (cancel does not reach the node) on theirs");
+    }
+
 }
