@@ -8,9 +8,12 @@ import io.pyfleet.client.Kwargs;
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyArray;
+import io.pyfleet.client.PyFleetException;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
 import io.pyfleet.node.embedded.EmbeddedNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -106,4 +109,25 @@ class LargeArgumentsTest {
                 "each call saw its own arguments: the cancelled ones ran (cancel does not reach the node) on theirs");
     }
 
+    @Test
+    void aCopyThatCannotBeMadeIsATypedErrorAndHoldsNothing() throws Exception {
+        Path dir = Files.createTempDirectory("pyfleet-arrays-");
+        try (EmbeddedNode node = TestFleets.start(1, Map.of("pyfleet.arrays.dir", dir.toString(),
+                "pyfleet.arrays.by-value-max", "64KiB"))) {
+            NodeArrays memory = node.arrays();
+            PyArray small = node.array(new double[] {1, 2, 3});
+            long before = memory.madeArrays();
+            Files.delete(dir); // node memory can no longer be made there
+            PyFleetException e = assertThrows(PyFleetException.class,
+                    () -> node.call("numpy.add", small, filled(100_000, 1.0)), "not an UncheckedIOException");
+            assertTrue(e.getMessage().contains("pyfleet.arrays.dir") && e.getMessage().contains("not run"),
+                    e.getMessage());
+            small.close();
+            Eventually.await(WAIT, () -> memory.madeArrays() == before - 1,
+                    () -> "the argument it names is not held by the failed call");
+            assertEquals(6.0, node.call("numpy.sum", new double[] {1, 2, 3}), "small arrays still go by value");
+        } finally {
+            Files.deleteIfExists(dir);
+        }
+    }
 }
