@@ -35,15 +35,17 @@ final class ArrayUploads {
     }
 
     /**
-     * Uploads {@code data} on {@code c}.
+     * Uploads {@code data} on {@code c}; {@code argument}: for a call, which frees it when it ends (the node
+     * then never reuses its memory for another array, as Python code may keep what it was passed).
      *
      * @throws io.pyfleet.client.OverloadedException when the node refuses it: over the connection's
      *         {@code pyfleet.gateway.array-upload-max}
      * @throws ConnectionLostException when the connection ends meanwhile (the node frees what it got)
      */
-    static PyArray upload(Connection c, Data data) {
+    static PyArray upload(Connection c, Data data, boolean argument) {
         long size = ArrayRef.byteLength(data.dtype(), data.shape());
-        Object made = await(c.request(ArrayUpload.NEW, new ArrayUpload.New(data.dtype(), data.shape()).args()));
+        Object made = await(c.request(ArrayUpload.NEW, new ArrayUpload.New(data.dtype(), data.shape(), argument)
+                .args()));
         if (!(made instanceof PyArray array) || !(ApiAccess.memory(array) instanceof RemoteArrayMemory memory)
                 || !(memory.reference() instanceof RemoteArrayRef ref) || ref.dtype() != data.dtype()
                 || !Arrays.equals(ref.shape(), data.shape())) {

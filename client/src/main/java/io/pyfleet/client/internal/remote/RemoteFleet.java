@@ -185,7 +185,7 @@ public final class RemoteFleet implements Fleet {
         List<PyArray> uploaded = new ArrayList<>(found.size());
         try {
             for (Object array : found) {
-                PyArray a = ArrayUploads.upload(c, ArrayUploads.ofArgument(array));
+                PyArray a = ArrayUploads.upload(c, ArrayUploads.ofArgument(array), true);
                 uploaded.add(a);
                 large.place(array, a);
             }
@@ -283,7 +283,7 @@ public final class RemoteFleet implements Fleet {
     }
 
     private PyArray upload(ArrayUploads.Data data) {
-        return ArrayUploads.upload(connection(), data);
+        return ArrayUploads.upload(connection(), data, false);
     }
 
     @Override

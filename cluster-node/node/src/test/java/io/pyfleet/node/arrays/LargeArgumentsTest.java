@@ -110,6 +110,15 @@ class LargeArgumentsTest {
     }
 
     @Test
+    void aLargeArgumentAFunctionKeepsStaysAsItWasPassed() {
+        int n = 100_007;
+        long at = (Long) fleet.call("arraytest.keep", filled(n, 1.0)); // a model keeping its training data, say
+        assertEquals(2.0 * n, fleet.call("numpy.sum", filled(n, 2.0)), "a later copy of the same size");
+        assertEquals(1.0 * n, fleet.call("arraytest.kept_sum", at),
+                "a double[] is the function's own, as by value: never memory the node reuses for another array");
+    }
+
+    @Test
     void aCopyThatCannotBeMadeIsATypedErrorAndHoldsNothing() throws Exception {
         Path dir = Files.createTempDirectory("pyfleet-arrays-");
         try (EmbeddedNode node = TestFleets.start(1, Map.of("pyfleet.arrays.dir", dir.toString(),

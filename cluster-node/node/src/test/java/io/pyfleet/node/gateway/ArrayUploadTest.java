@@ -210,6 +210,24 @@ class ArrayUploadTest {
     }
 
     @Test
+    void aLargeArgumentAFunctionKeepsStaysAsItWasPassed() throws Exception {
+        try (NodeServer node = TestNodes.start(1, Map.of("pyfleet.gateway.array-by-value-max", "64KiB"));
+                Fleet remote = connect(node)) {
+            NodeArrays memory = node.fleet().arrays();
+            long before = memory.madeArrays();
+            double[] ones = new double[100_000];
+            java.util.Arrays.fill(ones, 1.0);
+            long at = (Long) remote.call("arraytest.keep", ones); // a model keeping its training data, say
+            Eventually.await(WAIT, () -> memory.madeArrays() == before, () -> "the upload released after the call");
+            double[] twos = new double[100_000];
+            java.util.Arrays.fill(twos, 2.0);
+            assertEquals(200_000.0, remote.call("numpy.sum", twos), "a later upload of the same size");
+            assertEquals(100_000.0, remote.call("arraytest.kept_sum", at),
+                    "a double[] is the function's own, as by value: never memory the node reuses for another array");
+        }
+    }
+
+    @Test
     void onTheWireWritesGoInOrderAndAnUnfinishedArrayIsNoArgument() throws Exception {
         try (NodeServer node = TestNodes.start(1, Map.of());
                 WireClient c = new WireClient(node.address())) {
