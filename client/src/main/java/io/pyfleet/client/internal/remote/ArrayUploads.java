@@ -2,6 +2,7 @@ package io.pyfleet.client.internal.remote;
 
 import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.DType;
+import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyArray;
@@ -41,11 +42,16 @@ final class ArrayUploads {
      * @throws io.pyfleet.client.OverloadedException when the node refuses it: over the connection's
      *         {@code pyfleet.gateway.array-upload-max}
      * @throws ConnectionLostException when the connection ends meanwhile (the node frees what it got)
+     * @throws FleetClosedException when the fleet is closed meanwhile
      */
     static PyArray upload(Connection c, Data data, boolean argument) {
         long size = ArrayRef.byteLength(data.dtype(), data.shape());
-        Object made = await(c.request(ArrayUpload.NEW, new ArrayUpload.New(data.dtype(), data.shape(), argument)
-                .args()));
+        Object made;
+        try {
+            made = await(c.request(ArrayUpload.NEW, new ArrayUpload.New(data.dtype(), data.shape(), argument).args()));
+        } catch (ConnectionLostException | FleetClosedException e) {
+            throw notRun(c, size, 0, e); // an upload runs nothing, whenever it is cut short
+        }
         if (!(made instanceof PyArray array) || !(ApiAccess.memory(array) instanceof RemoteArrayMemory memory)
                 || !(memory.reference() instanceof RemoteArrayRef ref) || ref.dtype() != data.dtype()
                 || !Arrays.equals(ref.shape(), data.shape())) {
@@ -81,15 +87,26 @@ final class ArrayUploads {
             }
             memory.provide(data.pieces());
             return array;
-        } catch (ConnectionLostException e) {
+        } catch (ConnectionLostException | FleetClosedException e) {
             array.close();
-            throw new ConnectionLostException("the connection to the gateway " + c.address + " ended while an array of "
-                    + size + " bytes was uploaded (" + acknowledged + " written); the node frees what it got and "
-                    + "nothing was run", false, e);
+            throw notRun(c, size, acknowledged, e);
         } catch (RuntimeException e) {
             array.close(); // the node frees the part it got
             throw e;
         }
+    }
+
+    /** The end of an upload cut short: nothing ran, though its requests were written ({@code mayHaveRun} false). */
+    private static PyFleetException notRun(Connection c, long size, long acknowledged, PyFleetException e) {
+        String what = "an array of " + size + " bytes was uploaded (" + acknowledged + " written); the node frees "
+                + "what it got and nothing was run";
+        if (e instanceof FleetClosedException) {
+            PyFleetException closed = new FleetClosedException("the fleet was closed while " + what, false);
+            closed.initCause(e);
+            return closed;
+        }
+        return new ConnectionLostException("the connection to the gateway " + c.address + " ended while " + what,
+                false, e);
     }
 
     private static Object await(CompletableFuture<Object> f) {

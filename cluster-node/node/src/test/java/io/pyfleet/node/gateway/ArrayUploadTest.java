@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.DType;
 import io.pyfleet.client.Fleet;
+import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.OverloadedException;
 import io.pyfleet.client.ProtocolException;
@@ -210,6 +211,29 @@ class ArrayUploadTest {
     }
 
     @Test
+    void aFleetClosedWhileACallsArgumentsUploadFailsTheCallAsNotRun() throws Exception {
+        try (NodeServer node = TestNodes.start(1, Map.of());
+                SlowProxy proxy = new SlowProxy(node.address())) {
+            NodeArrays memory = node.fleet().arrays();
+            long before = memory.madeArrays();
+            Fleet remote = Fleet.connect(TestNodes.TOKEN, "127.0.0.1:" + proxy.port());
+            try {
+                CompletableFuture<Object> call = CompletableFuture.supplyAsync(
+                        () -> remote.call("numpy.sum", (Object) new double[4 << 20])); // 32 MiB at a few MB/s
+                Eventually.await(WAIT, () -> memory.madeArrays() == before + 1, () -> "the upload began");
+                Thread.sleep(200);
+                remote.close();
+                Exception e = assertThrows(Exception.class, () -> call.get(20, TimeUnit.SECONDS));
+                FleetClosedException closed = assertInstanceOf(FleetClosedException.class, e.getCause());
+                assertFalse(closed.mayHaveRun(), "the call itself was never sent: " + closed.getMessage());
+                Eventually.await(WAIT, () -> memory.madeArrays() == before, () -> "the node freed the part it got");
+            } finally {
+                remote.close();
+            }
+        }
+    }
+
+    @Test
     void aLargeArgumentAFunctionKeepsStaysAsItWasPassed() throws Exception {
         try (NodeServer node = TestNodes.start(1, Map.of("pyfleet.gateway.array-by-value-max", "64KiB"));
                 Fleet remote = connect(node)) {
@@ -316,6 +340,11 @@ class ArrayUploadTest {
                     }
                 } catch (IOException | InterruptedException e) {
                     // cut
+                }
+                try {
+                    out.close(); // one side's end ends the other, as a direct connection would
+                } catch (IOException e) {
+                    // closed already
                 }
             }, "slow-proxy-pump");
             t.setDaemon(true);
