@@ -1,5 +1,6 @@
 package io.pyfleet.client.internal.remote;
 
+import io.pyfleet.client.CallInterruptedException;
 import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.DType;
 import io.pyfleet.client.FleetClosedException;
@@ -19,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Java data sent to the memory of the node a thin client is connected to, as reads come back:
@@ -43,18 +45,25 @@ final class ArrayUploads {
      *         {@code pyfleet.gateway.array-upload-max}
      * @throws ConnectionLostException when the connection ends meanwhile (the node frees what it got)
      * @throws FleetClosedException when the fleet is closed meanwhile
+     * @throws CallInterruptedException when the thread is interrupted meanwhile (the node frees what it got)
      */
     static PyArray upload(Connection c, Data data, boolean argument) {
         long size = ArrayRef.byteLength(data.dtype(), data.shape());
         Object made;
+        CompletableFuture<Object> asked = c.request(ArrayUpload.NEW,
+                new ArrayUpload.New(data.dtype(), data.shape(), argument).args());
         try {
-            made = await(c.request(ArrayUpload.NEW, new ArrayUpload.New(data.dtype(), data.shape(), argument).args()));
+            made = await(asked);
         } catch (ConnectionLostException | FleetClosedException e) {
             throw notRun(c, size, 0, e); // an upload runs nothing, whenever it is cut short
+        } catch (CallInterruptedException e) {
+            asked.thenAccept(late -> close(late)); // the node's array, when its answer comes
+            throw e;
         }
         if (!(made instanceof PyArray array) || !(ApiAccess.memory(array) instanceof RemoteArrayMemory memory)
                 || !(memory.reference() instanceof RemoteArrayRef ref) || ref.dtype() != data.dtype()
                 || !Arrays.equals(ref.shape(), data.shape())) {
+            close(made);
             throw new ProtocolException("the node answered " + ArrayUpload.NEW + " with " + made);
         }
         long acknowledged = 0;
@@ -109,14 +118,25 @@ final class ArrayUploads {
                 false, e);
     }
 
+    private static void close(Object made) {
+        if (made instanceof PyArray a) {
+            a.close();
+        }
+    }
+
+    /** The answer; an interrupt ends the wait at once (the caller then frees what the node made). */
     private static Object await(CompletableFuture<Object> f) {
         try {
-            return f.join();
-        } catch (CompletionException e) {
+            return f.get();
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof PyFleetException p) {
                 throw p;
             }
-            throw e;
+            throw new CompletionException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallInterruptedException("interrupted while an array was uploaded to the node; the upload "
+                    + "stops, the node frees what it got, and nothing was run", e);
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.CallInterruptedException;
 import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.DType;
 import io.pyfleet.client.Fleet;
@@ -227,6 +228,40 @@ class ArrayUploadTest {
                 FleetClosedException closed = assertInstanceOf(FleetClosedException.class, e.getCause());
                 assertFalse(closed.mayHaveRun(), "the call itself was never sent: " + closed.getMessage());
                 Eventually.await(WAIT, () -> memory.madeArrays() == before, () -> "the node freed the part it got");
+            } finally {
+                remote.close();
+            }
+        }
+    }
+
+    @Test
+    void anInterruptDuringACallsUploadEndsTheWaitAtOnceAndTheCallDoesNotRun() throws Exception {
+        try (NodeServer node = TestNodes.start(1, Map.of());
+                SlowProxy proxy = new SlowProxy(node.address())) {
+            NodeArrays memory = node.fleet().arrays();
+            long before = memory.madeArrays();
+            long calls = node.fleet().stats().workers().get(0).calls();
+            Fleet remote = Fleet.connect(TestNodes.TOKEN, "127.0.0.1:" + proxy.port());
+            try {
+                java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                        new java.util.concurrent.atomic.AtomicReference<>();
+                Thread caller = new Thread(() -> {
+                    try {
+                        remote.call("numpy.sum", (Object) new double[4 << 20]); // 32 MiB at a few MB/s
+                    } catch (Throwable e) {
+                        failure.set(e);
+                    }
+                }, "uploading-caller");
+                caller.start();
+                Eventually.await(WAIT, () -> memory.madeArrays() == before + 1, () -> "the upload began");
+                caller.interrupt(); // an executor's shutdownNow, say
+                caller.join(5000);
+                assertFalse(caller.isAlive(), "the interrupt ended the wait at once, not after the whole upload");
+                assertInstanceOf(CallInterruptedException.class, failure.get());
+                assertTrue(failure.get().getMessage().contains("nothing was run"), failure.get().getMessage());
+                Eventually.await(WAIT, () -> memory.madeArrays() == before, () -> "the node freed the part it got");
+                assertEquals(1.0, remote.call("builtins.float", 1), "the fleet serves on");
+                assertEquals(calls + 1, node.fleet().stats().workers().get(0).calls(), "the interrupted call never ran");
             } finally {
                 remote.close();
             }
