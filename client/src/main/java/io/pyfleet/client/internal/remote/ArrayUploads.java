@@ -48,10 +48,20 @@ final class ArrayUploads {
      * @throws CallInterruptedException when the thread is interrupted meanwhile (the node frees what it got)
      */
     static PyArray upload(Connection c, Data data, boolean argument) {
+        return upload(c, data, argument, null);
+    }
+
+    /**
+     * {@link #upload(Connection, Data, boolean)} to the memory of {@code node} of the gateway's cluster (null:
+     * the gateway's own), through the gateway: a call sent there finds its arguments there. The writes follow
+     * the array to its node by themselves.
+     */
+    static PyArray upload(Connection c, Data data, boolean argument, String node) {
         long size = ArrayRef.byteLength(data.dtype(), data.shape());
         Object made;
         CompletableFuture<Object> asked = c.request(ArrayUpload.NEW,
-                new ArrayUpload.New(data.dtype(), data.shape(), argument).args());
+                new ArrayUpload.New(data.dtype(), data.shape(), argument).args(), node == null ? null
+                        : java.util.Map.of("node", node));
         try {
             made = await(asked);
         } catch (ConnectionLostException | FleetClosedException e) {
