@@ -97,3 +97,30 @@ def digest(x):
     import hashlib
 
     return [x.dtype.str, list(x.shape), hashlib.sha256(np.ascontiguousarray(x).tobytes()).hexdigest()]
+
+
+_kept = []
+
+
+def keep(x):
+    """Keeps its argument, as a model keeps the data it was built with; returns where."""
+    _kept.append(x)
+    return len(_kept) - 1
+
+
+def kept_sum(i):
+    return float(_kept[i].sum())
+
+
+_seen = []
+
+
+def record_sum(x):
+    """Notes the sum of what it was given (its caller may have stopped waiting): see `recorded`."""
+    _seen.append(float(x.sum()))
+
+
+def recorded():
+    out = list(_seen)
+    _seen.clear()
+    return out

@@ -457,7 +457,8 @@ public interface Fleet extends AutoCloseable {
      * Waits for a future, unwrapping the failure into its {@link PyFleetException}: a copy of the exception
      * the future failed with (same type and fields, that exception as its cause) whose stack trace is the
      * Python frames, if any, then this thread's own frames, so that it points at the failing Python line
-     * and at the Java line that made the call. An interrupt ends the wait at once with a
+     * and at the Java line that made the call (a program's own subclass of {@link PyFleetException} is
+     * rethrown as it is, keeping its type). An interrupt ends the wait at once with a
      * {@link CallInterruptedException}; the thread's interrupt flag stays set.
      *
      * @param <T>    the result's type

@@ -28,14 +28,26 @@ public final class ArrayUpload {
     /**
      * {@code array_new}'s args.
      *
-     * @param dtype the element type
-     * @param shape the dimensions (empty for 0-d)
+     * @param dtype    the element type
+     * @param shape    the dimensions (empty for 0-d)
+     * @param argument a call's argument uploaded for it: the node never reuses its memory for another array
+     *                 (Python code may keep what it was passed)
      */
-    public record New(DType dtype, long[] shape) {
+    public record New(DType dtype, long[] shape, boolean argument) {
         /** Checks and copies the shape. */
         public New {
             shape = shape.clone();
             ArrayRef.byteLength(dtype, shape);
+        }
+
+        /**
+         * An array the client keeps ({@code Fleet.array}).
+         *
+         * @param dtype the element type
+         * @param shape the dimensions (empty for 0-d)
+         */
+        public New(DType dtype, long[] shape) {
+            this(dtype, shape, false);
         }
 
         /** A copy of the dimensions. */
@@ -49,24 +61,26 @@ public final class ArrayUpload {
             return ArrayRef.byteLength(dtype, shape);
         }
 
-        /** The request's args: {@code [dtype descr, [dims...]]}. */
+        /** The request's args: {@code [dtype descr, [dims...]]}, then {@code true} for a call's argument. */
         public List<Object> args() {
             List<Object> dims = new ArrayList<>(shape.length);
             for (long d : shape) {
                 dims.add(d);
             }
-            return List.of(dtype.descr(), dims);
+            return argument ? List.of(dtype.descr(), dims, true) : List.of(dtype.descr(), dims);
         }
 
         /**
          * Reads the args of a request.
          *
-         * @throws ProtocolException when they are not a known dtype and a shape
+         * @throws ProtocolException when they are not a known dtype and a shape, and optionally a bool
          */
         public static New parse(List<?> args) {
-            if (args.size() != 2 || !(args.get(0) instanceof String descr) || !(args.get(1) instanceof List<?> dims)) {
-                throw new ProtocolException(NEW + " takes [dtype, shape]");
+            if (args.size() < 2 || args.size() > 3 || !(args.get(0) instanceof String descr)
+                    || !(args.get(1) instanceof List<?> dims) || args.size() == 3 && !(args.get(2) instanceof Boolean)) {
+                throw new ProtocolException(NEW + " takes [dtype, shape] or [dtype, shape, argument (bool)]");
             }
+            boolean argument = args.size() == 3 && (Boolean) args.get(2);
             DType dtype = DType.ofDescr(descr);
             if (dtype == null) {
                 throw new ProtocolException(NEW + ": unsupported dtype '" + descr + "' (supported: " + DType.DESCRS + ")");
@@ -79,7 +93,7 @@ public final class ArrayUpload {
                 shape[i] = d;
             }
             try {
-                return new New(dtype, shape);
+                return new New(dtype, shape, argument);
             } catch (IllegalArgumentException e) {
                 throw new ProtocolException(NEW + ": " + e.getMessage(), e);
             }
@@ -87,17 +101,17 @@ public final class ArrayUpload {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof New n && dtype == n.dtype && Arrays.equals(shape, n.shape);
+            return o instanceof New n && dtype == n.dtype && Arrays.equals(shape, n.shape) && argument == n.argument;
         }
 
         @Override
         public int hashCode() {
-            return dtype.hashCode() * 31 + Arrays.hashCode(shape);
+            return (dtype.hashCode() * 31 + Arrays.hashCode(shape)) * 31 + Boolean.hashCode(argument);
         }
 
         @Override
         public String toString() {
-            return "New[" + dtype.descr() + " " + Arrays.toString(shape) + "]";
+            return "New[" + dtype.descr() + " " + Arrays.toString(shape) + (argument ? " argument" : "") + "]";
         }
     }
 

@@ -1,7 +1,9 @@
 package io.pyfleet.client.internal.remote;
 
+import io.pyfleet.client.CallInterruptedException;
 import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.DType;
+import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyArray;
@@ -18,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Java data sent to the memory of the node a thin client is connected to, as reads come back:
@@ -35,18 +38,42 @@ final class ArrayUploads {
     }
 
     /**
-     * Uploads {@code data} on {@code c}.
+     * Uploads {@code data} on {@code c}; {@code argument}: for a call, which frees it when it ends (the node
+     * then never reuses its memory for another array, as Python code may keep what it was passed).
      *
      * @throws io.pyfleet.client.OverloadedException when the node refuses it: over the connection's
      *         {@code pyfleet.gateway.array-upload-max}
      * @throws ConnectionLostException when the connection ends meanwhile (the node frees what it got)
+     * @throws FleetClosedException when the fleet is closed meanwhile
+     * @throws CallInterruptedException when the thread is interrupted meanwhile (the node frees what it got)
      */
-    static PyArray upload(Connection c, Data data) {
+    static PyArray upload(Connection c, Data data, boolean argument) {
+        return upload(c, data, argument, null);
+    }
+
+    /**
+     * {@link #upload(Connection, Data, boolean)} to the memory of {@code node} of the gateway's cluster (null:
+     * the gateway's own), through the gateway: a call sent there finds its arguments there. The writes follow
+     * the array to its node by themselves.
+     */
+    static PyArray upload(Connection c, Data data, boolean argument, String node) {
         long size = ArrayRef.byteLength(data.dtype(), data.shape());
-        Object made = await(c.request(ArrayUpload.NEW, new ArrayUpload.New(data.dtype(), data.shape()).args()));
+        Object made;
+        CompletableFuture<Object> asked = c.request(ArrayUpload.NEW,
+                new ArrayUpload.New(data.dtype(), data.shape(), argument).args(), node == null ? null
+                        : java.util.Map.of("node", node));
+        try {
+            made = await(asked);
+        } catch (ConnectionLostException | FleetClosedException e) {
+            throw notRun(c, size, 0, e); // an upload runs nothing, whenever it is cut short
+        } catch (CallInterruptedException e) {
+            asked.thenAccept(late -> close(late)); // the node's array, when its answer comes
+            throw e;
+        }
         if (!(made instanceof PyArray array) || !(ApiAccess.memory(array) instanceof RemoteArrayMemory memory)
                 || !(memory.reference() instanceof RemoteArrayRef ref) || ref.dtype() != data.dtype()
                 || !Arrays.equals(ref.shape(), data.shape())) {
+            close(made);
             throw new ProtocolException("the node answered " + ArrayUpload.NEW + " with " + made);
         }
         long acknowledged = 0;
@@ -79,25 +106,47 @@ final class ArrayUploads {
             }
             memory.provide(data.pieces());
             return array;
-        } catch (ConnectionLostException e) {
+        } catch (ConnectionLostException | FleetClosedException e) {
             array.close();
-            throw new ConnectionLostException("the connection to the gateway " + c.address + " ended while an array of "
-                    + size + " bytes was uploaded (" + acknowledged + " written); the node frees what it got and "
-                    + "nothing was run", false, e);
+            throw notRun(c, size, acknowledged, e);
         } catch (RuntimeException e) {
             array.close(); // the node frees the part it got
             throw e;
         }
     }
 
+    /** The end of an upload cut short: nothing ran, though its requests were written ({@code mayHaveRun} false). */
+    private static PyFleetException notRun(Connection c, long size, long acknowledged, PyFleetException e) {
+        String what = "an array of " + size + " bytes was uploaded (" + acknowledged + " written); the node frees "
+                + "what it got and nothing was run";
+        if (e instanceof FleetClosedException) {
+            PyFleetException closed = new FleetClosedException("the fleet was closed while " + what, false);
+            closed.initCause(e);
+            return closed;
+        }
+        return new ConnectionLostException("the connection to the gateway " + c.address + " ended while " + what,
+                false, e);
+    }
+
+    private static void close(Object made) {
+        if (made instanceof PyArray a) {
+            a.close();
+        }
+    }
+
+    /** The answer; an interrupt ends the wait at once (the caller then frees what the node made). */
     private static Object await(CompletableFuture<Object> f) {
         try {
-            return f.join();
-        } catch (CompletionException e) {
+            return f.get();
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof PyFleetException p) {
                 throw p;
             }
-            throw e;
+            throw new CompletionException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CallInterruptedException("interrupted while an array was uploaded to the node; the upload "
+                    + "stops, the node frees what it got, and nothing was run", e);
         }
     }
 

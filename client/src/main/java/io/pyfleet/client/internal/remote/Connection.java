@@ -339,10 +339,15 @@ final class Connection {
      * dies with the connection that received it. Completes on the reader with the reply's value.
      */
     CompletableFuture<Object> request(String op, List<?> args) {
+        return request(op, args, null);
+    }
+
+    /** {@link #request(String, List)} with the gateway's {@code opts} ({@code node}: served by that node). */
+    CompletableFuture<Object> request(String op, List<?> args, Map<String, ?> opts) {
         CompletableFuture<Object> done = new CompletableFuture<>();
         Pending<Object> p = new Pending<>(done, op, v -> v, null);
         try {
-            if (!trySend(p, Messages.encodeCall(op, null, args, null, null).tail())) {
+            if (!trySend(p, Messages.encodeCall(op, null, args, null, opts).tail())) {
                 p.fail(new ConnectionLostException("the connection to the gateway " + address + " ended, and the "
                         + "arrays the node kept for it with it; " + op + " was not sent", false));
             }

@@ -148,7 +148,7 @@ public final class RemoteFleet implements Fleet {
             List<Object> found = large == null ? List.of() : large.takeFound();
             if (!found.isEmpty()) {
                 uploadedOn = connection();
-                List<PyArray> uploaded = uploadArguments(uploadedOn, found, large);
+                List<PyArray> uploaded = uploadArguments(uploadedOn, found, large, call.options().node());
                 // freed once the call has ended: the node frees an array a call still uses when that call ends
                 result.whenComplete((v, e) -> uploaded.forEach(PyArray::close));
                 encoded = encode(call.op(), call.target(), call.args(), call.kwargs(), opts, large);
@@ -180,12 +180,15 @@ public final class RemoteFleet implements Fleet {
         return result;
     }
 
-    /** Uploads a call's large arguments on {@code c}; on a failure those already up are freed. */
-    private static List<PyArray> uploadArguments(Connection c, List<Object> found, LargeArrays large) {
+    /**
+     * Uploads a call's large arguments on {@code c}, to {@code node} where the call goes (null: the gateway's
+     * own); on a failure those already up are freed.
+     */
+    private static List<PyArray> uploadArguments(Connection c, List<Object> found, LargeArrays large, String node) {
         List<PyArray> uploaded = new ArrayList<>(found.size());
         try {
             for (Object array : found) {
-                PyArray a = ArrayUploads.upload(c, ArrayUploads.ofArgument(array));
+                PyArray a = ArrayUploads.upload(c, ArrayUploads.ofArgument(array), true, node);
                 uploaded.add(a);
                 large.place(array, a);
             }
@@ -283,7 +286,7 @@ public final class RemoteFleet implements Fleet {
     }
 
     private PyArray upload(ArrayUploads.Data data) {
-        return ArrayUploads.upload(connection(), data);
+        return ArrayUploads.upload(connection(), data, false);
     }
 
     @Override

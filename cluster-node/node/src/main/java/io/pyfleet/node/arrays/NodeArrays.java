@@ -63,7 +63,7 @@ public final class NodeArrays {
     private void free(Segment seg) {
         madeLive.decrementAndGet();
         madeBytes.addAndGet(-seg.byteSize());
-        if (seg.writable() && !seg.viewsMayLive() && seg.byteSize() > 0) {
+        if (seg.writable() && !seg.viewsMayLive() && seg.reusable() && seg.byteSize() > 0) {
             synchronized (pool) {
                 if (!closed && pooledBytes + seg.byteSize() <= poolMax) {
                     pool.computeIfAbsent(seg.byteSize(), k -> new java.util.ArrayDeque<>()).push(seg);
@@ -307,27 +307,38 @@ public final class NodeArrays {
     /**
      * A copy in node memory of a call's large argument ({@link io.pyfleet.protocol.LargeArrays}): a
      * {@code double[]}, {@code float[]}, {@code long[]}, {@code int[]}, {@code short[]}, {@code boolean[]}
-     * or {@code NdArray}.
+     * or {@code NdArray}. Its memory is never reused for another array once freed: the Java array was the
+     * function's by value, and Python code may keep it beyond the call.
      *
      * @throws IllegalArgumentException for anything else
      */
     public PyArray ofArgument(Object v) {
+        PyArray copy;
         if (v instanceof double[] d) {
-            return of(d);
+            copy = of(d);
         } else if (v instanceof float[] f) {
-            return of(f);
+            copy = of(f);
         } else if (v instanceof long[] l) {
-            return of(l);
+            copy = of(l);
         } else if (v instanceof int[] i) {
-            return of(i);
+            copy = of(i);
         } else if (v instanceof short[] sh) {
-            return of(sh);
+            copy = of(sh);
         } else if (v instanceof boolean[] b) {
-            return of(b);
+            copy = of(b);
         } else if (v instanceof io.pyfleet.client.NdArray a) {
-            return of(a);
+            copy = of(a);
+        } else {
+            throw new IllegalArgumentException("not an array argument: " + v.getClass().getName());
         }
-        throw new IllegalArgumentException("not an array argument: " + v.getClass().getName());
+        neverReuse(copy);
+        return copy;
+    }
+
+    private static void neverReuse(PyArray array) {
+        if (ApiAccess.memory(array) instanceof Segment s) {
+            s.neverReuse();
+        }
     }
 
     /** Arrays over this many bytes stay in node memory, as results and as call arguments. */
@@ -340,8 +351,19 @@ public final class NodeArrays {
      * written before it is used, so released memory is reused for it unzeroed.
      */
     public Upload upload(DType dtype, long[] shape) {
+        return upload(dtype, shape, false);
+    }
+
+    /**
+     * {@link #upload(DType, long[])}; {@code argument}: a call's argument the client uploads for it, whose
+     * memory is never reused for another array once freed (as {@link #ofArgument}).
+     */
+    public Upload upload(DType dtype, long[] shape, boolean argument) {
         List<MappedByteBuffer> into = new java.util.ArrayList<>();
         PyArray array = create(dtype, shape, into::addAll, true);
+        if (argument) {
+            neverReuse(array);
+        }
         return new Upload(array, into);
     }
 

@@ -85,6 +85,8 @@ final class Segment implements ArrayMemory {
     private final AtomicInteger refs = new AtomicInteger(1);
     private final boolean writable;
     private volatile boolean viewsMayLive;
+    /** False for memory a worker may go on mapping after its array is freed: never handed to another array. */
+    private volatile boolean reusable = true;
     private volatile int fd;
     /** Told when the last array on it is released: it pools or destroys the segment. */
     private volatile java.util.function.Consumer<Segment> onFree = Segment::destroy;
@@ -113,9 +115,20 @@ final class Segment implements ArrayMemory {
         return viewsMayLive;
     }
 
+    /** Whether it may go back to the pool once freed. */
+    boolean reusable() {
+        return reusable;
+    }
+
+    /** Its memory is never handed to another array: Python code may keep what it was passed (a call's argument). */
+    void neverReuse() {
+        reusable = false;
+    }
+
     /** A pooled segment handed out again, to one new array. */
     void reuse() {
         viewsMayLive = false;
+        reusable = true;
         refs.set(1);
     }
 

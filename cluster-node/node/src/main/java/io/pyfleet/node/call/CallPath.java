@@ -253,25 +253,33 @@ public final class CallPath implements AutoCloseable {
     private PendingCall prepare(String op, Object target, List<?> args, Map<String, ?> kwargs, Map<String, ?> opts,
             Duration timeout, CompletableFuture<Object> result, String boundWorker, long generation,
             EventSink sink, LargeArrays large) {
-        callerArrays.pin(target, args, kwargs, result); // the arrays it names live until it ends
-        EncodedCall encoded = encode(op, target, args, kwargs, opts, large);
-        List<Object> found = large == null ? List.of() : large.takeFound();
-        if (!found.isEmpty()) {
-            // one copy each into node memory, freed when the call ends; the worker maps it
-            callerArrays.copyIn(found, large, result);
-            encoded = encode(op, target, args, kwargs, opts, large);
+        // The arrays a call names, and the copies of its large arguments, live until the node is done with
+        // it: not until its caller stops waiting (a cancel), since a queued call is still written and read.
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        try {
+            callerArrays.pin(target, args, kwargs, ended);
+            EncodedCall encoded = encode(op, target, args, kwargs, opts, large);
+            List<Object> found = large == null ? List.of() : large.takeFound();
+            if (!found.isEmpty()) {
+                // one copy each into node memory; the worker maps it
+                callerArrays.copyIn(found, large, ended);
+                encoded = encode(op, target, args, kwargs, opts, large);
+            }
+            if (encoded.otherOwner() != null) {
+                throw new StaleHandleException("one call cannot combine objects of different workers ("
+                        + encoded.owner().worker() + " and " + encoded.otherOwner().worker()
+                        + "): pass one of them by value");
+            }
+            if (encoded.tail().length + Frames.REQUEST_HEAD_MAX > maxFrame) {
+                throw new Frames.FrameTooLargeException(encoded.tail().length + Frames.REQUEST_HEAD_MAX, maxFrame,
+                        Frames.WORKER_SETTING);
+            }
+            return new PendingCall(encoded, timeout == null ? 0 : timeout.toNanos(), boundWorker, generation, result,
+                    sink).onEnd(() -> ended.complete(null));
+        } catch (RuntimeException | Error e) {
+            ended.complete(null); // never sent: nothing will read them
+            throw e;
         }
-        if (encoded.otherOwner() != null) {
-            throw new StaleHandleException("one call cannot combine objects of different workers ("
-                    + encoded.owner().worker() + " and " + encoded.otherOwner().worker()
-                    + "): pass one of them by value");
-        }
-        if (encoded.tail().length + Frames.REQUEST_HEAD_MAX > maxFrame) {
-            throw new Frames.FrameTooLargeException(encoded.tail().length + Frames.REQUEST_HEAD_MAX, maxFrame,
-                    Frames.WORKER_SETTING);
-        }
-        return new PendingCall(encoded, timeout == null ? 0 : timeout.toNanos(), boundWorker, generation, result,
-                sink);
     }
 
     private static EncodedCall encode(String op, Object target, List<?> args, Map<String, ?> kwargs,

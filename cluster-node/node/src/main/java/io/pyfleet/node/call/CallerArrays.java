@@ -83,7 +83,15 @@ final class CallerArrays {
             }
         } catch (RuntimeException e) {
             copies.forEach(PyArray::close);
-            throw e;
+            if (e instanceof io.pyfleet.client.PyFleetException p) {
+                throw p;
+            }
+            // memory the node cannot make (a full or missing pyfleet.arrays.dir): a typed error, as the caller's
+            // future must end with one (it frees what the call holds)
+            throw new ProtocolException("cannot copy the call's large array arguments into node memory in "
+                    + a.dir() + " (pyfleet.arrays.dir); the call was not run: " + e.getMessage() + ". Make room "
+                    + "there, point pyfleet.arrays.dir at a tmpfs with room, or raise pyfleet.arrays.by-value-max "
+                    + "to send them by value", e);
         }
         done.whenComplete((v, e) -> copies.forEach(PyArray::close));
     }

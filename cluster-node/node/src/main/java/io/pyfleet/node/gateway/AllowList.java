@@ -25,9 +25,10 @@ import java.util.stream.Collectors;
  *   <li>{@code call}, {@code const}, {@code init}, {@code import}, {@code scatter}: the target, a dotted name;</li>
  *   <li>{@code builtin}, {@code operator}: {@code builtins.<name>}, {@code operator.<name>};</li>
  *   <li>{@code lookup} ({@code Fleet.bind}): {@code args[0]} holds groups of names relative to the target
- *       module, one group per bound method; each group needs one name {@code <module>.<name>} on the list, and
- *       the worker is asked about those only ({@link #visible}), so a binding neither fails for a name the
- *       list leaves out nor learns whether such a name exists;</li>
+ *       module, one group per bound method, at least one group (the worker imports the module); each group
+ *       needs one name {@code <module>.<name>} on the list, and the worker is asked about those only
+ *       ({@link #visible}), so a binding neither fails for a name the list leaves out nor learns whether such
+ *       a name exists;</li>
  *   <li>{@code method}, {@code attr}: {@code args[0]} is the name; with a list other than allow-all, names
  *       starting with {@code _} are refused (the way from any object to its class, its module's globals and
  *       so on), other names are allowed: what an object offers follows from how it was reached;</li>
@@ -199,8 +200,14 @@ public final class AllowList {
             throw new NotAllowedException("lookup needs a module name as its target to be checked against " + KEY
                     + "; got " + describe(target));
         }
+        List<List<String>> groups = lookupGroups(args);
+        if (groups.isEmpty()) {
+            // the worker would still import the module (running its top-level code) and say whether it exists
+            throw new NotAllowedException("lookup of no names in " + module + " is refused: with " + KEY
+                    + " other than [\"*\"] a lookup must name what it may call");
+        }
         List<String> refused = new ArrayList<>();
-        for (List<String> names : lookupGroups(args)) {
+        for (List<String> names : groups) {
             if (names.stream().noneMatch(n -> allows(module + "." + n))) {
                 refused.add(names.stream().map(n -> module + "." + n).collect(Collectors.joining(" or ")));
             }

@@ -257,7 +257,7 @@ final class SessionArrays {
         }
         NodeArrays.Upload upload;
         try {
-            upload = memory.upload(asked.dtype(), asked.shape());
+            upload = memory.upload(asked.dtype(), asked.shape(), asked.argument());
         } catch (RuntimeException e) {
             uploaded.addAndGet(-size);
             throw new ProtocolException("node " + ctx.node() + " cannot make an array of " + size + " bytes in "

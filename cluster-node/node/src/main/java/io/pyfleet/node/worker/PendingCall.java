@@ -3,6 +3,7 @@ package io.pyfleet.node.worker;
 import io.pyfleet.client.internal.Handle;
 import io.pyfleet.protocol.EncodedCall;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One call on its way through the node: encoded once on the caller's thread, then
@@ -19,6 +20,8 @@ public final class PendingCall {
     private final EventSink events;
     /** How its reply and events are decoded; see {@link Decoding}. */
     private Decoding decoding = Decoding.ADOPT;
+    /** Run once when the node is done with it; see {@link #onEnd}. */
+    private final AtomicReference<Runnable> onEnd = new AtomicReference<>();
 
     /** Set by the channel as the call is written; read by its reader and the watchdog. */
     long id;
@@ -62,6 +65,23 @@ public final class PendingCall {
         return decoding;
     }
 
+    /**
+     * Runs {@code action} once the node is done with this call: its reply or error came, it timed out, its
+     * worker died, or it failed before it was written; not when its caller stops waiting (a cancel, or a
+     * timeout of the caller's own on the future), since the call may still be written and read.
+     */
+    public PendingCall onEnd(Runnable action) {
+        onEnd.set(action);
+        return this;
+    }
+
+    private void ended() {
+        Runnable action = onEnd.getAndSet(null);
+        if (action != null) {
+            action.run();
+        }
+    }
+
     public byte[] tail() {
         return encoded.tail();
     }
@@ -98,6 +118,7 @@ public final class PendingCall {
 
     /** Completes with a value, after the call's events have been delivered. */
     public void complete(Object value) {
+        ended();
         if (events == null) {
             completeOrDrop(value);
         } else {
@@ -133,6 +154,7 @@ public final class PendingCall {
 
     /** Completes with the error the worker answered, after the call's events have been delivered. */
     public void fail(Throwable error) {
+        ended();
         if (events == null) {
             result.completeExceptionally(error);
         } else {
@@ -142,6 +164,7 @@ public final class PendingCall {
 
     /** Fails at once (timeout, lost worker, close), dropping events not delivered yet. */
     public void failNow(Throwable error) {
+        ended();
         if (events != null) {
             events.abandon();
         }

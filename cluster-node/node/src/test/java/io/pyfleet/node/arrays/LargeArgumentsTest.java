@@ -8,13 +8,17 @@ import io.pyfleet.client.Kwargs;
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyArray;
+import io.pyfleet.client.PyFleetException;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.node.TestFleets;
 import io.pyfleet.node.embedded.EmbeddedNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,5 +81,62 @@ class LargeArgumentsTest {
         ProtocolException e = assertThrows(ProtocolException.class,
                 () -> fleet.call("builtins.len", (Object) new byte[300_000]), "a byte[] is Python bytes, by value");
         assertTrue(e.getMessage().contains("frame"), e.getMessage());
+    }
+
+    private static double[] filled(int n, double value) {
+        double[] d = new double[n];
+        Arrays.fill(d, value);
+        return d;
+    }
+
+    @Test
+    void aCancelledCallKeepsItsArgumentsUntilItsWorkerIsDoneWithThem() {
+        int n = 100_003; // a size of its own: the memory freed here is the next copy's of that size
+        fleet.call("arraytest.recorded");
+        CompletableFuture<Object> busy = fleet.callAsync("fleettest.sleep", 1.0); // the one worker
+        CompletableFuture<Object> cancelled = fleet.callAsync("arraytest.record_sum", filled(n, 1.0));
+        PyArray mine = fleet.array(filled(n, 3.0));
+        CompletableFuture<Object> cancelledToo = fleet.callAsync("arraytest.record_sum", mine);
+        assertTrue(cancelled.cancel(true) && cancelledToo.cancel(true), "both still queued behind the sleep");
+        mine.close(); // the caller is done with it: a call that may still read it must keep it
+        assertEquals(null, fleet.call("arraytest.record_sum", filled(n, 2.0)), "a copy of the same size");
+        try (PyArray other = fleet.array(filled(n, 4.0))) {
+            assertEquals(null, fleet.call("arraytest.record_sum", other), "an array of that size");
+        }
+        assertEquals(1.0, busy.join());
+        List<?> seen = (List<?>) fleet.call("arraytest.recorded");
+        assertEquals(List.of(1.0 * n, 3.0 * n, 2.0 * n, 4.0 * n), seen,
+                "each call saw its own arguments: the cancelled ones ran (cancel does not reach the node) on theirs");
+    }
+
+    @Test
+    void aLargeArgumentAFunctionKeepsStaysAsItWasPassed() {
+        int n = 100_007;
+        long at = (Long) fleet.call("arraytest.keep", filled(n, 1.0)); // a model keeping its training data, say
+        assertEquals(2.0 * n, fleet.call("numpy.sum", filled(n, 2.0)), "a later copy of the same size");
+        assertEquals(1.0 * n, fleet.call("arraytest.kept_sum", at),
+                "a double[] is the function's own, as by value: never memory the node reuses for another array");
+    }
+
+    @Test
+    void aCopyThatCannotBeMadeIsATypedErrorAndHoldsNothing() throws Exception {
+        Path dir = Files.createTempDirectory("pyfleet-arrays-");
+        try (EmbeddedNode node = TestFleets.start(1, Map.of("pyfleet.arrays.dir", dir.toString(),
+                "pyfleet.arrays.by-value-max", "64KiB"))) {
+            NodeArrays memory = node.arrays();
+            PyArray small = node.array(new double[] {1, 2, 3});
+            long before = memory.madeArrays();
+            Files.delete(dir); // node memory can no longer be made there
+            PyFleetException e = assertThrows(PyFleetException.class,
+                    () -> node.call("numpy.add", small, filled(100_000, 1.0)), "not an UncheckedIOException");
+            assertTrue(e.getMessage().contains("pyfleet.arrays.dir") && e.getMessage().contains("not run"),
+                    e.getMessage());
+            small.close();
+            Eventually.await(WAIT, () -> memory.madeArrays() == before - 1,
+                    () -> "the argument it names is not held by the failed call");
+            assertEquals(6.0, node.call("numpy.sum", new double[] {1, 2, 3}), "small arrays still go by value");
+        } finally {
+            Files.deleteIfExists(dir);
+        }
     }
 }

@@ -127,6 +127,8 @@ class AllowListTest {
         refused(NARROW, "lookup", "numpy", List.of(List.of("_private")));
         refused(NARROW, "lookup", null, groups);
         refused(NARROW, "lookup", "numpy", List.of(List.of()));
+        refused(NARROW, "lookup", "os", List.of()); // no group: it would import os, and allowed nothing
+        allowed(ALL, "lookup", "os", List.of());
         refused(NARROW, "lookup", "numpy", List.of(List.of(1L)));
         refused(NARROW, "lookup", "numpy");
         refused(NARROW, "lookup", "numpy", "sqrt");

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.CallInterruptedException;
 import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.DType;
 import io.pyfleet.client.Fleet;
+import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.NdArray;
 import io.pyfleet.client.OverloadedException;
 import io.pyfleet.client.ProtocolException;
@@ -210,6 +212,81 @@ class ArrayUploadTest {
     }
 
     @Test
+    void aFleetClosedWhileACallsArgumentsUploadFailsTheCallAsNotRun() throws Exception {
+        try (NodeServer node = TestNodes.start(1, Map.of());
+                SlowProxy proxy = new SlowProxy(node.address())) {
+            NodeArrays memory = node.fleet().arrays();
+            long before = memory.madeArrays();
+            Fleet remote = Fleet.connect(TestNodes.TOKEN, "127.0.0.1:" + proxy.port());
+            try {
+                CompletableFuture<Object> call = CompletableFuture.supplyAsync(
+                        () -> remote.call("numpy.sum", (Object) new double[4 << 20])); // 32 MiB at a few MB/s
+                Eventually.await(WAIT, () -> memory.madeArrays() == before + 1, () -> "the upload began");
+                Thread.sleep(200);
+                remote.close();
+                Exception e = assertThrows(Exception.class, () -> call.get(20, TimeUnit.SECONDS));
+                FleetClosedException closed = assertInstanceOf(FleetClosedException.class, e.getCause());
+                assertFalse(closed.mayHaveRun(), "the call itself was never sent: " + closed.getMessage());
+                Eventually.await(WAIT, () -> memory.madeArrays() == before, () -> "the node freed the part it got");
+            } finally {
+                remote.close();
+            }
+        }
+    }
+
+    @Test
+    void anInterruptDuringACallsUploadEndsTheWaitAtOnceAndTheCallDoesNotRun() throws Exception {
+        try (NodeServer node = TestNodes.start(1, Map.of());
+                SlowProxy proxy = new SlowProxy(node.address())) {
+            NodeArrays memory = node.fleet().arrays();
+            long before = memory.madeArrays();
+            long calls = node.fleet().stats().workers().get(0).calls();
+            Fleet remote = Fleet.connect(TestNodes.TOKEN, "127.0.0.1:" + proxy.port());
+            try {
+                java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                        new java.util.concurrent.atomic.AtomicReference<>();
+                Thread caller = new Thread(() -> {
+                    try {
+                        remote.call("numpy.sum", (Object) new double[4 << 20]); // 32 MiB at a few MB/s
+                    } catch (Throwable e) {
+                        failure.set(e);
+                    }
+                }, "uploading-caller");
+                caller.start();
+                Eventually.await(WAIT, () -> memory.madeArrays() == before + 1, () -> "the upload began");
+                caller.interrupt(); // an executor's shutdownNow, say
+                caller.join(5000);
+                assertFalse(caller.isAlive(), "the interrupt ended the wait at once, not after the whole upload");
+                assertInstanceOf(CallInterruptedException.class, failure.get());
+                assertTrue(failure.get().getMessage().contains("nothing was run"), failure.get().getMessage());
+                Eventually.await(WAIT, () -> memory.madeArrays() == before, () -> "the node freed the part it got");
+                assertEquals(1.0, remote.call("builtins.float", 1), "the fleet serves on");
+                assertEquals(calls + 1, node.fleet().stats().workers().get(0).calls(), "the interrupted call never ran");
+            } finally {
+                remote.close();
+            }
+        }
+    }
+
+    @Test
+    void aLargeArgumentAFunctionKeepsStaysAsItWasPassed() throws Exception {
+        try (NodeServer node = TestNodes.start(1, Map.of("pyfleet.gateway.array-by-value-max", "64KiB"));
+                Fleet remote = connect(node)) {
+            NodeArrays memory = node.fleet().arrays();
+            long before = memory.madeArrays();
+            double[] ones = new double[100_000];
+            java.util.Arrays.fill(ones, 1.0);
+            long at = (Long) remote.call("arraytest.keep", ones); // a model keeping its training data, say
+            Eventually.await(WAIT, () -> memory.madeArrays() == before, () -> "the upload released after the call");
+            double[] twos = new double[100_000];
+            java.util.Arrays.fill(twos, 2.0);
+            assertEquals(200_000.0, remote.call("numpy.sum", twos), "a later upload of the same size");
+            assertEquals(100_000.0, remote.call("arraytest.kept_sum", at),
+                    "a double[] is the function's own, as by value: never memory the node reuses for another array");
+        }
+    }
+
+    @Test
     void onTheWireWritesGoInOrderAndAnUnfinishedArrayIsNoArgument() throws Exception {
         try (NodeServer node = TestNodes.start(1, Map.of());
                 WireClient c = new WireClient(node.address())) {
@@ -298,6 +375,11 @@ class ArrayUploadTest {
                     }
                 } catch (IOException | InterruptedException e) {
                     // cut
+                }
+                try {
+                    out.close(); // one side's end ends the other, as a direct connection would
+                } catch (IOException e) {
+                    // closed already
                 }
             }, "slow-proxy-pump");
             t.setDaemon(true);

@@ -77,6 +77,26 @@ class RemoteArraysClusterTest {
         }
     }
 
+    @Test
+    void aCallSentToAnotherNodeTakesItsLargeArgumentsThere() throws Exception {
+        int seed = freePort();
+        try (NodeServer n1 = start("n1", seed, seed); NodeServer n2 = start("n2", freePort(), seed);
+                Fleet client = Fleet.connect(TestNodes.TOKEN, "127.0.0.1:" + n1.address().getPort())) {
+            Eventually.await(WAIT, () -> client.nodes().stream().filter(NodeStatus::reachable).count() == 2,
+                    () -> "both nodes up: " + client.nodes());
+            long madeOnN1 = n1.fleet().arrays().madeArrays();
+            long madeOnN2 = n2.fleet().arrays().madeArrays();
+            double[] big = new double[N]; // over array-by-value-max (1 MiB) and over max-message-size (4 MiB)
+            java.util.Arrays.fill(big, 0.5);
+            Call onN2 = Call.function("numpy.sum", List.of(big), Map.of()).with(CallOptions.builder().on("n2").build());
+            assertEquals(0.5 * N, Fleet.join(client.submit(onN2)), "uploaded to n2, where the call runs");
+            Call pid = Call.function("os.getpid", List.of(), Map.of()).with(CallOptions.builder().on("n2").build());
+            assertEquals(n2.fleet().stats().workers().get(0).pid(), Fleet.join(client.submit(pid)));
+            Eventually.await(WAIT, () -> n2.fleet().arrays().madeArrays() == madeOnN2, () -> "freed on n2 after it");
+            assertEquals(madeOnN1, n1.fleet().arrays().madeArrays(), "nothing made on n1");
+        }
+    }
+
     private static NodeServer start(String name, int port, int seed) {
         Map<String, Object> o = new HashMap<>();
         o.put("pyfleet.node-name", name);

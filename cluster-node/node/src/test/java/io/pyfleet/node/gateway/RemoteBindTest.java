@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.pyfleet.client.BindException;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.NotAllowedException;
+import io.pyfleet.client.internal.RemoteError;
 import io.pyfleet.node.BindContract;
+import io.pyfleet.protocol.Incoming;
+import io.pyfleet.protocol.Messages;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -72,6 +75,28 @@ class RemoteBindTest extends BindContract {
                     "bindtest"));
             assertEquals("cannot bind MissingAndNotAllowed to bindtest: bindtest has no function for "
                     + "MissingAndNotAllowed.toXML(String) (looked for toXML, to_xml)", e.getMessage());
+        }
+    }
+
+    @Test
+    void aLookupOfNoNamesImportsNothingTheListLeavesOut() throws Exception {
+        try (NodeServer node = TestNodes.start(1, Map.of("pyfleet.gateway.allow", List.of("bindtest.fail_deep")));
+                WireClient c = new WireClient(node.address())) {
+            c.handshake(TestNodes.TOKEN);
+            long id = 1;
+            // no groups: nothing for the list to refuse, but the worker would import the module (its top-level
+            // code runs) and its answer would tell whether it exists
+            for (String module : List.of("fleettest", "no_such_module_pyfleet", "bindtest")) {
+                c.request(id, "lookup", module, List.of(List.of()));
+                Incoming m = c.read();
+                assertEquals(Messages.ERROR, m.type(), module + ": " + m.body());
+                assertEquals(id, m.id());
+                assertEquals("not_allowed", ((RemoteError) m.body()).kind(), module + ": " + m.body());
+                id++;
+            }
+            c.request(id, "lookup", "bindtest", List.of(List.of(List.of("failDeep", "fail_deep"))));
+            assertEquals(List.of(java.util.Arrays.asList("fail_deep", true, "builtins.function")), c.read().body(),
+                    "a lookup of an allowed name still answers");
         }
     }
 }
