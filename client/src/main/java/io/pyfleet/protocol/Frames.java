@@ -178,9 +178,10 @@ public final class Frames {
         public FrameTooLargeException(long length, int maxFrame, String setting) {
             super("the call encodes to " + length + " bytes, over the maximum frame size of " + maxFrame + " bytes ("
                     + setting + (GATEWAY_SETTING.equals(setting) ? " of the node" : "") + "); the call was not run. "
-                    + "Pass large arrays as PyArray (fleet.array(...)), which "
+                    + "Pass large arrays as PyArray (fleet.array(...)) or as Java arrays (double[], long[]...), which "
                     + (GATEWAY_SETTING.equals(setting) ? "go to the node in chunks" : "never go through the frame")
-                    + ", keep large data in Python as an object (a PyObject) and pass that, or raise " + setting
+                    + ", not as lists; keep large data in Python as an object (a PyObject) and pass that; or raise "
+                    + setting
                     + (GATEWAY_SETTING.equals(setting) ? " on the node" : ""));
         }
     }
