@@ -1,6 +1,7 @@
 package io.pyfleet.protocol;
 
 import io.pyfleet.client.ProtocolException;
+import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.internal.Handle;
 import io.pyfleet.client.internal.RemoteError;
 import java.util.List;
@@ -128,6 +129,11 @@ public final class Messages {
         } catch (StackOverflowError e) {
             throw new ProtocolException("the call's arguments nest too deep to encode (or a container holds itself): "
                     + "flatten them, or keep the value in Python as an object", e);
+        } catch (PyFleetException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a value the walk cannot read (a collection that throws while iterated, say)
+            throw new ProtocolException("cannot encode the call's arguments: " + e, e);
         } finally {
             w.release();
         }

@@ -315,4 +315,31 @@ public final class ArrayElements {
     private static String name(DType t) {
         return t.numpyName();
     }
+
+    /**
+     * {@code shape}, or 1-d of {@code length} elements when it is empty: the shape of an array made from a
+     * Java array, checked to hold exactly {@code length} elements.
+     *
+     * @param length the Java array's length
+     * @param shape  the shape asked for (empty: 1-d)
+     * @return a copy of the shape to use
+     * @throws IllegalArgumentException for a negative dimension, or a shape of another element count
+     */
+    public static long[] shapeOf(long length, long[] shape) {
+        if (shape.length == 0) {
+            return new long[] {length};
+        }
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in " + java.util.Arrays.toString(shape));
+            }
+            n *= d;
+        }
+        if (n != length) {
+            throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " holds " + n
+                    + " elements, the data " + length);
+        }
+        return shape.clone();
+    }
 }

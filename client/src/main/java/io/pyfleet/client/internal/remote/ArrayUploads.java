@@ -1,5 +1,6 @@
 package io.pyfleet.client.internal.remote;
 
+import io.pyfleet.client.internal.ArrayElements;
 import io.pyfleet.client.CallInterruptedException;
 import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.DType;
@@ -161,25 +162,6 @@ final class ArrayUploads {
         return out;
     }
 
-    /** {@code shape}, or 1-d of {@code length} when it is empty; checked to hold {@code length} elements. */
-    static long[] shapeOf(long length, long[] shape) {
-        if (shape.length == 0) {
-            return new long[] {length};
-        }
-        long n = 1;
-        for (long d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
-            }
-            n *= d;
-        }
-        if (n != length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n + " elements, the data "
-                    + length);
-        }
-        return shape.clone();
-    }
-
     static Data of(double[] d, long... shape) {
         List<ByteBuffer> p = pieces(8L * d.length);
         int at = 0;
@@ -188,7 +170,7 @@ final class ArrayUploads {
             b.asDoubleBuffer().put(d, at, n);
             at += n;
         }
-        return new Data(DType.FLOAT64, shapeOf(d.length, shape), p);
+        return new Data(DType.FLOAT64, ArrayElements.shapeOf(d.length, shape), p);
     }
 
     static Data of(float[] d, long... shape) {
@@ -199,7 +181,7 @@ final class ArrayUploads {
             b.asFloatBuffer().put(d, at, n);
             at += n;
         }
-        return new Data(DType.FLOAT32, shapeOf(d.length, shape), p);
+        return new Data(DType.FLOAT32, ArrayElements.shapeOf(d.length, shape), p);
     }
 
     static Data of(long[] d, long... shape) {
@@ -210,7 +192,7 @@ final class ArrayUploads {
             b.asLongBuffer().put(d, at, n);
             at += n;
         }
-        return new Data(DType.INT64, shapeOf(d.length, shape), p);
+        return new Data(DType.INT64, ArrayElements.shapeOf(d.length, shape), p);
     }
 
     static Data of(int[] d, long... shape) {
@@ -221,7 +203,7 @@ final class ArrayUploads {
             b.asIntBuffer().put(d, at, n);
             at += n;
         }
-        return new Data(DType.INT32, shapeOf(d.length, shape), p);
+        return new Data(DType.INT32, ArrayElements.shapeOf(d.length, shape), p);
     }
 
     static Data of(short[] d, long... shape) {
@@ -232,11 +214,11 @@ final class ArrayUploads {
             b.asShortBuffer().put(d, at, n);
             at += n;
         }
-        return new Data(DType.INT16, shapeOf(d.length, shape), p);
+        return new Data(DType.INT16, ArrayElements.shapeOf(d.length, shape), p);
     }
 
     static Data of(byte[] d, long... shape) {
-        return of(DType.INT8, ByteBuffer.wrap(d), shapeOf(d.length, shape));
+        return of(DType.INT8, ByteBuffer.wrap(d), ArrayElements.shapeOf(d.length, shape));
     }
 
     static Data of(boolean[] d, long... shape) {
@@ -249,7 +231,7 @@ final class ArrayUploads {
             }
             at += n;
         }
-        return new Data(DType.BOOL, shapeOf(d.length, shape), p);
+        return new Data(DType.BOOL, ArrayElements.shapeOf(d.length, shape), p);
     }
 
     /**

@@ -144,14 +144,14 @@ public final class RemoteFleet implements Fleet {
         EncodedCall encoded;
         Connection uploadedOn = null;
         try {
-            encoded = encode(call.op(), call.target(), call.args(), call.kwargs(), opts, large);
+            encoded = Messages.encodeCall(call.op(), call.target(), call.args(), call.kwargs(), opts, large);
             List<Object> found = large == null ? List.of() : large.takeFound();
             if (!found.isEmpty()) {
                 uploadedOn = connection();
                 List<PyArray> uploaded = uploadArguments(uploadedOn, found, large, call.options().node());
                 // freed once the call has ended: the node frees an array a call still uses when that call ends
                 result.whenComplete((v, e) -> uploaded.forEach(PyArray::close));
-                encoded = encode(call.op(), call.target(), call.args(), call.kwargs(), opts, large);
+                encoded = Messages.encodeCall(call.op(), call.target(), call.args(), call.kwargs(), opts, large);
             }
             if (encoded.otherOwner() != null) {
                 throw new StaleHandleException("one call cannot combine objects of different workers ("
@@ -403,7 +403,7 @@ public final class RemoteFleet implements Fleet {
         FleetFuture<T> result = new FleetFuture<>(callbacks, false);
         EncodedCall encoded;
         try {
-            encoded = encode(op, target, args, null, opts);
+            encoded = Messages.encodeCall(op, target, args, null, opts);
         } catch (PyFleetException e) {
             result.completeExceptionally(e);
             return result;
@@ -413,21 +413,7 @@ public final class RemoteFleet implements Fleet {
         return result;
     }
 
-    private static EncodedCall encode(String op, Object target, List<?> args, Map<String, ?> kwargs,
-            Map<String, ?> opts) {
-        return encode(op, target, args, kwargs, opts, null);
-    }
 
-    private static EncodedCall encode(String op, Object target, List<?> args, Map<String, ?> kwargs,
-            Map<String, ?> opts, LargeArrays large) {
-        try {
-            return Messages.encodeCall(op, target, args, kwargs, opts, large);
-        } catch (PyFleetException e) {
-            throw e;
-        } catch (RuntimeException | StackOverflowError e) {
-            throw new ProtocolException("cannot encode the call's arguments: " + e, e);
-        }
-    }
 
     /**
      * Sends a call on the current connection, connecting first if there is none. A call

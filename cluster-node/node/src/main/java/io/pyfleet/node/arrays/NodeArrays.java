@@ -1,5 +1,6 @@
 package io.pyfleet.node.arrays;
 
+import io.pyfleet.client.internal.ArrayElements;
 import io.pyfleet.client.DType;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyArray;
@@ -228,7 +229,7 @@ public final class NodeArrays {
 
     /** A float64 array of {@code data}, 1-d or of {@code shape}. */
     public PyArray of(double[] data, long... shape) {
-        long[] sh = shapeOf(data.length, shape);
+        long[] sh = ArrayElements.shapeOf(data.length, shape);
         int[] at = {0};
         return create(DType.FLOAT64, sh, maps -> maps.forEach(m -> {
             int n = m.remaining() / 8;
@@ -239,7 +240,7 @@ public final class NodeArrays {
 
     /** A float32 array of {@code data}, 1-d or of {@code shape}. */
     public PyArray of(float[] data, long... shape) {
-        long[] sh = shapeOf(data.length, shape);
+        long[] sh = ArrayElements.shapeOf(data.length, shape);
         int[] at = {0};
         return create(DType.FLOAT32, sh, maps -> maps.forEach(m -> {
             int n = m.remaining() / 4;
@@ -250,7 +251,7 @@ public final class NodeArrays {
 
     /** An int64 array of {@code data}, 1-d or of {@code shape}. */
     public PyArray of(long[] data, long... shape) {
-        long[] sh = shapeOf(data.length, shape);
+        long[] sh = ArrayElements.shapeOf(data.length, shape);
         int[] at = {0};
         return create(DType.INT64, sh, maps -> maps.forEach(m -> {
             int n = m.remaining() / 8;
@@ -261,7 +262,7 @@ public final class NodeArrays {
 
     /** An int32 array of {@code data}, 1-d or of {@code shape}. */
     public PyArray of(int[] data, long... shape) {
-        long[] sh = shapeOf(data.length, shape);
+        long[] sh = ArrayElements.shapeOf(data.length, shape);
         int[] at = {0};
         return create(DType.INT32, sh, maps -> maps.forEach(m -> {
             int n = m.remaining() / 4;
@@ -272,7 +273,7 @@ public final class NodeArrays {
 
     /** An int16 array of {@code data}, 1-d or of {@code shape}. */
     public PyArray of(short[] data, long... shape) {
-        long[] sh = shapeOf(data.length, shape);
+        long[] sh = ArrayElements.shapeOf(data.length, shape);
         int[] at = {0};
         return create(DType.INT16, sh, maps -> maps.forEach(m -> {
             int n = m.remaining() / 2;
@@ -283,12 +284,12 @@ public final class NodeArrays {
 
     /** An int8 array of {@code data}, 1-d or of {@code shape}. */
     public PyArray of(byte[] data, long... shape) {
-        return copyOf(DType.INT8, shapeOf(data.length, shape), ByteBuffer.wrap(data));
+        return copyOf(DType.INT8, ArrayElements.shapeOf(data.length, shape), ByteBuffer.wrap(data));
     }
 
     /** A bool array of {@code data}, 1-d or of {@code shape}. */
     public PyArray of(boolean[] data, long... shape) {
-        long[] sh = shapeOf(data.length, shape);
+        long[] sh = ArrayElements.shapeOf(data.length, shape);
         int[] at = {0};
         return create(DType.BOOL, sh, maps -> maps.forEach(m -> {
             int n = m.remaining();
@@ -425,24 +426,6 @@ public final class NodeArrays {
             written += bytes.length;
             return written;
         }
-    }
-
-    private static long[] shapeOf(int length, long[] shape) {
-        if (shape.length == 0) {
-            return new long[] {length};
-        }
-        long n = 1;
-        for (long d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
-            }
-            n *= d;
-        }
-        if (n != length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n + " elements, the data "
-                    + length);
-        }
-        return shape.clone();
     }
 
     /** Where segments are created. */

@@ -6,7 +6,6 @@ import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.OverloadedException;
 import io.pyfleet.client.PoolFailedException;
-import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.WorkerLostException;
@@ -258,12 +257,12 @@ public final class CallPath implements AutoCloseable {
         CompletableFuture<Void> ended = new CompletableFuture<>();
         try {
             callerArrays.pin(target, args, kwargs, ended);
-            EncodedCall encoded = encode(op, target, args, kwargs, opts, large);
+            EncodedCall encoded = Messages.encodeCall(op, target, args, kwargs, opts, large);
             List<Object> found = large == null ? List.of() : large.takeFound();
             if (!found.isEmpty()) {
                 // one copy each into node memory; the worker maps it
                 callerArrays.copyIn(found, large, ended);
-                encoded = encode(op, target, args, kwargs, opts, large);
+                encoded = Messages.encodeCall(op, target, args, kwargs, opts, large);
             }
             if (encoded.otherOwner() != null) {
                 throw new StaleHandleException("one call cannot combine objects of different workers ("
@@ -282,16 +281,6 @@ public final class CallPath implements AutoCloseable {
         }
     }
 
-    private static EncodedCall encode(String op, Object target, List<?> args, Map<String, ?> kwargs,
-            Map<String, ?> opts, LargeArrays large) {
-        try {
-            return Messages.encodeCall(op, target, args, kwargs, opts, large);
-        } catch (PyFleetException e) {
-            throw e;
-        } catch (RuntimeException | StackOverflowError e) {
-            throw new ProtocolException("cannot encode the call's arguments: " + e, e);
-        }
-    }
 
     private Duration timeoutOf(CallOptions options) {
         return options.timeout() != null ? options.timeout() : defaultTimeout;
