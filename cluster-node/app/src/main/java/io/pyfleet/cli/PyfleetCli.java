@@ -48,7 +48,11 @@ import picocli.CommandLine;
             "      --token-file ~/.pyfleet/gateway-7450.token",
             "  pyfleet shell --connect 127.0.0.1:7450",
             "  pyfleet bench --quick",
-            "  pyfleet help call"})
+            "  pyfleet help call",
+            "",
+            "The launcher (./pyfleet in the checkout) also runs:",
+            "  ./pyfleet install    the artifacts (pyfleet-bom, -client, -node) into the local Maven repository",
+            "  ./pyfleet test       every test, Java and Python, and the samples"})
 public final class PyfleetCli implements Runnable {
     /** A usage error exits with status 2, any other failure with {@link Failures#FAILED}. */
     static final IExitCodeExceptionMapper EXIT_STATUS =
