@@ -70,6 +70,11 @@ public final class WorkerProcess implements AutoCloseable {
     private volatile boolean othersDecoded;
     /** The watchdog saw the process gone while its output was still open (a child held it). */
     private boolean exitNoticed;
+    /**
+     * The call the watchdog timed out answered before the kill landed: the worker had moved on to the
+     * next call, so that one is not "never started" but may have run (guarded by {@link #lock}).
+     */
+    private boolean answeredAfterTimeout;
 
     WorkerProcess(WorkerOptions options, Process process, Function<Handle, Object> adopt) {
         this.options = options;
@@ -362,6 +367,7 @@ public final class WorkerProcess implements AutoCloseable {
             }
             inFlight.pollFirst();
             unansweredBytes -= done.frameBytes;
+            answeredAfterTimeout |= done.abandoned;
             PendingCall next = inFlight.peekFirst();
             if (next != null) {
                 next.startedNanos = now;
@@ -456,8 +462,10 @@ public final class WorkerProcess implements AutoCloseable {
         stderr.awaitEnd(500);
         ExitStatus status = new ExitStatus(code, deathReason);
         List<PendingCall> orphans;
+        boolean movedOn;
         synchronized (lock) {
             state = State.DEAD;
+            movedOn = answeredAfterTimeout;
             orphans = new ArrayList<>(inFlight);
             inFlight.clear();
         }
@@ -481,7 +489,9 @@ public final class WorkerProcess implements AutoCloseable {
                 serving = false; // the worker was in the timed-out call: the ones behind it never started
             } else if (serving) {
                 serving = false;
-                p.failNow(new WorkerLostException(who + "; the call may have run" + stderr.summary(), true));
+                p.failNow(new WorkerLostException(who + (movedOn ? "; the call that overran finished just as the "
+                        + "worker was being killed, and the worker had started this one: it may have run"
+                        : "; the call may have run") + stderr.summary(), true));
                 listener.callEnded(this, p, System.nanoTime() - p.startedNanos, true);
             } else {
                 notStarted.add(p);

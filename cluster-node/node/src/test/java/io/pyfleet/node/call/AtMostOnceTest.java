@@ -107,6 +107,7 @@ class AtMostOnceTest {
         try (EmbeddedNode fleet = TestFleets.start(1, Map.of("pyfleet.supervision.max-restarts", 10_000,
                 "pyfleet.supervision.min-backoff", "1ms", "pyfleet.supervision.max-backoff", "1ms"))) {
             int innocentFailures = 0;
+            int movedOn = 0;
             int timeouts = 0;
             for (int i = 0; i < 150; i++) {
                 CompletableFuture<Object> edge = fleet.submit(Call.function("fleettest.sleep_then",
@@ -122,10 +123,19 @@ class AtMostOnceTest {
                 try {
                     assertEquals((long) i, innocent.get(10, TimeUnit.SECONDS));
                 } catch (ExecutionException e) {
-                    innocentFailures++;
+                    // The one honest failure: the edge answered just as the kill landed, and the worker had
+                    // already taken this call, so it may have run. Anything else is an innocent call lost.
+                    if (e.getCause() instanceof WorkerLostException lost && lost.mayHaveRun()
+                            && lost.getMessage().contains("the worker had started this one")) {
+                        movedOn++;
+                    } else {
+                        innocentFailures++;
+                    }
                 }
             }
-            assertEquals(0, innocentFailures, "innocent calls failed (timeouts: " + timeouts + ")");
+            assertEquals(0, innocentFailures, "innocent calls failed (timeouts: " + timeouts
+                    + ", started as the edge was killed: " + movedOn + ")");
+            assertTrue(movedOn < timeouts, "only a kill that races the edge's own answer reaches the next call");
             assertTrue(timeouts > 0, "the edge overran at least sometimes");
             runs(fleet, dir).forEach((key, n) -> assertEquals(1L, n, "call " + key + " ran " + n + " times"));
         }
