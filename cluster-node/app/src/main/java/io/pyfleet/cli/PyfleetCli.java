@@ -18,6 +18,8 @@ import picocli.CommandLine.IExitCodeExceptionMapper;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 import picocli.CommandLine;
@@ -58,9 +60,14 @@ public final class PyfleetCli implements Runnable {
     static final IExitCodeExceptionMapper EXIT_STATUS =
             e -> e instanceof ParameterException ? ExitCode.USAGE : Failures.FAILED;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "A HOCON file layered over the defaults of conf/application.conf, "
-                    + "e.g. with the line: pyfleet.worker.interpreter = \"/usr/bin/python3\"")
+    /**
+     * Inherited: every command takes it after its name as well ({@code pyfleet node --config F}, the form the
+     * help, the systemd unit and local-cluster.sh show), and sets it here either way.
+     */
+    @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "A HOCON file layered over the defaults of conf/application.conf for the node this command "
+                    + "starts (with --connect the node's own settings hold), e.g. with the line: "
+                    + "pyfleet.worker.interpreter = \"/usr/bin/python3\". Given before or after the command's name.")
     Path configFile;
 
     @Spec
@@ -152,18 +159,19 @@ public final class PyfleetCli implements Runnable {
      * (what the command's own options say, e.g. the pool size), the overrides given to the constructor,
      * {@code -D} system properties, the {@code --config} file, application.conf, reference.conf.
      *
-     * @throws ParameterException when the {@code --config} file cannot be read
+     * @throws ParameterException when the {@code --config} file cannot be read, or was given twice
      */
     public Config config(Map<String, ?> commandSettings) {
         Config file = ConfigFactory.empty();
         if (configFile != null) {
+            CommandLine given = configCommand();
             if (!Files.isReadable(configFile)) {
-                throw new ParameterException(spec.commandLine(), "--config: cannot read " + configFile);
+                throw new ParameterException(given, "--config: cannot read " + configFile);
             }
             try {
                 file = ConfigFactory.parseFile(configFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
             } catch (com.typesafe.config.ConfigException e) {
-                throw new ParameterException(spec.commandLine(), "--config: " + e.getMessage());
+                throw new ParameterException(given, "--config: " + e.getMessage());
             }
         }
         return ConfigFactory.parseMap(new LinkedHashMap<>(commandSettings))
@@ -173,6 +181,28 @@ public final class PyfleetCli implements Runnable {
                 .withFallback(ConfigFactory.defaultApplication())
                 .withFallback(ConfigFactory.defaultReference())
                 .resolve();
+    }
+
+    /**
+     * The command {@code --config} was given to ({@code pyfleet}, or {@code pyfleet node} when it came after the
+     * name), so a usage error names it.
+     *
+     * @throws ParameterException when it was given both before and after a command's name: one would silently win
+     */
+    private CommandLine configCommand() {
+        CommandLine where = spec.commandLine();
+        int given = 0;
+        for (ParseResult p = where.getParseResult(); p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
+            if (p.hasMatchedOption("--config")) {
+                where = p.commandSpec().commandLine();
+                given++;
+            }
+        }
+        if (given > 1) {
+            throw new ParameterException(where, "--config was given twice, before and after the command's name; "
+                    + "give it once (a file can include another: include \"other.conf\")");
+        }
+        return where;
     }
 
     /**
