@@ -313,15 +313,16 @@ public final class AllowList {
                     + "; got " + describe(target));
         }
         String full = namespace.isEmpty() ? name : namespace + name;
+        if (allows(full)) {
+            return;
+        }
         String walk = walk(full);
         if (walk != null) {
             throw new NotAllowedException(full + " " + walk + ", so with " + KEY + " other than [\"*\"] it is "
                     + "refused whatever the list names (op " + op + "); call a listed function that does the "
                     + "work, or allow everything with [\"*\"]");
         }
-        if (!allows(full)) {
-            throw new NotAllowedException(full + " is not in " + KEY + " (op " + op + ")");
-        }
+        throw new NotAllowedException(full + " is not in " + KEY + " (op " + op + ")");
     }
 
     private static void checkMember(String op, List<?> args) {
@@ -352,7 +353,8 @@ public final class AllowList {
         if (WALKERS.contains(dottedName.substring(last + 1))) {
             return "reaches attributes, namespaces or code by a name it is given";
         }
-        if (last < 0 ? FRAME_ATTRS.contains(dottedName) : anyFrameSegment(dottedName)) {
+        // every frame attribute holds a _: most names need no split
+        if (dottedName.indexOf('_') >= 0 && anyFrameSegment(dottedName)) {
             return "leads to a frame's globals";
         }
         return null;
@@ -375,39 +377,59 @@ public final class AllowList {
         return FRAME_ATTRS.contains(segment) ? "leads to a frame's globals" : null;
     }
 
-    /** Refuses a request with a string (anywhere in its values) whose format field walks; see {@link #fieldWalk}. */
+    /**
+     * Refuses a request with a string (anywhere in its values) whose format field walks; see {@link #fieldWalk}.
+     * It runs on every request under a narrow list, so numbers cost one class check and a flat list no allocation.
+     */
     private static void checkStrings(String op, Object target, List<?> args, Object kwargs) {
-        ArrayDeque<Object> pending = new ArrayDeque<>();
-        pending.push(target == null ? List.of() : target);
+        ArrayDeque<Object> nested = scan(op, target, null);
         if (args != null) {
-            pending.push(args);
+            nested = scanItems(op, args, nested);
         }
         if (kwargs != null) {
-            pending.push(kwargs);
+            nested = scan(op, kwargs, nested);
         }
-        while (!pending.isEmpty()) {
-            Object value = pending.pop();
-            if (value instanceof String s) {
-                formatWalk(op, s);
-            } else if (value instanceof Collection<?> c) {
-                for (Object item : c) {
-                    if (item instanceof String s) {
-                        formatWalk(op, s);
-                    } else if (item instanceof Collection<?> || item instanceof Map<?, ?> || item instanceof PyTuple) {
-                        pending.push(item);
-                    }
-                }
-            } else if (value instanceof Map<?, ?> m) {
-                pending.push(m.keySet());
-                pending.push(m.values());
-            } else if (value instanceof PyTuple t) {
-                pending.push(t.items());
-            }
+        while (nested != null && !nested.isEmpty()) {
+            nested = scan(op, nested.pop(), nested);
         }
     }
 
+    /** Scans a string now, a container's items; containers found inside go on {@code nested} (no recursion). */
+    private static ArrayDeque<Object> scan(String op, Object value, ArrayDeque<Object> nested) {
+        if (value instanceof String s) {
+            formatWalk(op, s);
+            return nested;
+        }
+        if (value instanceof Collection<?> c) {
+            return scanItems(op, c, nested);
+        }
+        if (value instanceof Map<?, ?> m) {
+            return scanItems(op, m.values(), scanItems(op, m.keySet(), nested));
+        }
+        return value instanceof PyTuple t ? scanItems(op, t.items(), nested) : nested;
+    }
+
+    private static ArrayDeque<Object> scanItems(String op, Collection<?> items, ArrayDeque<Object> nested) {
+        for (Object item : items) {
+            if (item instanceof String s) {
+                formatWalk(op, s);
+            } else if (item != null && !(item instanceof Number) && !(item instanceof Boolean)
+                    && (item instanceof Collection<?> || item instanceof Map<?, ?> || item instanceof PyTuple)) {
+                if (nested == null) {
+                    nested = new ArrayDeque<>();
+                }
+                nested.push(item);
+            }
+        }
+        return nested;
+    }
+
     private static void formatWalk(String op, String s) {
-        for (int i = s.indexOf('{'); i >= 0; i = s.indexOf('{', i + 1)) {
+        int first = s.indexOf('{');
+        if (first < 0 || s.indexOf('_', first) < 0) {
+            return; // what a field may not reach holds a _ (a private name, a frame attribute): most strings end here
+        }
+        for (int i = first; i >= 0; i = s.indexOf('{', i + 1)) {
             String reached = fieldWalk(s, i + 1);
             if (reached != null) {
                 String shown = s.length() > 80 ? s.substring(0, 77) + "..." : s;
