@@ -79,6 +79,7 @@ public final class PyfleetCli implements Runnable {
     /** Where {@code --connect} looks for PYFLEET_TOKEN: the process's environment, or the tests' own. */
     private final Map<String, String> environment;
 
+    /** The command line as the launcher runs it: no overrides, the process's environment. */
     public PyfleetCli() {
         this(Map.of());
     }
@@ -99,6 +100,11 @@ public final class PyfleetCli implements Runnable {
         return environment;
     }
 
+    /**
+     * The launcher's entry point; exits with the command's status.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
         // Initialise logging on this thread before the node's threads first log: otherwise SLF4J
         // replays their early calls with a warning on stderr.
@@ -159,6 +165,8 @@ public final class PyfleetCli implements Runnable {
      * (what the command's own options say, e.g. the pool size), the overrides given to the constructor,
      * {@code -D} system properties, the {@code --config} file, application.conf, reference.conf.
      *
+     * @param commandSettings the command's own settings, by dotted path
+     * @return the resolved configuration
      * @throws ParameterException when the {@code --config} file cannot be read, or was given twice
      */
     public Config config(Map<String, ?> commandSettings) {
@@ -209,6 +217,7 @@ public final class PyfleetCli implements Runnable {
      * Starts an embedded node; it returns once every worker serves.
      *
      * @param pool the command's pool options (without --workers, the configured size: by default one per core)
+     * @return the embedded node's fleet, to close when done
      */
     public Fleet startFleet(PoolOptions pool) {
         return EmbeddedNode.start(config(pool.settings()));
@@ -219,6 +228,9 @@ public final class PyfleetCli implements Runnable {
      * there is what it is, so {@code --workers} is then a usage error), else an embedded node started as by
      * {@link #startFleet}.
      *
+     * @param pool    the command's pool options
+     * @param connect the command's connect options
+     * @return a connected or embedded fleet, to close when done
      * @throws ParameterException when the options do not go together, or {@code --connect} has no token
      */
     public Fleet fleet(PoolOptions pool, ConnectOptions connect) {

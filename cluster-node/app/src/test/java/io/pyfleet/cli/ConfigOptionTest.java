@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pyfleet.client.ClientOptions;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.client.NotAllowedException;
 import io.pyfleet.node.TestPython;
@@ -23,7 +24,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code --config FILE} in every form the documentation shows: after {@code node} (its --help, the systemd
@@ -179,7 +179,7 @@ class ConfigOptionTest {
         try {
             Matcher address = Pattern.compile("(?m)^(127\\.0\\.0\\.1:\\d+)$").matcher(upOut);
             assertTrue(address.find(), upOut);
-            String token = io.pyfleet.client.ClientOptions.readTokenFile(state.resolve("token"));
+            String token = ClientOptions.readTokenFile(state.resolve("token"));
             try (Fleet fleet = Fleet.connect(token, address.group(1))) {
                 assertEquals(4.0, fleet.call("math.sqrt", 16.0));
                 assertThrows(NotAllowedException.class, () -> fleet.call("os.getcwd"), "the file's allow-list holds");

@@ -89,7 +89,12 @@ public final class AllowList {
             "scatter", "resize", "pool_start", "pool_resize", "pool_stop", "pool_list", "cluster_status",
             "array_read", "array_release", "array_new", "array_write"));
 
-    /** True for the ops a remote caller may have a worker run (not release, map, imap: the node's own). */
+    /**
+     * Whether a remote caller may have a worker run this op (not release, map, imap: the node's own).
+     *
+     * @param op the request's op
+     * @return true for call, const, init, method, attr, builtin, operator, import, lookup, versions
+     */
     public static boolean isWorkerOp(String op) {
         return op != null && WORKER_OPS.contains(op);
     }
@@ -104,7 +109,7 @@ public final class AllowList {
             // attributes by name
             "attrgetter", "methodcaller", "getattr", "setattr", "delattr", "getattr_static",
             // namespaces: vars(obj), globals() run by the worker returns the worker's own module globals
-            "vars", "globals", "locals", "getmembers", "getmembers_static",
+            "vars", "globals", "locals", "getmembers", "getmembers_static", "classify_class_attrs",
             // code and names from strings
             "eval", "exec", "compile", "locate", "resolve_name", "import_module");
 
@@ -120,7 +125,11 @@ public final class AllowList {
     private final String[] prefixes;
 
     /**
-     * @throws ConfigException.BadValue naming {@value #KEY} for a malformed pattern
+     * A list of patterns as {@value #KEY} holds them.
+     *
+     * @param patterns the patterns (see the class comment)
+     * @throws ConfigException.BadValue naming {@value #KEY} for a malformed pattern, or for a walker named exactly
+     *                                  in a list other than allow-all (it would be refused all the same)
      */
     public AllowList(List<String> patterns) {
         this.patterns = List.copyOf(patterns);
@@ -154,21 +163,41 @@ public final class AllowList {
         this.prefixes = under.toArray(new String[0]);
     }
 
+    /**
+     * The list of a gateway's settings.
+     *
+     * @param settings the gateway's settings
+     * @return its {@value #KEY}
+     * @throws ConfigException.BadValue as {@link #AllowList(List)} does
+     */
     public static AllowList from(GatewaySettings settings) {
         return new AllowList(settings.allow());
     }
 
-    /** The patterns as configured. */
+    /**
+     * The patterns as configured.
+     *
+     * @return them, in order
+     */
     public List<String> patterns() {
         return patterns;
     }
 
-    /** Whether the list holds {@code "*"}. */
+    /**
+     * Whether the list holds {@code "*"}.
+     *
+     * @return true for an allow-all list
+     */
     public boolean allowsEverything() {
         return allowAll;
     }
 
-    /** Whether a dotted name is on the list (the rule of {@code call}, {@code const}, {@code init}, ...). */
+    /**
+     * Whether a dotted name is on the list (the rule of {@code call}, {@code const}, {@code init}, ...).
+     *
+     * @param dottedName the name
+     * @return true when a pattern admits it and, unless allow-all, it has no private segment and walks nowhere
+     */
     public boolean allows(String dottedName) {
         if (allowAll) {
             return true;

@@ -204,6 +204,7 @@ class AllowListTest {
         refused(WIDE, "call", "string.Formatter.vformat", "{0}", List.of(), Map.of());
         refused(WIDE, "call", "inspect.getattr_static", 1L, "x");
         refused(WIDE, "call", "inspect.getmembers", 1L);
+        refused(WIDE, "call", "inspect.classify_class_attrs", 1L);
         refused(WIDE, "call", "pydoc.locate", "os.system");
         refused(WIDE, "scatter", "builtins.str.format", List.of(List.of("{0}", 1L)));
         refused(WIDE, "identical", null, "call", "builtins.getattr", List.of(1L, "x"), null, null);
