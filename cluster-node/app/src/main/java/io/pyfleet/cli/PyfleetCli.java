@@ -18,6 +18,8 @@ import picocli.CommandLine.IExitCodeExceptionMapper;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 import picocli.CommandLine;
@@ -58,9 +60,14 @@ public final class PyfleetCli implements Runnable {
     static final IExitCodeExceptionMapper EXIT_STATUS =
             e -> e instanceof ParameterException ? ExitCode.USAGE : Failures.FAILED;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "A HOCON file layered over the defaults of conf/application.conf, "
-                    + "e.g. with the line: pyfleet.worker.interpreter = \"/usr/bin/python3\"")
+    /**
+     * Inherited: every command takes it after its name as well ({@code pyfleet node --config F}, the form the
+     * help, the systemd unit and local-cluster.sh show), and sets it here either way.
+     */
+    @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "A HOCON file layered over the defaults of conf/application.conf for the node this command "
+                    + "starts (with --connect the node's own settings hold), e.g. with the line: "
+                    + "pyfleet.worker.interpreter = \"/usr/bin/python3\". Given before or after the command's name.")
     Path configFile;
 
     @Spec
@@ -72,6 +79,7 @@ public final class PyfleetCli implements Runnable {
     /** Where {@code --connect} looks for PYFLEET_TOKEN: the process's environment, or the tests' own. */
     private final Map<String, String> environment;
 
+    /** The command line as the launcher runs it: no overrides, the process's environment. */
     public PyfleetCli() {
         this(Map.of());
     }
@@ -92,6 +100,11 @@ public final class PyfleetCli implements Runnable {
         return environment;
     }
 
+    /**
+     * The launcher's entry point; exits with the command's status.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
         // Initialise logging on this thread before the node's threads first log: otherwise SLF4J
         // replays their early calls with a warning on stderr.
@@ -152,18 +165,21 @@ public final class PyfleetCli implements Runnable {
      * (what the command's own options say, e.g. the pool size), the overrides given to the constructor,
      * {@code -D} system properties, the {@code --config} file, application.conf, reference.conf.
      *
-     * @throws ParameterException when the {@code --config} file cannot be read
+     * @param commandSettings the command's own settings, by dotted path
+     * @return the resolved configuration
+     * @throws ParameterException when the {@code --config} file cannot be read, or was given twice
      */
     public Config config(Map<String, ?> commandSettings) {
         Config file = ConfigFactory.empty();
         if (configFile != null) {
+            CommandLine given = configCommand();
             if (!Files.isReadable(configFile)) {
-                throw new ParameterException(spec.commandLine(), "--config: cannot read " + configFile);
+                throw new ParameterException(given, "--config: cannot read " + configFile);
             }
             try {
                 file = ConfigFactory.parseFile(configFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
             } catch (com.typesafe.config.ConfigException e) {
-                throw new ParameterException(spec.commandLine(), "--config: " + e.getMessage());
+                throw new ParameterException(given, "--config: " + e.getMessage());
             }
         }
         return ConfigFactory.parseMap(new LinkedHashMap<>(commandSettings))
@@ -176,9 +192,32 @@ public final class PyfleetCli implements Runnable {
     }
 
     /**
+     * The command {@code --config} was given to ({@code pyfleet}, or {@code pyfleet node} when it came after the
+     * name), so a usage error names it.
+     *
+     * @throws ParameterException when it was given both before and after a command's name: one would silently win
+     */
+    private CommandLine configCommand() {
+        CommandLine where = spec.commandLine();
+        int given = 0;
+        for (ParseResult p = where.getParseResult(); p != null; p = p.hasSubcommand() ? p.subcommand() : null) {
+            if (p.hasMatchedOption("--config")) {
+                where = p.commandSpec().commandLine();
+                given++;
+            }
+        }
+        if (given > 1) {
+            throw new ParameterException(where, "--config was given twice, before and after the command's name; "
+                    + "give it once (a file can include another: include \"other.conf\")");
+        }
+        return where;
+    }
+
+    /**
      * Starts an embedded node; it returns once every worker serves.
      *
      * @param pool the command's pool options (without --workers, the configured size: by default one per core)
+     * @return the embedded node's fleet, to close when done
      */
     public Fleet startFleet(PoolOptions pool) {
         return EmbeddedNode.start(config(pool.settings()));
@@ -189,6 +228,9 @@ public final class PyfleetCli implements Runnable {
      * there is what it is, so {@code --workers} is then a usage error), else an embedded node started as by
      * {@link #startFleet}.
      *
+     * @param pool    the command's pool options
+     * @param connect the command's connect options
+     * @return a connected or embedded fleet, to close when done
      * @throws ParameterException when the options do not go together, or {@code --connect} has no token
      */
     public Fleet fleet(PoolOptions pool, ConnectOptions connect) {

@@ -119,7 +119,7 @@ final class ClientSession {
             boolean pinned = opts.get("node") != null; // to this node, or forwarded: never across the cluster
             String node = otherNode(opts);
             if (node != null) {
-                ctx.allow().check(op, body.get(1), args); // this node's list holds for what it forwards too
+                ctx.allow().check(op, body.get(1), args, body.get(3)); // this node's list holds for what it forwards too
                 // as the client wrote it: that node serves it whole
                 cluster.forward(node, id, payload, cluster.deadline(op, opts.get("timeout_ms")));
                 return true;
@@ -170,7 +170,7 @@ final class ClientSession {
     private void workerCall(long id, String op, Object target, List<?> args, Map<String, ?> kwargs,
             Map<String, Object> opts, byte[] payload) {
         requireWorkerOp(op);
-        ctx.allow().check(op, target, args);
+        ctx.allow().check(op, target, args, kwargs);
         args = ctx.allow().visible(op, target, args); // a bind's lookup asks only about names it may call
         opts.remove("idempotent"); // the cluster's business (scatter), not the worker's
         String owner = (cluster == null ? null : cluster.ownerElsewhere(payload));
@@ -234,7 +234,7 @@ final class ClientSession {
         if (!(target instanceof String function) || args.size() != 1 || !(args.get(0) instanceof List<?> sets)) {
             throw new ProtocolException("scatter takes a function name and [argument lists]");
         }
-        ctx.allow().check("scatter", function, null);
+        ctx.allow().check("scatter", function, args); // each item's strings too
         List<List<?>> argumentSets = new ArrayList<>(sets.size());
         for (Object set : sets) {
             if (!(set instanceof List<?> l)) {

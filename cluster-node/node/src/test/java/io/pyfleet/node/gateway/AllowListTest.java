@@ -9,8 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigException;
 import io.pyfleet.client.NotAllowedException;
+import io.pyfleet.client.PyTuple;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The rules of pyfleet.gateway.allow, op by op. */
@@ -179,5 +182,97 @@ class AllowListTest {
             assertTrue(e.getMessage().contains("pyfleet.gateway.allow"), e.getMessage());
         }
         assertFalse(new AllowList(List.of("a.b.*", "c")).allowsEverything());
+    }
+
+    private static final AllowList WIDE = new AllowList(List.of("builtins.*", "operator.*", "string.*", "inspect.*",
+            "numpy.*", "pydoc.*", "math.*"));
+
+    @Test
+    void walkersAreRefusedWhateverTheListNames() {
+        for (String name : List.of("format", "getattr", "vars", "globals", "locals", "eval", "exec", "compile",
+                "setattr", "delattr", "str.format", "str.format_map")) {
+            NotAllowedException e = refused(WIDE, "builtin", name, "x");
+            assertTrue(e.getMessage().contains("builtins." + name) && e.getMessage().contains("[\"*\"]"),
+                    e.getMessage());
+        }
+        refused(WIDE, "operator", "attrgetter", "__globals__");
+        refused(WIDE, "operator", "methodcaller", "x");
+        refused(WIDE, "call", "operator.attrgetter", "x");
+        refused(WIDE, "const", "operator.attrgetter");
+        refused(WIDE, "init", "string.Formatter");
+        refused(WIDE, "init", "string.Template", "$x");
+        refused(WIDE, "call", "string.Formatter.vformat", "{0}", List.of(), Map.of());
+        refused(WIDE, "call", "inspect.getattr_static", 1L, "x");
+        refused(WIDE, "call", "inspect.getmembers", 1L);
+        refused(WIDE, "call", "inspect.classify_class_attrs", 1L);
+        refused(WIDE, "call", "pydoc.locate", "os.system");
+        refused(WIDE, "scatter", "builtins.str.format", List.of(List.of("{0}", 1L)));
+        refused(WIDE, "identical", null, "call", "builtins.getattr", List.of(1L, "x"), null, null);
+        refused(WIDE, "lookup", "builtins", List.of(List.of("getattr")));
+        refused(WIDE, "call", "inspect.currentframe.f_globals");
+        refused(WIDE, "const", "x.gi_frame.f_back.y");
+        // a walker's name as a module in the middle is not a walk: numpy.lib.format is numpy's file format
+        allowed(WIDE, "call", "numpy.lib.format.open_memmap", "x.npy");
+        allowed(WIDE, "operator", "add", 1L, 2L);
+        allowed(WIDE, "builtin", "len", "abc");
+        assertTrue(WIDE.allows("string.capwords") && !WIDE.allows("string.Template"));
+        // allow-all is not a sandbox: everything passes
+        allowed(ALL, "builtin", "getattr", 1L, "__class__");
+        allowed(ALL, "method", "{0.__class__}", "format", 1L);
+    }
+
+    @Test
+    void methodAndAttributeNamesAreCheckedAsStrictlyAsFunctionNames() {
+        for (String name : List.of("format", "format_map", "vformat", "get_field", "getattr", "f_globals", "gi_frame",
+                "tb_frame", "f_back", "x.__class__", "x._y", "")) {
+            refused(NARROW, "method", "{0}", name, 1L);
+            refused(NARROW, "attr", 7L, name);
+        }
+        allowed(NARROW, "method", "a,b", "split", ",");
+        allowed(NARROW, "method", "-", "join", List.of("a", "b"));
+        allowed(NARROW, "attr", 7L, "real");
+        refused(NARROW, "identical", null, "method", "{0}", List.of("format", 1L), null, null);
+    }
+
+    @Test
+    void formatFieldsThatReachAPrivateNameOrAFrameAreRefusedInAnyString() {
+        for (String walk : List.of("{0.__self__.__loader__.create_module.__globals__[sys].modules[os].environ}",
+                "{x.__class__}", "{0[__globals__]}", "{0.gi_frame.f_globals}", "{0:{1.__class__}}", "{{0._x}}",
+                "{0[a}b].__class__}", "{0[a:b]._c!r}", "{0.x]._y}", "{.__class__}", "a {0.tb_frame} b",
+                "{0[0][_k]}", "{0.f_back}")) {
+            NotAllowedException e = refused(NARROW, "builtin", "len", walk);
+            assertTrue(e.getMessage().contains("format field"), e.getMessage());
+            refused(NARROW, "method", walk, "upper"); // the target is a value too
+            refused(NARROW, "call", "math.sqrt", List.of(List.of(Map.of("k", walk)))); // nested
+            refused(NARROW, "call", "math.sqrt", Map.of(walk, 1L)); // a map key
+            NotAllowedException k = assertThrows(NotAllowedException.class,
+                    () -> NARROW.check("call", "math.sqrt", List.of(), Map.of("x", walk)));
+            assertTrue(k.getMessage().contains("pyfleet.gateway.allow"), k.getMessage());
+            refused(NARROW, "scatter", "math.sqrt", List.of(List.of(1.0), List.of(walk)));
+            refused(NARROW, "identical", null, "call", "math.sqrt", List.of(new PyTuple(List.of(walk))), null, null);
+            assertThrows(NotAllowedException.class, () -> NARROW.check("identical", null,
+                    Arrays.asList("call", "math.sqrt", List.of(), Map.of("x", Set.of(walk)), null)), walk);
+            allowed(ALL, "builtin", "len", walk);
+        }
+        for (String fine : List.of("{}", "{0}", "{0.real}", "{x[key]}", "{0:_>10}", "{0:.2f}", "{\"a\": \"x._y\"}",
+                "a._b", "{0[a.__b]}", "{", "}", "{0.", "{0[", "{0[_")) {
+            if (fine.equals("{0[_")) {
+                refused(NARROW, "builtin", "len", fine); // an unclosed key starting with _ is read as one
+                continue;
+            }
+            allowed(NARROW, "builtin", "len", fine);
+        }
+    }
+
+    @Test
+    void aListThatNamesAWalkerIsAConfigurationError() {
+        for (String walker : List.of("builtins.getattr", "operator.attrgetter", "string.Template", "builtins.eval")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> new AllowList(List.of("math.*", walker)));
+            assertTrue(e.getMessage().contains("pyfleet.gateway.allow") && e.getMessage().contains(walker)
+                    && e.getMessage().contains("[\"*\"]"), e.getMessage());
+        }
+        assertTrue(new AllowList(List.of("builtins.getattr", "*")).allowsEverything(), "with * it is not a walk");
+        AllowList formatModule = new AllowList(List.of("numpy.lib.format.*")); // a module named format is no walker
+        allowed(formatModule, "call", "numpy.lib.format.open_memmap", "x.npy");
     }
 }
