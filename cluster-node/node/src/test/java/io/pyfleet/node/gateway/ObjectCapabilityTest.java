@@ -3,6 +3,7 @@ package io.pyfleet.node.gateway;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.pyfleet.client.Fleet;
@@ -21,9 +22,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Objects are capabilities of the connection that received them. Two clients of one node over
- * TCP: B replays A's handle, forges handles from the parts of its own, releases A's object;
- * each is refused with the same bytes as a call on an object B released itself, and A's
- * object is untouched.
+ * TCP: B replays A's handle, forges handles from the parts of its own (ids do not count up) and
+ * releases A's object; each is refused with the same bytes as a call on an object B released
+ * itself, and A's object is untouched.
  */
 class ObjectCapabilityTest {
     private static final long PROBE = 900; // the id of every refused request, so their answers compare as bytes
@@ -59,20 +60,21 @@ class ObjectCapabilityTest {
             assertArrayEquals(released, refused(b, "identical", null,
                     List.of("call", "builtins.len", List.of(secret), Map.of(), Map.of())), "in an identical call");
 
-            // forged from B's own parts: the next id (A's next object), one never made, another type
+            // forged from B's own parts: the ids next to its own; A's next object's (had B learnt it); A's, retyped
             Handle mine = newDeque(b, 3);
             Handle next = newDeque(a, 3);
-            Handle forged = new Handle(mine.node(), mine.worker(), mine.generation(), mine.id() + 1, mine.type());
-            assertEquals(next, forged, "ids count up in a worker: B can name A's next object");
-            assertArrayEquals(released, refused(b, "method", forged, List.of("append", 1L)), "forged: A's object");
-            Handle never = new Handle(mine.node(), mine.worker(), mine.generation(), mine.id() + 1000, mine.type());
-            assertArrayEquals(released, refused(b, "method", never, List.of("append", 1L)), "forged: no object");
+            assertEquals(mine.worker(), next.worker(), "one worker");
+            assertNotEquals(mine.id() + 1, next.id(), "ids do not count up: B's own do not name A's next object");
+            for (long id : new long[] {mine.id() + 1, mine.id() - 1, next.id()}) {
+                Handle forged = new Handle(mine.node(), mine.worker(), mine.generation(), id, mine.type());
+                assertArrayEquals(released, refused(b, "method", forged, List.of("append", 1L)), "forged: " + id);
+            }
             Handle otherType = new Handle(secret.node(), secret.worker(), secret.generation(), secret.id(),
                     "builtins.object");
             assertArrayEquals(released, refused(b, "method", otherType, List.of("pop")), "A's, retyped");
 
             // B's release of A's objects answers as any release and releases nothing
-            b.request(4, "release", null, List.of(secret, forged));
+            b.request(4, "release", null, List.of(secret, next));
             assertEquals(2L, ok(b.read(), 4), "the reply names the handles sent, as for its own");
             a.request(4, "builtin", "len", List.of(secret));
             assertEquals(1L, ok(a.read(), 4), "A's object survives B's release");
