@@ -57,10 +57,9 @@ final class ClientSession {
      * The one answer to a handle this session does not hold, whatever the reason: the same words
      * for a released object and another connection's, so a refusal tells nothing about others.
      */
-    static final String NOT_HELD = "this connection holds no such object: it was released, or it was made for "
-            + "another connection (an object can be used only on the connection that received it; a handle "
-            + "another connection sends is refused), or its worker restarted. Keep the PyObject you got, and "
-            + "use it on the Fleet that returned it";
+    static final String NOT_HELD = "this connection holds no such object: it was released, or it was received "
+            + "on another connection (one that ended, as before a reconnect, or another client's). An object can "
+            + "be used only on the connection that received it: make it again on this one";
 
     /** Where the session's frames go; callable from any thread, never blocks. */
     interface Outbound {
