@@ -58,10 +58,12 @@ public final class WireClient implements AutoCloseable {
         out.flush();
     }
 
+    /** Sends a request without kwargs or opts. */
     public void request(long id, String op, Object target, List<?> args) throws IOException {
         send(Messages.request(id, op, target, args, null, null));
     }
 
+    /** Sends a request with opts, without kwargs. */
     public void request(long id, String op, Object target, List<?> args, Map<String, ?> opts) throws IOException {
         send(Messages.request(id, op, target, args, null, opts));
     }
