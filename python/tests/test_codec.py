@@ -4,6 +4,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import enum
+import itertools
 import json
 import math
 import random
@@ -277,7 +278,17 @@ def test_unsupported_dtypes_and_objects_need_the_hook():
     assert [type(v) for v in decoded] == [Handle, Handle, int]
     assert decoded[0].type == "numpy.ndarray" and decoded[1].type == "builtins.object"
     assert (decoded[0].node, decoded[0].worker, decoded[0].generation) == ("n", "w", 3)
-    assert decoded[0].id == 1 and decoded[1].id == 2 and table.count() == 2
+    assert decoded[0].id != decoded[1].id and table.count() == 2
+    assert all(1 <= h.id < 2 ** 63 for h in decoded[:2])
+
+
+def test_handle_ids_do_not_count_up():
+    # A counted id lets one caller name the next caller's object and count others' objects.
+    table = HandleTable(Identity("n", "w", 0))
+    ids = [table.add(object()).id for _ in range(1000)]
+    assert len(set(ids)) == 1000 and all(1 <= i < 2 ** 63 for i in ids)
+    assert len({b - a for a, b in itertools.pairwise(ids)}) > 990  # counting up: one step, 1
+    assert table.release(ids[:10]) == 10 and table.count() == 990
 
 
 def test_subclasses_travel_as_their_base_type():

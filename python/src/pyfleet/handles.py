@@ -1,12 +1,16 @@
 """Handles: references to objects that stay in the worker.
 
 A `Handle` is the value that travels (ext 9); the `HandleTable` owns the objects.
-Ids start at 1 and only grow, so a released id is never reused and a stale
-handle can never silently name a different object.
+Ids are drawn at random (63 bits from `secrets`) instead of counting up: one
+handle tells nothing of another's id, nor how many objects other callers made
+in between. A live id is never drawn twice; a released one comes back only by a
+2**-63 chance per draw (and a gateway refuses a handle its connection released
+before any worker sees it).
 """
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -72,13 +76,13 @@ class HandleTable:
     def __init__(self, identity: Identity | None = None) -> None:
         self.identity = identity or Identity()
         self._objects: dict[int, Any] = {}
-        self._next_id = 1
         self._lock = threading.Lock()
 
     def add(self, obj: Any) -> Handle:
         with self._lock:
-            hid = self._next_id
-            self._next_id = hid + 1
+            hid = secrets.randbits(63)
+            while hid == 0 or hid in self._objects:  # ids are >= 1, one object each
+                hid = secrets.randbits(63)
             self._objects[hid] = obj
         ident = self.identity
         return Handle(ident.node, ident.worker, ident.generation, hid, qualified_name(type(obj)))

@@ -31,6 +31,7 @@ public final class BenchCases {
                 new IdenticalCall(),
                 new TcpEchoLatency(),
                 new TcpCallSync(),
+                new TcpMethodSync(),
                 new TcpCallAsync(),
                 new TcpCallAsyncConnections(),
                 new ArrayMemcpy(),

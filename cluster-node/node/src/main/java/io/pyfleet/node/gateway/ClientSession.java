@@ -8,6 +8,7 @@ import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
+import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.internal.ApiAccess;
 import io.pyfleet.client.internal.Handle;
 import io.pyfleet.client.internal.RemoteError;
@@ -42,9 +43,23 @@ import org.slf4j.LoggerFactory;
  * the id is the client's), so values are never decoded and encoded again on the way, except an
  * answer holding large arrays, which the node keeps ({@link SessionArrays}). The session remembers
  * the handles and arrays it handed out and releases those the client did not when the connection ends.
+ *
+ * <p>Objects are capabilities of the session that received them: a request that names a handle
+ * of this node the session was not handed (another connection's, a forged one, one it released)
+ * fails with {@code stale_handle} before any worker sees it, with the same message whatever the
+ * reason, and a release of such a handle releases nothing. A session another node forwards to
+ * stands for one client session there, so an object made through a forwarded call is that
+ * session's alone.
  */
 final class ClientSession {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+    /**
+     * The one answer to a handle this session does not hold, whatever the reason: the same words
+     * for a released object and another connection's, so a refusal tells nothing about others.
+     */
+    static final String NOT_HELD = "this connection holds no such object: it was released, or it was received "
+            + "on another connection (one that ended, as before a reconnect, or another client's). An object can "
+            + "be used only on the connection that received it: make it again on this one";
 
     /** Where the session's frames go; callable from any thread, never blocks. */
     interface Outbound {
@@ -125,7 +140,7 @@ final class ClientSession {
                 return true;
             }
             switch (op) {
-                case "identical" -> identical(id, args, opts, pinned);
+                case "identical" -> identical(id, args, opts, pinned, payload);
                 case "scatter" -> scatter(id, body.get(1), args, opts, pinned, payload);
                 case "release" -> release(id, args);
                 case "array_read", "array_release", ArrayUpload.NEW, ArrayUpload.WRITE -> arrayOp(id, op, args, payload);
@@ -178,6 +193,7 @@ final class ClientSession {
             cluster.forward(owner, id, payload, cluster.deadline(op, opts.get("timeout_ms")));
             return;
         }
+        requireHeld(payload);
         Duration timeout = timeout(opts);
         boolean events = Boolean.TRUE.equals(opts.remove("events"));
         List<SessionArrays.Kept> using = new ArrayList<>(0);
@@ -203,13 +219,14 @@ final class ClientSession {
                 events ? new Events(id) : null, PendingCall.Decoding.RAW);
     }
 
-    private void identical(long id, List<?> args, Map<String, Object> outer, boolean pinned) {
+    private void identical(long id, List<?> args, Map<String, Object> outer, boolean pinned, byte[] payload) {
         if (args.size() != 5 || !(args.get(0) instanceof String op)) {
             throw new ProtocolException("identical takes [op, target, args, kwargs, opts]");
         }
         List<?> innerArgs = args.get(2) == null ? List.of() : (List<?>) args.get(2);
         requireWorkerOp(op); // never a raw release of ids on every worker
         ctx.allow().check("identical", null, args);
+        requireHeld(payload);
         Map<String, Object> opts = opts(args.get(4));
         String inner = pool(opts);
         String named = inner != null ? inner : pool(outer);
@@ -254,6 +271,7 @@ final class ClientSession {
             }
             pinned = true;
         }
+        requireHeld(payload);
         if (!pinned && !opts.containsKey("pool") && spansCluster()) {
             ClusterFanOut.scatter(this, cluster, function, argumentSets, options, idempotent,
                     progress ? done -> event(id, Map.of("done", done[0], "total", done[1])) : null)
@@ -272,11 +290,12 @@ final class ClientSession {
             }
             n++;
             if (cluster != null && !cluster.view().isLocal(h.node())) {
-                ClusterFanOut.releaseElsewhere(cluster, h);
+                ClusterFanOut.releaseElsewhere(cluster, h); // that node's session for this one decides
                 continue;
             }
-            issued.remove(h);
-            ctx.pools().releaseWithoutBlocking(h);
+            if (issued.remove(h)) { // only the session's own: never another connection's object
+                ctx.pools().releaseWithoutBlocking(h);
+            }
         }
         finish(id, (long) n, null);
     }
@@ -464,9 +483,30 @@ final class ClientSession {
         return wire;
     }
 
+    /**
+     * Refuses a request that names an object of this node the session does not hold. Objects of
+     * other nodes are left to the session that node serves for this one, where the request goes.
+     */
+    private void requireHeld(byte[] payload) {
+        boolean[] foreign = {false};
+        HandleScan.forEachHandle(payload, 0, payload.length, h -> {
+            if (!issued.contains(h) && isHere(h)) {
+                foreign[0] = true;
+            }
+        });
+        if (foreign[0]) {
+            throw new StaleHandleException(NOT_HELD);
+        }
+    }
+
+    /** True for an object of this node, whose owner is this session or none. */
+    private boolean isHere(Handle h) {
+        return cluster == null || cluster.view().isLocal(h.node());
+    }
+
     private void noteHandles(byte[] bytes, int off, int len) {
         HandleScan.forEachHandle(bytes, off, len, h -> {
-            if (cluster != null && !cluster.view().isLocal(h.node())) {
+            if (!isHere(h)) {
                 return; // another node's object: its own session there releases it
             }
             issued.add(h);

@@ -14,14 +14,15 @@ import java.util.List;
 import java.util.Map;
 
 /** A bare socket speaking the gateway's frames, for tests that act as a client or an attacker would. */
-final class WireClient implements AutoCloseable {
+public final class WireClient implements AutoCloseable {
     final Socket socket;
     final DataInputStream in;
     final DataOutputStream out;
     byte[] nodeNonce;
     final byte[] clientNonce = Gateway.nonce();
 
-    WireClient(InetSocketAddress at) throws IOException {
+    /** Connects; nothing is sent yet. */
+    public WireClient(InetSocketAddress at) throws IOException {
         socket = new Socket(at.getAddress(), at.getPort());
         socket.setSoTimeout(20_000);
         socket.setTcpNoDelay(true);
@@ -37,7 +38,7 @@ final class WireClient implements AutoCloseable {
     }
 
     /** The whole handshake with this token; returns the node's answer (a welcome or an error). */
-    Incoming handshake(String token) throws IOException {
+    public Incoming handshake(String token) throws IOException {
         challenge();
         sendAuth(Gateway.clientMac(token, nodeNonce));
         return read();
@@ -57,23 +58,29 @@ final class WireClient implements AutoCloseable {
         out.flush();
     }
 
-    void request(long id, String op, Object target, List<?> args) throws IOException {
+    /** Sends a request without kwargs or opts. */
+    public void request(long id, String op, Object target, List<?> args) throws IOException {
         send(Messages.request(id, op, target, args, null, null));
     }
 
-    void request(long id, String op, Object target, List<?> args, Map<String, ?> opts) throws IOException {
+    /** Sends a request with opts, without kwargs. */
+    public void request(long id, String op, Object target, List<?> args, Map<String, ?> opts) throws IOException {
         send(Messages.request(id, op, target, args, null, opts));
     }
 
     /** The next frame that is not a ping. */
-    Incoming read() throws IOException {
+    public Incoming read() throws IOException {
+        return Incoming.parse(readRaw());
+    }
+
+    /** The bytes of the next frame that is not a ping, as the node wrote them (without the length). */
+    public byte[] readRaw() throws IOException {
         while (true) {
             int n = in.readInt();
             byte[] payload = new byte[n];
             in.readFully(payload);
-            Incoming m = Incoming.parse(payload);
-            if (m.type() != Gateway.PING) {
-                return m;
+            if (Incoming.parse(payload).type() != Gateway.PING) {
+                return payload;
             }
         }
     }
