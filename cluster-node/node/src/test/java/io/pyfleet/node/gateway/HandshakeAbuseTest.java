@@ -45,17 +45,28 @@ class HandshakeAbuseTest {
     void aTokenHolderGetsInWhileAnotherAddressHoldsAndChurnsUnauthenticatedConnections() throws Exception {
         Process node = new ProcessBuilder(ChildJvm.java("-Xmx1g", "-cp", System.getProperty("java.class.path"),
                 "-Dpyfleet.python=" + TestPython.interpreter(), HandshakeNodeMain.class.getName(), "2"))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                .redirectErrorStream(true).start();
         AtomicLong maxHeap = new AtomicLong();
+        AtomicLong logLines = new AtomicLong();
+        List<String> sampleLog = Collections.synchronizedList(new ArrayList<>());
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-            int port = Integer.parseInt(out.readLine().split(" ")[1]);
+            String first;
+            while (!(first = out.readLine()).startsWith("listening ")) {
+                System.err.println("node: " + first);
+            }
+            int port = Integer.parseInt(first.split(" ")[1]);
             AtomicBoolean measuring = new AtomicBoolean();
             Thread heap = new Thread(() -> {
                 try {
                     for (String line; (line = out.readLine()) != null; ) {
                         if (measuring.get() && line.startsWith("heap ")) {
                             maxHeap.accumulateAndGet(Long.parseLong(line.substring(5)), Math::max);
+                        } else if (measuring.get()) {
+                            logLines.incrementAndGet(); // the node's own log: a line per try would flood it
+                            if (line.contains("127.0.0.2") && sampleLog.size() < 5) {
+                                sampleLog.add(line.length() > 400 ? line.substring(0, 400) + "..." : line);
+                            }
                         }
                     }
                 } catch (IOException e) {
@@ -101,6 +112,7 @@ class HandshakeAbuseTest {
                     ms(pct(latencies, 100)));
             System.out.printf("node heap under the abuse: max used %d MiB (-Xmx1g)%n", maxHeap.get() >> 20);
             System.out.println("abuser: " + abuser.summary());
+            System.out.println("node log: " + logLines.get() + " lines during the abuse; about the abuser: " + sampleLog);
             if (!failures.isEmpty()) {
                 System.out.println("first failures: " + failures.subList(0, Math.min(3, failures.size())));
             }
@@ -172,6 +184,7 @@ class HandshakeAbuseTest {
             hello[3] = 60; // a 60-byte frame that never completes
             ByteBuffer sink = ByteBuffer.allocate(8192);
             int slowOpen = 0;
+            long lastWriteRound = 0;
             try (Selector selector = Selector.open()) {
                 while (!stop.get()) {
                     while (open.get() < ABUSER_CONNECTIONS) {
@@ -193,42 +206,38 @@ class HandshakeAbuseTest {
                     }
                     selector.select(20);
                     long now = System.nanoTime();
-                    for (SelectionKey key : selector.keys()) {
+                    for (SelectionKey key : selector.selectedKeys()) {
                         Conn c = (Conn) key.attachment();
                         SocketChannel ch = (SocketChannel) key.channel();
-                        boolean closed = false;
                         try {
-                            if (key.isValid() && key.isConnectable() && key.readyOps() != 0 && ch.finishConnect()) {
+                            if (c.connectedAt == 0 && key.isConnectable() && ch.finishConnect()) {
                                 c.connectedAt = now;
                                 c.lastSend = now;
                                 connects.incrementAndGet();
                                 key.interestOps(SelectionKey.OP_READ);
-                            } else if (key.isValid() && key.isReadable() && key.readyOps() != 0) {
+                            } else if (c.connectedAt != 0 && key.isReadable()) {
                                 sink.clear();
-                                closed = ch.read(sink) < 0;
-                            }
-                            if (!closed && c.slow && c.connectedAt != 0 && c.sent < hello.length
-                                    && now - c.lastSend > 500_000_000L) {
-                                ch.write(ByteBuffer.wrap(hello, c.sent, 1));
-                                c.sent++;
-                                c.lastSend = now;
+                                if (ch.read(sink) < 0) {
+                                    slowOpen -= close(key, c, now);
+                                }
                             }
                         } catch (IOException e) {
-                            closed = true;
+                            slowOpen -= close(key, c, now);
                         }
-                        if (closed) {
-                            if (c.connectedAt != 0) {
-                                lifetimes.add(now - c.connectedAt);
-                            }
-                            key.cancel();
-                            try {
-                                ch.close();
-                            } catch (IOException ignored) {
-                                // gone either way
-                            }
-                            open.decrementAndGet();
-                            if (c.slow) {
-                                slowOpen--;
+                    }
+                    if (now - lastWriteRound > 100_000_000L) { // the slow hellos: a byte every 500 ms
+                        lastWriteRound = now;
+                        for (SelectionKey key : selector.keys()) {
+                            Conn c = (Conn) key.attachment();
+                            if (key.isValid() && c.slow && c.connectedAt != 0 && c.sent < hello.length
+                                    && now - c.lastSend > 500_000_000L) {
+                                try {
+                                    ((SocketChannel) key.channel()).write(ByteBuffer.wrap(hello, c.sent, 1));
+                                    c.sent++;
+                                    c.lastSend = now;
+                                } catch (IOException e) {
+                                    slowOpen -= close(key, c, now);
+                                }
                             }
                         }
                     }
@@ -243,6 +252,21 @@ class HandshakeAbuseTest {
             } catch (IOException | InterruptedException e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        /** Closes a connection the node dropped; 1 when it was a slow hello. */
+        private int close(SelectionKey key, Conn c, long now) {
+            if (c.connectedAt != 0) {
+                lifetimes.add(now - c.connectedAt);
+            }
+            key.cancel();
+            try {
+                key.channel().close();
+            } catch (IOException ignored) {
+                // gone either way
+            }
+            open.decrementAndGet();
+            return c.slow ? 1 : 0;
         }
 
         String summary() {
