@@ -7,6 +7,7 @@ import io.pyfleet.client.ClientOptions;
 import io.pyfleet.client.Fleet;
 import io.pyfleet.node.ChildJvm;
 import io.pyfleet.node.TestPython;
+import io.pyfleet.protocol.Messages;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 19, item 3: a peer that never authenticates must not lock token holders out. A node in its own JVM
- * ({@code -Xmx1g}, default gateway settings) is abused from 127.0.0.2 by connections that send nothing or send
+ * ({@code -Xmx1g}, default gateway settings) is abused from 127.0.0.2 (or {@code -Dabuse.addresses=N} loopback
+ * addresses from there on) by connections that send nothing or send
  * a hello one byte at a time, re-opened as soon as the node drops each; meanwhile an honest client on 127.0.0.1
  * connects, calls and closes over and over. Every one of its connects and calls must succeed within its timeout.
  */
@@ -40,6 +42,11 @@ class HandshakeAbuseTest {
     private static final int SLOW_HELLOS = 100;
     private static final Duration ABUSE = Duration.ofSeconds(Long.getLong("abuse.seconds", 20));
     private static final Duration HONEST_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * How many loopback addresses the abuser spreads over, from 127.0.0.2 on: one by default; more to measure
+     * (and {@code -Dabuse.first=1} puts it on the honest client's own address, which the node cannot tell apart).
+     */
+    private static final int ABUSER_ADDRESSES = Integer.getInteger("abuse.addresses", 1);
 
     @Test
     void aTokenHolderGetsInWhileAnotherAddressHoldsAndChurnsUnauthenticatedConnections() throws Exception {
@@ -78,7 +85,11 @@ class HandshakeAbuseTest {
             String address = "127.0.0.1:" + port;
             honestTry(address); // the node serves (and the client's classes are loaded) before the abuse
 
-            Abuser abuser = new Abuser(new InetSocketAddress("127.0.0.1", port), InetAddress.getByName("127.0.0.2"));
+            List<InetAddress> from = new ArrayList<>();
+            for (int i = 0; i < ABUSER_ADDRESSES; i++) {
+                from.add(TestNodes.otherLoopback(Integer.getInteger("abuse.first", 2) + i));
+            }
+            Abuser abuser = new Abuser(new InetSocketAddress("127.0.0.1", port), from);
             Thread abuse = new Thread(abuser, "abuser");
             abuse.start();
             long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -158,10 +169,13 @@ class HandshakeAbuseTest {
         final AtomicLong connects = new AtomicLong();
         final AtomicLong refusedConnects = new AtomicLong();
         final ConcurrentLinkedQueue<Long> lifetimes = new ConcurrentLinkedQueue<>();
+        /** From connect to a refusal as the node's first frame. */
+        final ConcurrentLinkedQueue<Long> refusals = new ConcurrentLinkedQueue<>();
         private final InetSocketAddress node;
-        private final InetAddress from;
+        private final List<InetAddress> from;
+        private int next;
 
-        Abuser(InetSocketAddress node, InetAddress from) {
+        Abuser(InetSocketAddress node, List<InetAddress> from) {
             this.node = node;
             this.from = from;
         }
@@ -171,6 +185,7 @@ class HandshakeAbuseTest {
             long connectedAt;
             int sent;
             long lastSend;
+            boolean answered;
             final boolean slow;
 
             Conn(boolean slow) {
@@ -192,7 +207,7 @@ class HandshakeAbuseTest {
                         try {
                             SocketChannel ch = SocketChannel.open();
                             ch.configureBlocking(false);
-                            ch.bind(new InetSocketAddress(from, 0));
+                            ch.bind(new InetSocketAddress(from.get(next++ % from.size()), 0));
                             ch.connect(node);
                             ch.register(selector, SelectionKey.OP_CONNECT, new Conn(slow));
                             open.incrementAndGet();
@@ -217,8 +232,14 @@ class HandshakeAbuseTest {
                                 key.interestOps(SelectionKey.OP_READ);
                             } else if (c.connectedAt != 0 && key.isReadable()) {
                                 sink.clear();
-                                if (ch.read(sink) < 0) {
+                                int n = ch.read(sink);
+                                if (n < 0) {
                                     slowOpen -= close(key, c, now);
+                                } else if (!c.answered && n >= 6) {
+                                    c.answered = true; // [type, ...] after the length: an error is a refusal
+                                    if (sink.get(5) == Messages.ERROR) {
+                                        refusals.add(now - c.connectedAt);
+                                    }
                                 }
                             }
                         } catch (IOException e) {
@@ -272,9 +293,12 @@ class HandshakeAbuseTest {
         String summary() {
             List<Long> l = new ArrayList<>(lifetimes);
             Collections.sort(l);
+            List<Long> r = new ArrayList<>(refusals);
+            Collections.sort(r);
             return String.format("%d connections opened, %d closed by the node: lived p50 %.0f ms, p99 %.0f ms, "
-                    + "max %.0f ms; %d local connect errors", connects.get(), l.size(), ms(pct(l, 50)), ms(pct(l, 99)),
-                    ms(pct(l, 100)), refusedConnects.get());
+                    + "max %.0f ms; %d refused as the first frame, in p50 %.1f ms, p99 %.1f ms; %d local connect "
+                    + "errors", connects.get(), l.size(), ms(pct(l, 50)), ms(pct(l, 99)), ms(pct(l, 100)), r.size(),
+                    ms(pct(r, 50)), ms(pct(r, 99)), refusedConnects.get());
         }
     }
 }

@@ -37,7 +37,7 @@ class HandshakeSlotsNodeTest {
             List<WireClient> silent = new ArrayList<>();
             try {
                 for (int i = 0; i < 20; i++) {
-                    silent.add(new WireClient(node.address(), InetAddress.getByName("127.0.0.2")));
+                    silent.add(new WireClient(node.address(), TestNodes.otherLoopback(2)));
                 }
                 for (WireClient s : silent) {
                     assertEquals(Gateway.CHALLENGE, s.challenge().type(), "each got its handshake");
@@ -122,7 +122,7 @@ class HandshakeSlotsNodeTest {
     void anAddressWhoseHandshakesKeepFailingIsRefusedForAWhileAndOthersAreNot() throws Exception {
         try (NodeServer node = TestNodes.start(1, Map.of("pyfleet.gateway.handshake-failures-before-slowing", 3,
                 "pyfleet.gateway.handshake-slowing-max", "30s", "pyfleet.gateway.handshake-timeout", "2s"))) {
-            InetAddress abuser = InetAddress.getByName("127.0.0.3");
+            InetAddress abuser = TestNodes.otherLoopback(3);
             for (int i = 0; i < 3; i++) {
                 try (WireClient wrong = new WireClient(node.address(), abuser)) {
                     assertAuthRefusal(wrong.handshake("not-the-token-0123456789"), "wrong token");
