@@ -22,9 +22,6 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
         long maxBuffered, int maxConnections, Duration shutdownGrace, Tls tls, long arrayByValueMax, int arrayReadMax,
         long arrayUploadMax, Handshake handshake) {
 
-    /**
-     * Checks and copies the lists.
-     */
     public GatewaySettings {
         allow = List.copyOf(allow);
     }
@@ -122,8 +119,8 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
     public String toString() {
         return "GatewaySettings[" + bind + ":" + port + ", token " + (token.isEmpty() ? "not set" : "set")
                 + ", tokenFile " + tokenFile + ", allow " + allow + ", maxFrameSize " + maxFrameSize + ", maxInFlight "
-                + maxInFlight + ", maxBuffered " + maxBuffered + ", maxConnections " + maxConnections + ", " + handshake + ", tls "
-                + (tls.enabled() ? "on" : "off") + "]";
+                + maxInFlight + ", maxBuffered " + maxBuffered + ", maxConnections " + maxConnections + ", " + handshake
+                + ", tls " + (tls.enabled() ? "on" : "off") + "]";
     }
 
     /** The same settings on another address and port (the command line's options). */
