@@ -15,14 +15,41 @@ import java.util.List;
  * @param arrayByValueMax a client's worker calls return larger arrays as references the node keeps
  * @param arrayReadMax    the most bytes one {@code array_read} answers
  * @param arrayUploadMax  bytes of arrays one connection may have uploaded and not released (partial ones too)
+ * @param handshake       how connections that have not authenticated yet are bounded
  */
 public record GatewaySettings(String bind, int port, String token, Path tokenFile, List<String> allow,
         Duration handshakeTimeout, Duration heartbeatInterval, Duration idleTimeout, int maxFrameSize, int maxInFlight,
         long maxBuffered, int maxConnections, Duration shutdownGrace, Tls tls, long arrayByValueMax, int arrayReadMax,
-        long arrayUploadMax) {
+        long arrayUploadMax, Handshake handshake) {
 
     public GatewaySettings {
         allow = List.copyOf(allow);
+    }
+
+    /**
+     * Connections that have not authenticated yet (conf/application.conf explains each bound).
+     *
+     * @param slots                 pending connections node-wide, apart from {@code max-connections}
+     * @param slotsPerAddress       pending connections one address (an IPv6 /64) may hold
+     * @param failuresBeforeSlowing failed handshakes in a row after which an address's new connections are refused
+     *                              for a while
+     * @param failureInterval       how long failures are remembered, and the least time between two log lines
+     *                              about one address
+     * @param slowingMax            the longest an address's new connections are refused for
+     * @param slowedHeldMax         refused connections of slowed addresses held open node-wide
+     */
+    public record Handshake(int slots, int slotsPerAddress, int failuresBeforeSlowing, Duration failureInterval,
+            Duration slowingMax, int slowedHeldMax) {
+
+        /** The defaults of conf/application.conf, for settings built in code. */
+        public static final Handshake DEFAULTS = new Handshake(512, 256, 10, Duration.ofSeconds(10),
+                Duration.ofSeconds(5), 4096);
+
+        static Handshake from(Config g) {
+            return new Handshake(atLeastOne(g, "handshake-slots"), atLeastOne(g, "handshake-slots-per-address"),
+                    atLeastOne(g, "handshake-failures-before-slowing"), positive(g, "handshake-failure-interval"),
+                    positive(g, "handshake-slowing-max"), nonNegative(g, "handshake-slowed-held-max"));
+        }
     }
 
     /**
@@ -62,7 +89,7 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
                 positive(g, "idle-timeout"), (int) maxFrame, atLeastOne(g, "max-in-flight"),
                 Math.max(64 * 1024, g.getBytes("max-buffered")), atLeastOne(g, "max-connections"),
                 g.getDuration("shutdown-grace"), tls, g.getBytes("array-by-value-max"), arrayReadMax(g, maxFrame),
-                arrayUploadMax(g));
+                arrayUploadMax(g), Handshake.from(g));
     }
 
     /** A chunk and its frame's head must fit a frame. */
@@ -92,15 +119,15 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
     public String toString() {
         return "GatewaySettings[" + bind + ":" + port + ", token " + (token.isEmpty() ? "not set" : "set")
                 + ", tokenFile " + tokenFile + ", allow " + allow + ", maxFrameSize " + maxFrameSize + ", maxInFlight "
-                + maxInFlight + ", maxBuffered " + maxBuffered + ", maxConnections " + maxConnections + ", tls "
-                + (tls.enabled() ? "on" : "off") + "]";
+                + maxInFlight + ", maxBuffered " + maxBuffered + ", maxConnections " + maxConnections + ", " + handshake
+                + ", tls " + (tls.enabled() ? "on" : "off") + "]";
     }
 
     /** The same settings on another address and port (the command line's options). */
     public GatewaySettings withAddress(String newBind, int newPort) {
         return new GatewaySettings(newBind, newPort, token, tokenFile, allow, handshakeTimeout, heartbeatInterval,
                 idleTimeout, maxFrameSize, maxInFlight, maxBuffered, maxConnections, shutdownGrace, tls, arrayByValueMax,
-                arrayReadMax, arrayUploadMax);
+                arrayReadMax, arrayUploadMax, handshake);
     }
 
     /** A path key; blank: null. */
@@ -116,6 +143,14 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
             throw new ConfigException.BadValue(key, "must be positive");
         }
         return d;
+    }
+
+    private static int nonNegative(Config c, String key) {
+        int value = c.getInt(key);
+        if (value < 0) {
+            throw new ConfigException.BadValue(key, "must be 0 or more");
+        }
+        return value;
     }
 
     private static int atLeastOne(Config c, String key) {

@@ -44,12 +44,38 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
     private final FlowShape<ByteString, ByteString> shape = FlowShape.of(in, out);
     private final GatewayContext ctx;
     private final GatewayServer.Registry registry;
+    private final HandshakeSlots pendingSlots;
+    /** The handshake slot the gateway took for it when it accepted it. */
+    private final HandshakeSlots.Pending slot;
+    private final HandshakeFailures failures;
     private final String peer;
+    /** The gateway runs TLS beneath this stage. */
+    private final boolean tls;
 
-    ClientConnection(GatewayContext ctx, GatewayServer.Registry registry, String peer) {
+    /** Why a connection was pushed out of the handshake pool. */
+    static final String PUSHED_OUT = "pushed out of a full handshake pool by a newer connection before it "
+            + "authenticated (pyfleet.gateway.handshake-slots, handshake-slots-per-address)";
+
+    ClientConnection(GatewayContext ctx, GatewayServer.Registry registry, HandshakeSlots pendingSlots,
+            HandshakeSlots.Pending slot, HandshakeFailures failures, String peer) {
         this.ctx = ctx;
         this.registry = registry;
+        this.pendingSlots = pendingSlots;
+        this.slot = slot;
+        this.failures = failures;
         this.peer = peer;
+        this.tls = ctx.settings().tls().enabled();
+    }
+
+    /** The refusal of a connection when every {@code max-connections} slot is taken. */
+    static byte[] overloaded(io.pyfleet.node.config.GatewaySettings s) {
+        return Messages.error(0, new RemoteError("overloaded", "", overloadedText(s), ""));
+    }
+
+    private static String overloadedText(io.pyfleet.node.config.GatewaySettings s) {
+        return "the node has " + s.maxConnections() + " client connections already (pyfleet.gateway.max-connections): "
+                + "share one Fleet between the threads of a program (it is thread-safe), close fleets you no longer "
+                + "use, or raise pyfleet.gateway.max-connections on the node";
     }
 
     @Override
@@ -66,8 +92,8 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
     private record Out(ByteString frame, boolean endsCall) {
     }
 
-    /** Commands from the gateway, from any thread. */
-    enum Command { DRAIN, FINISH }
+    /** Commands from the gateway, from any thread. EVICT: a newer connection needs this one's handshake slot. */
+    enum Command { DRAIN, FINISH, EVICT }
 
     /** The stage's signal that frames wait in its inbox. */
     private static final Object INBOX = new Object();
@@ -86,6 +112,14 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         private final java.util.concurrent.atomic.AtomicLong inboxBytes = new java.util.concurrent.atomic.AtomicLong();
         private int inFlight;
         private boolean authed;
+        /** It holds its handshake slot: until it authenticates or ends. */
+        private boolean pending = true;
+        /** It holds one of max-connections' slots. */
+        private boolean served;
+        /** Why it ended before authenticating, for {@link HandshakeFailures}. */
+        private String failure;
+        /** Bytes arrived: under TLS, its handshake is done. */
+        private boolean receivedAny;
         /** No more requests are read; the stage ends once what is queued has left. */
         private boolean closing;
         /** The client closed its side: requests already here are served, then the stage ends. */
@@ -103,6 +137,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                 @Override
                 public void onPush() {
                     lastIn = System.nanoTime();
+                    receivedAny = true;
                     buffer = buffer.concat(grab(in));
                     proceed();
                 }
@@ -127,6 +162,9 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         @Override
         public void preStart() {
             registry.add(this);
+            slot.onEvict(() -> command(Command.EVICT)); // at once when it was pushed out already
+            // its own timer, not the tick: the deadline holds to the millisecond, TLS handshake included
+            scheduleOnce("handshake", ctx.settings().handshakeTimeout());
             if (registry.stopping()) {
                 session.drain(); // accepted while the node began to stop
             }
@@ -144,6 +182,16 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         @Override
         public void postStop() {
             registry.remove(this);
+            if (served) {
+                registry.unadmit();
+            }
+            if (pending) {
+                pendingSlots.release(slot);
+                pending = false;
+            }
+            if (!authed && !slot.evicted()) { // a push-out was counted when it happened
+                failures.failed(slot.address, failure != null ? failure : "closed before authenticating");
+            }
             session.ended();
         }
 
@@ -191,6 +239,10 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                 finishIfDone();
             } else if (message == Command.DRAIN) {
                 session.drain();
+            } else if (message == Command.EVICT) {
+                if (!authed) { // one that authenticated meanwhile has left the pool: it stays
+                    refuse("auth", PUSHED_OUT);
+                }
             } else if (message == Command.FINISH) {
                 closing = true;
                 finishDeadline = System.nanoTime() + FLUSH_NANOS;
@@ -200,13 +252,37 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
 
         @Override
         public void onTimer(Object key) {
-            long now = System.nanoTime();
-            if (!authed && !closing && now - openedNanos > ctx.settings().handshakeTimeout().toNanos()) {
-                refuse("no authentication within " + ctx.settings().handshakeTimeout());
+            if ("handshake".equals(key)) {
+                if (!authed && tls && !receivedAny) {
+                    // The TLS handshake itself stalled: a TLS layer that never finished its handshake would not
+                    // close on a completion (it waits to send close_notify), so the connection is failed, which
+                    // aborts it.
+                    failure = "no TLS handshake within " + ctx.settings().handshakeTimeout().toMillis()
+                            + " ms (pyfleet.gateway.handshake-timeout)";
+                    failStage(new ProtocolException(failure));
+                } else if (!authed && !closing) {
+                    refuse("auth", "no authentication within " + ctx.settings().handshakeTimeout().toMillis()
+                            + " ms (pyfleet.gateway.handshake-timeout)");
+                } else if (!authed) {
+                    completeStage(); // its refusal could not leave: the peer does not read
+                }
+                return;
             }
+            long now = System.nanoTime();
             if (authed && now - lastOut > ctx.settings().heartbeatInterval().toNanos() && outbox.isEmpty()) {
                 enqueue(ClientSession.frame(Gateway.message(Gateway.PING, null)));
                 flush();
+            }
+            if (finishDeadline != 0 && now > finishDeadline) {
+                if (authed) {
+                    completeStage();
+                } else {
+                    failStage(new ProtocolException("closed unauthenticated")); // aborts, under TLS too
+                }
+                return;
+            }
+            if (!authed) {
+                return; // the handshake deadline ends it; no log line per unauthenticated peer
             }
             long idle = ctx.settings().idleTimeout().toNanos();
             if (hasBeenPulled(in) && now - lastIn > idle) {
@@ -214,8 +290,6 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                 completeStage();
             } else if (!outbox.isEmpty() && !isAvailable(out) && now - lastPush > idle) {
                 log.warn("closing connection of client {}: it read nothing for {}", peer, ctx.settings().idleTimeout());
-                completeStage();
-            } else if (finishDeadline != 0 && now > finishDeadline) {
                 completeStage();
             }
         }
@@ -236,7 +310,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                 try {
                     frame = nextFrame();
                 } catch (ProtocolException e) {
-                    refuse(e.getMessage());
+                    refuse(authed ? RemoteError.PROTOCOL : "auth", e.getMessage());
                     return;
                 }
                 if (frame == null) {
@@ -279,21 +353,29 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
             try {
                 message = Incoming.parse(frame);
             } catch (ProtocolException e) {
-                refuse("the first frame must be an auth message: " + e.getMessage());
+                refuse("auth", "the first frame must be an auth message: " + e.getMessage());
                 return;
             }
             if (message.type() != Gateway.AUTH || !(message.body() instanceof Map<?, ?> body)) {
-                refuse("the first frame must be an auth message, got one of type " + message.type());
+                refuse("auth", "the first frame must be an auth message, got one of type " + message.type());
                 return;
             }
             Object mac = body.get("mac");
             Object clientNonce = body.get("nonce");
             if (!(mac instanceof byte[] m) || !(clientNonce instanceof byte[] cn) || cn.length != Gateway.NONCE_BYTES
                     || !Gateway.sameMac(Gateway.clientMac(ctx.token(), nonce), m)) {
-                refuse("authentication failed: wrong token");
+                refuse("auth", "authentication failed: wrong token");
                 return;
             }
             authed = true;
+            pendingSlots.release(slot);
+            pending = false;
+            failures.succeeded(slot.address);
+            if (!registry.admit(ctx.settings().maxConnections())) {
+                refuse("overloaded", overloadedText(ctx.settings()));
+                return;
+            }
+            served = true;
             Map<String, Object> welcome = new LinkedHashMap<>();
             welcome.put("protocol", (long) Messages.PROTOCOL_VERSION);
             welcome.put("node", ctx.node());
@@ -307,13 +389,19 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
             log.debug("client {} ({}) authenticated", peer, body.get("client"));
         }
 
-        /** Answers an error with id 0 and closes once it has left. */
-        private void refuse(String why) {
+        /**
+         * Answers an error with id 0 and closes once it has left. Before authentication the reason goes to
+         * {@link HandshakeFailures}, which logs it once per interval per address, not once per try.
+         */
+        private void refuse(String kind, String why) {
             if (closing) {
                 return;
             }
-            log.warn("closing connection of client {}: {}", peer, why);
-            String kind = authed ? RemoteError.PROTOCOL : "auth";
+            if (authed) {
+                log.warn("closing connection of client {}: {}", peer, why);
+            } else {
+                failure = why;
+            }
             enqueue(ClientSession.frame(Messages.error(0, new RemoteError(kind, "", why, ""))));
             closing = true;
             finishDeadline = System.nanoTime() + FLUSH_NANOS;

@@ -12,15 +12,18 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,11 +38,18 @@ public final class GatewayServer {
 
     private final GatewayContext ctx;
     private final Registry registry = new Registry();
+    private final HandshakeSlots pending;
+    private final HandshakeFailures failures;
+    /** Connections of slowed addresses held open until their refusal's hold ends. */
+    private final AtomicInteger held = new AtomicInteger();
 
-    /** The live connections, so that a stop can reach them. */
+    /**
+     * The live connections, so that a stop can reach them, and the count of authenticated ones against
+     * {@code max-connections}. Connections still in their handshake hold a {@link HandshakeSlots} slot instead.
+     */
     static final class Registry {
         private final Set<ClientConnection.Logic> live = ConcurrentHashMap.newKeySet();
-        private final AtomicInteger count = new AtomicInteger();
+        private final AtomicInteger served = new AtomicInteger();
         private volatile boolean stopping;
 
         boolean stopping() {
@@ -51,22 +61,25 @@ public final class GatewayServer {
         }
 
         void remove(ClientConnection.Logic c) {
-            if (live.remove(c)) {
-                count.decrementAndGet();
-            }
+            live.remove(c);
         }
 
-        void unadmit() {
-            count.decrementAndGet();
-        }
-
-        /** Takes a slot for a new connection; its stage frees it when it stops (or {@link #unadmit}). */
+        /** Takes a served slot for a connection that authenticated; false when all are taken. */
         boolean admit(int max) {
-            if (count.incrementAndGet() > max) {
-                count.decrementAndGet();
+            if (served.incrementAndGet() > max) {
+                served.decrementAndGet();
                 return false;
             }
             return true;
+        }
+
+        /** Frees a slot {@link #admit} gave. */
+        void unadmit() {
+            served.decrementAndGet();
+        }
+
+        boolean full(int max) {
+            return served.get() >= max;
         }
 
         void tellAll(ClientConnection.Command command) {
@@ -84,7 +97,14 @@ public final class GatewayServer {
     private GatewayServer(GatewayContext ctx, Materializer materializer) {
         this.ctx = ctx;
         this.materializer = materializer;
+        GatewaySettings.Handshake h = ctx.settings().handshake();
+        this.pending = new HandshakeSlots(h.slots(), h.slotsPerAddress());
+        this.failures = new HandshakeFailures(h.failuresBeforeSlowing(), h.failureInterval(), h.slowingMax(),
+                TRACKED_ADDRESSES, System::nanoTime, log::warn);
     }
+
+    /** Addresses whose failed handshakes are remembered: a few hundred KiB at most. */
+    private static final int TRACKED_ADDRESSES = 4096;
 
     /** Binds and starts serving; returns once the port is bound (or throws why it could not). */
     static GatewayServer start(ActorSystem<?> system, GatewayContext ctx) {
@@ -110,25 +130,63 @@ public final class GatewayServer {
     }
 
     private void accept(Tcp.IncomingConnection connection) {
-        String peer = connection.remoteAddress().getAddress().getHostAddress() + ":"
-                + connection.remoteAddress().getPort();
-        if (!registry.admit(ctx.settings().maxConnections())) {
+        InetSocketAddress remote = connection.remoteAddress();
+        String peer = remote.getAddress().getHostAddress() + ":" + remote.getPort();
+        String address = HandshakeFailures.key(remote.getAddress());
+        GatewaySettings s = ctx.settings();
+        if (registry.full(s.maxConnections())) {
+            // no slot to serve it once authenticated: say so now rather than after its handshake
             log.warn("refusing client {}: {} connections already (pyfleet.gateway.max-connections)", peer,
-                    ctx.settings().maxConnections());
-            byte[] refusal = Messages.error(0, new RemoteError("overloaded", "", "the node has "
-                    + ctx.settings().maxConnections() + " client connections already (pyfleet.gateway.max-connections)"
-                    + ": share one Fleet between the threads of a program (it is thread-safe), close fleets you no "
-                    + "longer use, or raise pyfleet.gateway.max-connections on the node", ""));
-            connection.handleWith(Flow.fromSinkAndSource(Sink.ignore(), Source.single(ClientSession.frame(refusal))),
-                    materializer);
+                    s.maxConnections());
+            refuse(connection, ClientConnection.overloaded(s));
             return;
         }
+        long wait = failures.waitNanos(address);
+        if (wait > 0) {
+            // counted and logged by HandshakeFailures, once per interval: not here, once per try
+            byte[] refusal = Messages.error(0, new RemoteError("overloaded", "", "too many failed handshakes from "
+                    + address + ": its new connections are refused for another " + Math.max(1, wait / 1_000_000)
+                    + " ms. Check the token the client uses (pyfleet.gateway.token on the node); the node's log says "
+                    + "why the handshakes failed (pyfleet.gateway.handshake-failures-before-slowing)", ""));
+            if (held.incrementAndGet() > s.handshake().slowedHeldMax()) {
+                held.decrementAndGet();
+                refuse(connection, refusal);
+                return;
+            }
+            // Told at once, closed only after the handshake timeout: a client reads the refusal and goes, a
+            // peer that reconnects when dropped is slowed to one try per timeout on each of its connections.
+            // Jittered (half to all of it): connections opened together must not all come back together.
+            Duration hold = s.handshakeTimeout().dividedBy(2)
+                    .plusMillis(ThreadLocalRandom.current().nextLong(s.handshakeTimeout().toMillis() / 2 + 1));
+            Source<ByteString, NotUsed> answer = Source.single(ClientSession.frame(refusal))
+                    .concat(Source.<ByteString>never().takeWithin(hold))
+                    .watchTermination((m, done) -> {
+                        done.whenComplete((d, e) -> held.decrementAndGet());
+                        return m;
+                    });
+            connection.handleWith(Flow.fromSinkAndSource(Sink.ignore(), answer), materializer);
+            return;
+        }
+        HandshakeSlots.Pending slot = new HandshakeSlots.Pending(address);
+        HandshakeSlots.Pending victim = pending.take(slot);
+        if (victim != null) {
+            // counted here, as it happens: a burst of connections meets the slowing before it is all accepted
+            failures.failed(victim.address, ClientConnection.PUSHED_OUT);
+            victim.evict();
+        }
         try {
-            connection.handleWith(Flow.fromGraph(new ClientConnection(ctx, registry, peer)), materializer);
+            connection.handleWith(Flow.fromGraph(new ClientConnection(ctx, registry, pending, slot, failures, peer)),
+                    materializer);
         } catch (RuntimeException e) {
-            registry.unadmit(); // the stage never started: its slot is free again
+            pending.release(slot);
             log.warn("cannot serve client {}: {}", peer, e.toString());
         }
+    }
+
+    /** Answers one error frame and closes. */
+    private void refuse(Tcp.IncomingConnection connection, byte[] error) {
+        connection.handleWith(Flow.fromSinkAndSource(Sink.ignore(), Source.single(ClientSession.frame(error))),
+                materializer);
     }
 
     /** Where the gateway listens (the port the OS chose when 0 was asked). */

@@ -40,6 +40,24 @@ final class TestNodes {
         };
     }
 
+    /**
+     * 127.0.0.{@code last}, for a client that must come from another address than the others (Linux routes all of
+     * 127/8 to loopback); skips the test where this system has only 127.0.0.1.
+     */
+    static java.net.InetAddress otherLoopback(int last) throws java.io.IOException {
+        java.net.InetAddress a = java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) last});
+        boolean usable;
+        try (java.net.Socket probe = new java.net.Socket()) {
+            probe.bind(new java.net.InetSocketAddress(a, 0));
+            usable = true;
+        } catch (java.net.BindException e) {
+            usable = false;
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(usable, a + " is not a local address here (only 127.0.0.1 "
+                + "is, as on macOS): this test needs a second loopback address");
+        return a;
+    }
+
     static Config config(int workers) {
         return ConfigFactory.empty().withFallback(TestFleets.config(workers, Map.of()));
     }

@@ -23,7 +23,16 @@ public final class WireClient implements AutoCloseable {
 
     /** Connects; nothing is sent yet. */
     public WireClient(InetSocketAddress at) throws IOException {
-        socket = new Socket(at.getAddress(), at.getPort());
+        this(at, null);
+    }
+
+    /** Connects from {@code from} (another loopback address, say), or from any when null; nothing is sent yet. */
+    public WireClient(InetSocketAddress at, java.net.InetAddress from) throws IOException {
+        socket = new Socket();
+        if (from != null) {
+            socket.bind(new InetSocketAddress(from, 0));
+        }
+        socket.connect(at);
         socket.setSoTimeout(20_000);
         socket.setTcpNoDelay(true);
         in = new DataInputStream(socket.getInputStream());
