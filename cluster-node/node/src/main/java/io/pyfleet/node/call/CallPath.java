@@ -2,6 +2,7 @@ package io.pyfleet.node.call;
 
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.OverloadedException;
@@ -191,17 +192,35 @@ public final class CallPath implements AutoCloseable {
      * {@code RAW}); {@code events} receives the call's events on that reader, in order. The gateway
      * sets {@code opts.arrays} itself (never a client) and takes over the references that come back.
      */
-    public void submitRemote(String op, Object target, List<?> args, Map<String, ?> kwargs, Map<String, ?> opts,
-            Duration timeout, CompletableFuture<Object> result, EventSink events, PendingCall.Decoding decoding) {
+    public PendingCall submitRemote(String op, Object target, List<?> args, Map<String, ?> kwargs,
+            Map<String, ?> opts, Duration timeout, CompletableFuture<Object> result, EventSink events,
+            PendingCall.Decoding decoding) {
         PendingCall pending;
         try {
             pending = prepare(op, target, args, kwargs, opts, timeout == null ? defaultTimeout : timeout, result,
                     null, 0, events).decoding(decoding);
         } catch (PyFleetException e) {
             result.completeExceptionally(e);
-            return;
+            return null;
         }
         route(pending, false);
+        return pending;
+    }
+
+    /**
+     * Cancels a call nobody waits for (its client's connection ended): one still queued fails at once as not run;
+     * one written to a worker is stopped by killing that worker ({@link PendingCall#cancel}). Never blocks.
+     */
+    public void cancel(PendingCall call) {
+        call.cancel();
+        if (queue.remove(call)) {
+            call.failNow(cancelledNotRun());
+        }
+    }
+
+    private static PyFleetException cancelledNotRun() {
+        return new ConnectionLostException("the call was cancelled before it started: the connection of its client "
+                + "ended; it was not run", false);
     }
 
     /** {@link #identical} for the gateway: handles stay plain; nothing blocks this thread. */
@@ -299,6 +318,10 @@ public final class CallPath implements AutoCloseable {
      * pipe (a caller's thread); a reader thread passes false and the write is deferred.
      */
     void route(PendingCall call, boolean mayBlock) {
+        if (call.isCancelled()) {
+            call.failNow(cancelledNotRun()); // back from a worker that died before starting it: never rerun
+            return;
+        }
         if (closed) {
             call.failNow(new FleetClosedException("the fleet is closed; the call was not run", false));
             return;
@@ -411,6 +434,10 @@ public final class CallPath implements AutoCloseable {
 
     /** Calls that never started go back to the front of the node queue, unless nothing can run them. */
     private void requeue(List<PendingCall> calls) {
+        if (calls.stream().anyMatch(PendingCall::isCancelled)) {
+            calls.stream().filter(PendingCall::isCancelled).forEach(c -> c.failNow(cancelledNotRun()));
+            calls = calls.stream().filter(c -> !c.isCancelled()).toList();
+        }
         if (closed || failed != null) {
             PyFleetException why = closed ? new FleetClosedException("the fleet is closed; the call was not run", false)
                     : new PoolFailedException(failed);

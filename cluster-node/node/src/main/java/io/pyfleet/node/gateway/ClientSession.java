@@ -59,6 +59,8 @@ final class ClientSession {
     private final Outbound out;
     private final String peer;
     private final Set<Handle> issued = ConcurrentHashMap.newKeySet();
+    /** Worker calls not yet ended, by request id: cancelled when the connection ends. */
+    private final Map<Long, Running> running = new ConcurrentHashMap<>();
     private final SessionForwarder cluster;
     private final SessionArrays arrays;
     private volatile boolean ended;
@@ -149,6 +151,15 @@ final class ClientSession {
     /** The connection ended: the handles it received and did not release are released now. */
     void ended() {
         ended = true;
+        int cancelled = 0;
+        for (Running r : running.values()) { // nobody reads what they would send: they must not run on
+            r.path().cancel(r.call());
+            cancelled++;
+        }
+        running.clear();
+        if (cancelled > 0) {
+            log.info("client {} left with {} call(s) queued or running: cancelled", peer, cancelled);
+        }
         arrays.ended();
         if (cluster != null) {
             cluster.ended();
@@ -196,11 +207,25 @@ final class ClientSession {
         }
         CompletableFuture<Object> result = new CompletableFuture<>();
         result.whenComplete((value, failure) -> {
+            running.remove(id);
             SessionArrays.done(using); // an array released meanwhile is freed once no call may still map it
             finish(id, value, failure);
         });
-        path.submitRemote(op, target, args, kwargs, opts.isEmpty() ? null : opts, timeout, result,
-                events ? new Events(id) : null, PendingCall.Decoding.RAW);
+        PendingCall pending = path.submitRemote(op, target, args, kwargs, opts.isEmpty() ? null : opts, timeout,
+                result, events ? new Events(id) : null, PendingCall.Decoding.RAW);
+        if (pending != null) {
+            running.put(id, new Running(path, pending));
+            if (pending.isDone() || ended) { // it ended (or the connection did) before it was noted
+                running.remove(id);
+                if (ended) {
+                    path.cancel(pending);
+                }
+            }
+        }
+    }
+
+    /** A worker call on its way, and the path that can cancel it. */
+    private record Running(CallPath path, PendingCall call) {
     }
 
     private void identical(long id, List<?> args, Map<String, Object> outer, boolean pinned) {
