@@ -472,7 +472,40 @@ final class ClientSession {
             finish(id, null, failure);
             return;
         }
-        finish(id, toWire(outcomes), null);
+        finish(id, withinFrame(toWire(outcomes), ctx.settings().maxFrameSize()), null);
+    }
+
+    /** Room a reply's head and list header take besides its items. */
+    private static final int REPLY_HEAD = 64;
+
+    /**
+     * Outcomes that fit one frame: an item whose value would take the reply past {@code maxFrame}
+     * becomes a typed error of its own (it ran), and the other items still come back; one large
+     * result no longer costs the whole scatter or identical call.
+     */
+    static List<Object> withinFrame(List<Object> wire, int maxFrame) {
+        long total = REPLY_HEAD;
+        List<Object> fitted = null;
+        for (int i = 0; i < wire.size(); i++) {
+            long size = io.pyfleet.protocol.ValueCodec.encode(wire.get(i)).length;
+            if (total + size <= maxFrame) {
+                total += size;
+                continue;
+            }
+            if (fitted == null) {
+                fitted = new ArrayList<>(wire);
+            }
+            RemoteError tooBig = new RemoteError(RemoteError.PROTOCOL, "", "the result of item " + i + " is " + size
+                    + " bytes, and with the items before it the reply would pass the maximum frame size of "
+                    + maxFrame + " bytes between this node and its clients (pyfleet.gateway.max-frame-size); the "
+                    + "item ran. Return large data as a NumPy array from a plain call (it stays on the node and the "
+                    + "client reads it in chunks), or as an object (asHandle), or raise pyfleet.gateway.max-frame-size",
+                    "");
+            Object error = List.of(1L, tooBig.fields());
+            fitted.set(i, error);
+            total += io.pyfleet.protocol.ValueCodec.encode(error).length;
+        }
+        return fitted == null ? wire : fitted;
     }
 
     /** Outcomes as the protocol lists them: {@code [0, value]} or {@code [1, [kind, type, message, traceback]]}. */
