@@ -17,10 +17,12 @@ import org.junit.jupiter.api.Test;
  * the connection and its other calls are unharmed.
  */
 class LargeOutcomesTest {
+    private static final Map<String, Object> SMALL_FRAMES = Map.of("pyfleet.gateway.max-frame-size", "2MiB",
+            "pyfleet.gateway.array-read-max", "512KiB");
 
     @Test
     void identicalResultsTooLargeTogetherFailPerItemAndTheRestComeBack() {
-        try (Fleet fleet = TestNodes.remote(2, Map.of("pyfleet.gateway.max-frame-size", "2MiB", "pyfleet.gateway.array-read-max", "512KiB"))) {
+        try (Fleet fleet = TestNodes.remote(2, SMALL_FRAMES)) {
             List<Outcome> outcomes = fleet.identical("builtins.bytes", 1_200_000);
             assertEquals(2, outcomes.size());
             assertTrue(outcomes.get(0).isOk(), "the first item fits: " + outcomes.get(0));
@@ -34,7 +36,7 @@ class LargeOutcomesTest {
 
     @Test
     void aScatterKeepsEveryItemThatFitsAndFailsTheOthersOneByOne() {
-        try (Fleet fleet = TestNodes.remote(2, Map.of("pyfleet.gateway.max-frame-size", "2MiB", "pyfleet.gateway.array-read-max", "512KiB"))) {
+        try (Fleet fleet = TestNodes.remote(2, SMALL_FRAMES)) {
             List<List<?>> items = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 items.add(List.of(i == 3 || i == 7 ? 1_200_000 : 10));
