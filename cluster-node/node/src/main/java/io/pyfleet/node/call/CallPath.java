@@ -140,10 +140,11 @@ public final class CallPath implements AutoCloseable {
 
     /** The same call on every serving worker: one outcome per worker, in worker order. */
     public CompletableFuture<List<Outcome>> identical(Call call) {
-        return identical(call, PendingCall.Decoding.ADOPT, true);
+        return identical(call, PendingCall.Decoding.ADOPT, true, null);
     }
 
-    private CompletableFuture<List<Outcome>> identical(Call call, PendingCall.Decoding decoding, boolean mayBlock) {
+    private CompletableFuture<List<Outcome>> identical(Call call, PendingCall.Decoding decoding, boolean mayBlock,
+            java.util.function.BiConsumer<Integer, Outcome> each) {
         Lane[] serving = open;
         if (serving.length == 0) {
             PyFleetException why = failed != null ? new PoolFailedException(failed)
@@ -153,7 +154,7 @@ public final class CallPath implements AutoCloseable {
             none.complete(List.of(Outcome.failed(why)));
             return none;
         }
-        Gather gather = new Gather(serving.length, callbacks);
+        Gather gather = new Gather(serving.length, callbacks, each);
         for (int i = 0; i < serving.length; i++) {
             // A plain future: gathering is the node's own cheap code and may run on a reader.
             CompletableFuture<Object> part = new CompletableFuture<>();
@@ -179,8 +180,18 @@ public final class CallPath implements AutoCloseable {
      */
     public CompletableFuture<List<Outcome>> scatter(String function, List<? extends List<?>> argumentSets,
             CallOptions options, PendingCall.Decoding decoding, boolean mayBlock) {
+        return scatter(function, argumentSets, options, decoding, mayBlock, null);
+    }
+
+    /**
+     * {@link #scatter} whose outcomes go to {@code each} as they come, in no particular order (the gateway
+     * streams them); the result then says only that every item ended, with no values.
+     */
+    public CompletableFuture<List<Outcome>> scatter(String function, List<? extends List<?>> argumentSets,
+            CallOptions options, PendingCall.Decoding decoding, boolean mayBlock,
+            java.util.function.BiConsumer<Integer, Outcome> each) {
         ScatterJob job = new ScatterJob(this, function, List.copyOf(argumentSets), options, scatterTimeout,
-                Math.max(1, open.length), decoding, mayBlock);
+                Math.max(1, open.length), decoding, mayBlock, each);
         job.start();
         return job.result();
     }
@@ -225,7 +236,13 @@ public final class CallPath implements AutoCloseable {
 
     /** {@link #identical} for the gateway: handles stay plain; nothing blocks this thread. */
     public CompletableFuture<List<Outcome>> identicalRemote(Call call) {
-        return identical(call, PendingCall.Decoding.PLAIN_HANDLES, false);
+        return identical(call, PendingCall.Decoding.PLAIN_HANDLES, false, null);
+    }
+
+    /** {@link #identicalRemote} whose outcomes go to {@code each} as they come (see {@link #scatter}). */
+    public CompletableFuture<List<Outcome>> identicalRemote(Call call,
+            java.util.function.BiConsumer<Integer, Outcome> each) {
+        return identical(call, PendingCall.Decoding.PLAIN_HANDLES, false, each);
     }
 
     /** Drops a handle in its owner; written behind every call this thread made before on it. */

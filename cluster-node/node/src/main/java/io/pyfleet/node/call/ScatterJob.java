@@ -54,7 +54,8 @@ final class ScatterJob {
     private final boolean mayBlock;
 
     ScatterJob(CallPath path, String function, List<? extends List<?>> argumentSets, CallOptions options,
-            Duration jobTimeout, int workers, PendingCall.Decoding decoding, boolean mayBlock) {
+            Duration jobTimeout, int workers, PendingCall.Decoding decoding, boolean mayBlock,
+            java.util.function.BiConsumer<Integer, Outcome> each) {
         this.path = path;
         this.decoding = decoding;
         this.mayBlock = mayBlock;
@@ -64,7 +65,7 @@ final class ScatterJob {
         this.jobTimeout = jobTimeout;
         this.deadline = System.nanoTime() + jobTimeout.toNanos();
         this.workers = workers;
-        this.gather = new Gather(argumentSets.size(), path.callbacks());
+        this.gather = new Gather(argumentSets.size(), path.callbacks(), each);
     }
 
     FleetFuture<List<Outcome>> result() {

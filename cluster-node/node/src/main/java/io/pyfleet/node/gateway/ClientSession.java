@@ -232,6 +232,7 @@ final class ClientSession {
         if (args.size() != 5 || !(args.get(0) instanceof String op)) {
             throw new ProtocolException("identical takes [op, target, args, kwargs, opts]");
         }
+        boolean each = Boolean.TRUE.equals(outer.remove("each"));
         List<?> innerArgs = args.get(2) == null ? List.of() : (List<?>) args.get(2);
         requireWorkerOp(op); // never a raw release of ids on every worker
         ctx.allow().check("identical", null, args);
@@ -249,6 +250,11 @@ final class ClientSession {
                 coerce == null ? null : coerce.toString());
         if (!pinned && named == null && spansCluster()) {
             ClusterFanOut.identical(this, cluster, args, call).whenComplete((wire, failure) -> finish(id, wire, failure));
+            return;
+        }
+        if (each) {
+            Items items = new Items(id);
+            path.identicalRemote(call, items).whenComplete((outcomes, failure) -> items.finish(outcomes, failure));
             return;
         }
         path.identicalRemote(call).whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
@@ -269,6 +275,7 @@ final class ClientSession {
         }
         boolean idempotent = Boolean.TRUE.equals(opts.remove("idempotent"));
         boolean progress = Boolean.TRUE.equals(opts.remove("events"));
+        boolean each = Boolean.TRUE.equals(opts.remove("each"));
         CallOptions options = CallOptions.builder().timeout(timeout(opts)).build();
         if (!pinned && cluster != null && SessionForwarder.namesObjects(payload)) {
             // items that name objects run where those live: on their node, or here
@@ -285,8 +292,68 @@ final class ClientSession {
                     .whenComplete((wire, failure) -> finish(id, wire, failure));
             return;
         }
+        if (each) {
+            Items items = new Items(id);
+            ctx.pools().path(pool(opts)).scatter(function, argumentSets, options, PendingCall.Decoding.PLAIN_HANDLES,
+                    false, items).whenComplete((outcomes, failure) -> items.finish(outcomes, failure));
+            return;
+        }
         ctx.pools().path(pool(opts)).scatter(function, argumentSets, options, PendingCall.Decoding.PLAIN_HANDLES, false)
                 .whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
+    }
+
+    /**
+     * The outcomes of a scatter or identical call sent with {@code opts.each}: each leaves as an event
+     * {@code [index, outcome]} as it comes, within the frame size (an item that would not fit is a typed error of
+     * its own: it ran), and the node holds none of them; the reply is the number of items. Where no item was
+     * passed on (no worker served), the reply is the outcome list itself, as without {@code each}.
+     */
+    private final class Items implements java.util.function.BiConsumer<Integer, Outcome> {
+        private final long id;
+        private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+
+        Items(long id) {
+            this.id = id;
+        }
+
+        @Override
+        public void accept(Integer index, Outcome outcome) {
+            sent.incrementAndGet();
+            if (ended) {
+                return;
+            }
+            byte[] payload;
+            try {
+                payload = Messages.event(id, List.of(index.longValue(), toWire(List.of(outcome)).get(0)));
+                if (payload.length > ctx.settings().maxFrameSize()) {
+                    payload = tooLarge(index, payload.length); // never one frame over the limit
+                }
+            } catch (RuntimeException e) {
+                log.warn("the outcome of item {} of call {} for client {} cannot be sent: {}", index, id, peer,
+                        e.toString());
+                payload = tooLarge(index, -1);
+            }
+            noteHandles(payload, 0, payload.length);
+            out.send(frame(payload), false);
+        }
+
+        private byte[] tooLarge(int index, long size) {
+            RemoteError e = new RemoteError(RemoteError.PROTOCOL, "", (size < 0 ? "the result of item " + index
+                    + " could not be encoded" : "the result of item " + index + " is " + size + " bytes, over the "
+                    + "maximum frame size of " + ctx.settings().maxFrameSize() + " bytes between this node and its "
+                    + "clients (pyfleet.gateway.max-frame-size)") + "; the item ran. Return large data as a NumPy "
+                    + "array from a plain call (it stays on the node and the client reads it in chunks), or as an "
+                    + "object (asHandle), or raise pyfleet.gateway.max-frame-size", "");
+            return Messages.event(id, List.of((long) index, List.of(1L, e.fields())));
+        }
+
+        void finish(List<Outcome> outcomes, Throwable failure) {
+            if (failure != null || sent.get() > 0) {
+                ClientSession.this.finish(id, failure != null ? null : (long) outcomes.size(), failure);
+            } else {
+                finishOutcomes(id, outcomes, null);
+            }
+        }
     }
 
     private void release(long id, List<?> args) {
