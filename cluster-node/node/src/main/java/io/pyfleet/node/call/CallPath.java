@@ -190,10 +190,25 @@ public final class CallPath implements AutoCloseable {
     public CompletableFuture<List<Outcome>> scatter(String function, List<? extends List<?>> argumentSets,
             CallOptions options, PendingCall.Decoding decoding, boolean mayBlock,
             java.util.function.BiConsumer<Integer, Outcome> each) {
+        return scatterJob(function, argumentSets, options, decoding, mayBlock, each).result();
+    }
+
+    /**
+     * Work of several calls the gateway can cancel when its client's connection ends.
+     *
+     * @param result its outcomes
+     * @param cancel cancels what has not ended: see {@link #cancel(PendingCall)}
+     */
+    public record Job(CompletableFuture<List<Outcome>> result, Runnable cancel) {
+    }
+
+    /** {@link #scatter} as a {@link Job}. */
+    public Job scatterJob(String function, List<? extends List<?>> argumentSets, CallOptions options,
+            PendingCall.Decoding decoding, boolean mayBlock, java.util.function.BiConsumer<Integer, Outcome> each) {
         ScatterJob job = new ScatterJob(this, function, List.copyOf(argumentSets), options, scatterTimeout,
                 Math.max(1, open.length), decoding, mayBlock, each);
         job.start();
-        return job.result();
+        return new Job(job.result(), job::cancel);
     }
 
     /**

@@ -46,6 +46,9 @@ final class ScatterJob {
     private final Duration jobTimeout;
     private final int workers;
     private final Gather gather;
+    /** Chunks written or queued, for {@link #cancel}. */
+    private final java.util.Set<PendingCall> sent = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean cancelled;
     private ScheduledFuture<?> timer;
 
     /** How the items' values are decoded: the node's PyObjects, or plain handles for a remote client. */
@@ -89,7 +92,26 @@ final class ScatterJob {
         }
     }
 
+    /**
+     * Nobody waits for the outcomes any more (the client's connection ended): chunks not sent are not run, and
+     * those queued or running are cancelled ({@link CallPath#cancel}).
+     */
+    void cancel() {
+        cancelled = true;
+        for (PendingCall call : sent) {
+            path.cancel(call);
+        }
+    }
+
     private void sendChunk(int from, int to) {
+        if (cancelled) {
+            PyFleetException notRun = new io.pyfleet.client.ConnectionLostException("the scatter was cancelled: the "
+                    + "connection of its client ended; this item was not run", false);
+            for (int i = from; i < to; i++) {
+                gather.set(i, Outcome.failed(notRun));
+            }
+            return;
+        }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
             onJobTimeout();
@@ -106,8 +128,15 @@ final class ScatterJob {
         try {
             PendingCall call = path.prepare("imap", function, List.of(args), null, STREAM, timeout, reply, null, 0, items)
                     .decoding(decoding);
-            reply.whenComplete((count, failure) -> chunkDone(from, to, items.received.get(), failure));
+            sent.add(call);
+            reply.whenComplete((count, failure) -> {
+                sent.remove(call);
+                chunkDone(from, to, items.received.get(), failure);
+            });
             path.route(call, mayBlock);
+            if (cancelled) {
+                path.cancel(call); // cancelled while this chunk was being sent
+            }
         } catch (PyFleetException e) {
             if (to - from > 1) {
                 // One item cannot be encoded: encode them one by one, so only that item fails.

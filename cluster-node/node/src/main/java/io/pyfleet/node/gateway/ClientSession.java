@@ -59,8 +59,8 @@ final class ClientSession {
     private final Outbound out;
     private final String peer;
     private final Set<Handle> issued = ConcurrentHashMap.newKeySet();
-    /** Worker calls not yet ended, by request id: cancelled when the connection ends. */
-    private final Map<Long, Running> running = new ConcurrentHashMap<>();
+    /** Worker calls and scatters not yet ended, by request id: each cancels its work when the connection ends. */
+    private final Map<Long, Runnable> running = new ConcurrentHashMap<>();
     private final SessionForwarder cluster;
     private final SessionArrays arrays;
     private volatile boolean ended;
@@ -152,8 +152,8 @@ final class ClientSession {
     void ended() {
         ended = true;
         int cancelled = 0;
-        for (Running r : running.values()) { // nobody reads what they would send: they must not run on
-            r.path().cancel(r.call());
+        for (Runnable cancel : running.values()) { // nobody reads what they would send: they must not run on
+            cancel.run();
             cancelled++;
         }
         running.clear();
@@ -214,7 +214,7 @@ final class ClientSession {
         PendingCall pending = path.submitRemote(op, target, args, kwargs, opts.isEmpty() ? null : opts, timeout,
                 result, events ? new Events(id) : null, PendingCall.Decoding.RAW);
         if (pending != null) {
-            running.put(id, new Running(path, pending));
+            running.put(id, () -> path.cancel(pending));
             if (pending.isDone() || ended) { // it ended (or the connection did) before it was noted
                 running.remove(id);
                 if (ended) {
@@ -224,9 +224,7 @@ final class ClientSession {
         }
     }
 
-    /** A worker call on its way, and the path that can cancel it. */
-    private record Running(CallPath path, PendingCall call) {
-    }
+
 
     private void identical(long id, List<?> args, Map<String, Object> outer, boolean pinned) {
         if (args.size() != 5 || !(args.get(0) instanceof String op)) {
@@ -294,8 +292,16 @@ final class ClientSession {
         }
         if (each) {
             Items items = new Items(id);
-            ctx.pools().path(pool(opts)).scatter(function, argumentSets, options, PendingCall.Decoding.PLAIN_HANDLES,
-                    false, items).whenComplete((outcomes, failure) -> items.finish(outcomes, failure));
+            CallPath.Job job = ctx.pools().path(pool(opts)).scatterJob(function, argumentSets, options,
+                    PendingCall.Decoding.PLAIN_HANDLES, false, items);
+            running.put(id, job.cancel());
+            job.result().whenComplete((outcomes, failure) -> {
+                running.remove(id);
+                items.finish(outcomes, failure);
+            });
+            if (ended) {
+                job.cancel().run(); // the connection ended while the job started
+            }
             return;
         }
         ctx.pools().path(pool(opts)).scatter(function, argumentSets, options, PendingCall.Decoding.PLAIN_HANDLES, false)

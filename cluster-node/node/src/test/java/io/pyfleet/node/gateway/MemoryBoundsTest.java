@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * client's calls all end within their timeout. Each prints what it measured (heap, p50/p99).
  */
 class MemoryBoundsTest {
-    private static final long HONEST_TIMEOUT_MS = 5_000;
+    private static final long HONEST_TIMEOUT_MS = 10_000;
 
     record Node(Process process, int port, long[] workers) {
         InetSocketAddress address() {
@@ -115,10 +115,19 @@ class MemoryBoundsTest {
                     + sorted.get(sorted.size() - 1) / 1000.0 + " ms";
         }
 
-        @Override
-        public void close() throws InterruptedException {
+        /** Stops the calls and waits for the last one. */
+        void finish() {
             stop.set(true);
-            thread.join(HONEST_TIMEOUT_MS * 2);
+            try {
+                thread.join(HONEST_TIMEOUT_MS * 2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void close() {
+            finish();
         }
     }
 
@@ -161,7 +170,7 @@ class MemoryBoundsTest {
             assertTrue(oneGone, "the worker that produced for the closed client was killed");
             Thread.sleep(1000);
             long heapAfter = heapUsedMiB(node.process());
-            honest.close();
+            honest.finish();
             System.out.println("[measure] stream abuse: max heap " + maxHeap + " MiB, after " + heapAfter
                     + " MiB; honest " + honest.summary() + "; abuser closed (seen) after " + closedAfterMs + " ms");
             assertTrue(honest.failures.isEmpty(), "the honest client's calls all succeed: " + honest.failures);
@@ -244,7 +253,7 @@ class MemoryBoundsTest {
             sampler.interrupt();
             sampler.join();
             long tookMs = (System.nanoTime() - t0) / 1_000_000;
-            honest.close();
+            honest.finish();
             System.out.println("[measure] 144 x 40 MB: outcomes " + outcomes + " in " + tookMs + " ms, first refusal "
                     + firstRefusalMs.get() + " ms; max heap " + maxHeap.get() + " MiB; honest " + honest.summary());
             assertEquals(connections * perConnection, outcomes.values().stream().mapToInt(Integer::intValue).sum());
@@ -255,6 +264,63 @@ class MemoryBoundsTest {
             assertFalse(honest.micros.isEmpty());
         } finally {
             pool.shutdownNow();
+            node.process().destroy();
+            node.process().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A scatter of numpy.zeros(1_000_000) over 60 items (480 MB of results) and identical of bytes(40 MB) on two
+     * workers, through the thin client, next to an honest client: the outcomes stream one per frame (none over
+     * max_frame, which the client would answer by dropping the connection), the node's 1 GiB heap holds.
+     */
+    @Test
+    void largeScatterAndIdenticalResultsComeBackWithinTheFrameOnABoundedHeap() throws Exception {
+        Node node = start(2);
+        AtomicLong maxHeap = new AtomicLong();
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                maxHeap.accumulateAndGet(heapUsedMiB(node.process()), Math::max);
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        try (Honest honest = new Honest(node.address());
+                io.pyfleet.client.Fleet fleet = io.pyfleet.client.Fleet.connect(TestNodes.TOKEN,
+                        "127.0.0.1:" + node.port())) {
+            sampler.start();
+            long t0 = System.nanoTime();
+            List<List<?>> items = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                items.add(List.of(1_000_000));
+            }
+            List<io.pyfleet.client.Outcome> scattered = fleet.scatter("numpy.zeros", items);
+            long scatterMs = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(60, scattered.size());
+            for (io.pyfleet.client.Outcome o : scattered) {
+                assertTrue(o.isOk(), "every item comes back: " + o);
+            }
+            scattered = null;
+            long t1 = System.nanoTime();
+            List<io.pyfleet.client.Outcome> same = fleet.identical("builtins.bytes", 40_000_000);
+            long identicalMs = (System.nanoTime() - t1) / 1_000_000;
+            assertEquals(2, same.size());
+            for (io.pyfleet.client.Outcome o : same) {
+                assertTrue(o.isOk(), "each worker's 40 MB comes back: " + o);
+                assertEquals(40_000_000, ((byte[]) o.value()).length);
+            }
+            sampler.interrupt();
+            sampler.join();
+            honest.finish();
+            System.out.println("[measure] scatter 60 x numpy.zeros(1e6) in " + scatterMs + " ms, identical 2 x 40 MB in "
+                    + identicalMs + " ms; max heap " + maxHeap.get() + " MiB; honest " + honest.summary());
+            assertTrue(honest.failures.isEmpty(), "the honest client's calls all succeed: " + honest.failures);
+            assertTrue(node.process().isAlive());
+        } finally {
+            sampler.interrupt();
             node.process().destroy();
             node.process().waitFor(30, TimeUnit.SECONDS);
         }
