@@ -330,28 +330,21 @@ final class ClientSession {
             }
             byte[] payload;
             try {
-                payload = Messages.event(id, List.of(index.longValue(), toWire(List.of(outcome)).get(0)));
+                payload = Messages.event(id, List.of(index.longValue(), Outcomes.toWire(List.of(outcome)).get(0)));
                 if (payload.length > ctx.settings().maxFrameSize()) {
-                    payload = tooLarge(index, payload.length); // never one frame over the limit
+                    payload = Messages.event(id, List.of(index.longValue(), Outcomes.tooLarge(index, payload.length,
+                            ctx.settings().maxFrameSize()))); // never one frame over the limit
                 }
             } catch (RuntimeException e) {
                 log.warn("the outcome of item {} of call {} for client {} cannot be sent: {}", index, id, peer,
                         e.toString());
-                payload = tooLarge(index, -1);
+                payload = Messages.event(id, List.of(index.longValue(), Outcomes.tooLarge(index, -1,
+                    ctx.settings().maxFrameSize())));
             }
             noteHandles(payload, 0, payload.length);
             out.send(frame(payload), false);
         }
 
-        private byte[] tooLarge(int index, long size) {
-            RemoteError e = new RemoteError(RemoteError.PROTOCOL, "", (size < 0 ? "the result of item " + index
-                    + " could not be encoded" : "the result of item " + index + " is " + size + " bytes, over the "
-                    + "maximum frame size of " + ctx.settings().maxFrameSize() + " bytes between this node and its "
-                    + "clients (pyfleet.gateway.max-frame-size)") + "; the item ran. Return large data as a NumPy "
-                    + "array from a plain call (it stays on the node and the client reads it in chunks), or as an "
-                    + "object (asHandle), or raise pyfleet.gateway.max-frame-size", "");
-            return Messages.event(id, List.of((long) index, List.of(1L, e.fields())));
-        }
 
         void finish(List<Outcome> outcomes, Throwable failure) {
             if (failure != null || sent.get() > 0) {
@@ -545,55 +538,10 @@ final class ClientSession {
             finish(id, null, failure);
             return;
         }
-        finish(id, withinFrame(toWire(outcomes), ctx.settings().maxFrameSize()), null);
+        finish(id, Outcomes.withinFrame(Outcomes.toWire(outcomes), ctx.settings().maxFrameSize()), null);
     }
 
-    /** Room a reply's head and list header take besides its items. */
-    private static final int REPLY_HEAD = 64;
 
-    /**
-     * Outcomes that fit one frame: an item whose value would take the reply past {@code maxFrame}
-     * becomes a typed error of its own (it ran), and the other items still come back; one large
-     * result no longer costs the whole scatter or identical call.
-     */
-    static List<Object> withinFrame(List<Object> wire, int maxFrame) {
-        long total = REPLY_HEAD;
-        List<Object> fitted = null;
-        for (int i = 0; i < wire.size(); i++) {
-            long size = io.pyfleet.protocol.ValueCodec.encode(wire.get(i)).length;
-            if (total + size <= maxFrame) {
-                total += size;
-                continue;
-            }
-            if (fitted == null) {
-                fitted = new ArrayList<>(wire);
-            }
-            RemoteError tooBig = new RemoteError(RemoteError.PROTOCOL, "", "the result of item " + i + " is " + size
-                    + " bytes, and with the items before it the reply would pass the maximum frame size of "
-                    + maxFrame + " bytes between this node and its clients (pyfleet.gateway.max-frame-size); the "
-                    + "item ran. Return large data as a NumPy array from a plain call (it stays on the node and the "
-                    + "client reads it in chunks), or as an object (asHandle), or raise pyfleet.gateway.max-frame-size",
-                    "");
-            Object error = List.of(1L, tooBig.fields());
-            fitted.set(i, error);
-            total += io.pyfleet.protocol.ValueCodec.encode(error).length;
-        }
-        return fitted == null ? wire : fitted;
-    }
-
-    /** Outcomes as the protocol lists them: {@code [0, value]} or {@code [1, [kind, type, message, traceback]]}. */
-    static List<Object> toWire(List<Outcome> outcomes) {
-        List<Object> wire = new ArrayList<>(outcomes.size());
-        for (Outcome o : outcomes) {
-            if (o.isOk()) {
-                wire.add(java.util.Arrays.asList(0L, o.value()));
-            } else {
-                RemoteError e = RemoteFailures.toRemoteError(o.error());
-                wire.add(List.of(1L, e.fields()));
-            }
-        }
-        return wire;
-    }
 
     private void noteHandles(byte[] bytes, int off, int len) {
         HandleScan.forEachHandle(bytes, off, len, h -> {

@@ -93,6 +93,7 @@ public final class PendingCall {
         cancelled = true;
     }
 
+    /** Whether {@link #cancel} was called. */
     public boolean isCancelled() {
         return cancelled;
     }
