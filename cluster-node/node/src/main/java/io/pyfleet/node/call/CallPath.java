@@ -145,6 +145,12 @@ public final class CallPath implements AutoCloseable {
 
     private CompletableFuture<List<Outcome>> identical(Call call, PendingCall.Decoding decoding, boolean mayBlock,
             java.util.function.BiConsumer<Integer, Outcome> each) {
+        return identical(call, decoding, mayBlock, each, null);
+    }
+
+    /** {@code parts}: when not null, receives each worker's call as it is sent (for {@link #identicalJob}). */
+    private CompletableFuture<List<Outcome>> identical(Call call, PendingCall.Decoding decoding, boolean mayBlock,
+            java.util.function.BiConsumer<Integer, Outcome> each, List<PendingCall> parts) {
         Lane[] serving = open;
         if (serving.length == 0) {
             PyFleetException why = failed != null ? new PoolFailedException(failed)
@@ -160,7 +166,11 @@ public final class CallPath implements AutoCloseable {
             CompletableFuture<Object> part = new CompletableFuture<>();
             gather.add(i, part);
             try {
-                route(prepare(call, part, serving[i].workerId, serving[i].generation, decoding, false, null), mayBlock);
+                PendingCall p = prepare(call, part, serving[i].workerId, serving[i].generation, decoding, false, null);
+                if (parts != null) {
+                    parts.add(p);
+                }
+                route(p, mayBlock);
             } catch (PyFleetException e) {
                 part.completeExceptionally(e);
             }
@@ -254,10 +264,15 @@ public final class CallPath implements AutoCloseable {
         return identical(call, PendingCall.Decoding.PLAIN_HANDLES, false, null);
     }
 
-    /** {@link #identicalRemote} whose outcomes go to {@code each} as they come (see {@link #scatter}). */
-    public CompletableFuture<List<Outcome>> identicalRemote(Call call,
-            java.util.function.BiConsumer<Integer, Outcome> each) {
-        return identical(call, PendingCall.Decoding.PLAIN_HANDLES, false, each);
+    /**
+     * {@link #identicalRemote} whose outcomes go to {@code each} as they come (see {@link #scatter}), as a
+     * {@link Job} the gateway cancels when its client's connection ends.
+     */
+    public Job identicalJob(Call call, java.util.function.BiConsumer<Integer, Outcome> each) {
+        List<PendingCall> parts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<List<Outcome>> result = identical(call, PendingCall.Decoding.PLAIN_HANDLES, false, each,
+                parts);
+        return new Job(result, () -> parts.forEach(this::cancel));
     }
 
     /** Drops a handle in its owner; written behind every call this thread made before on it. */

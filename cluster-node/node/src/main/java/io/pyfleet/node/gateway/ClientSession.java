@@ -247,12 +247,21 @@ final class ClientSession {
         Call call = ApiAccess.newCall(op, args.get(1), innerArgs, kwargs(args.get(3)), options,
                 coerce == null ? null : coerce.toString());
         if (!pinned && named == null && spansCluster()) {
-            ClusterFanOut.identical(this, cluster, args, call).whenComplete((wire, failure) -> finish(id, wire, failure));
+            ClusterFanOut.identical(this, cluster, args, call).whenComplete((wire, failure) -> finish(id,
+                    wire == null ? null : Outcomes.withinFrame(wire, ctx.settings().maxFrameSize()), failure));
             return;
         }
         if (each) {
             Items items = new Items(id);
-            path.identicalRemote(call, items).whenComplete((outcomes, failure) -> items.finish(outcomes, failure));
+            CallPath.Job job = path.identicalJob(call, items);
+            running.put(id, job.cancel());
+            job.result().whenComplete((outcomes, failure) -> {
+                running.remove(id);
+                items.finish(outcomes, failure);
+            });
+            if (ended) {
+                job.cancel().run(); // the connection ended while the calls were sent
+            }
             return;
         }
         path.identicalRemote(call).whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
@@ -287,7 +296,8 @@ final class ClientSession {
         if (!pinned && !opts.containsKey("pool") && spansCluster()) {
             ClusterFanOut.scatter(this, cluster, function, argumentSets, options, idempotent,
                     progress ? done -> event(id, Map.of("done", done[0], "total", done[1])) : null)
-                    .whenComplete((wire, failure) -> finish(id, wire, failure));
+                    .whenComplete((wire, failure) -> finish(id,
+                            wire == null ? null : Outcomes.withinFrame(wire, ctx.settings().maxFrameSize()), failure));
             return;
         }
         if (each) {

@@ -38,6 +38,30 @@ class CancelOnCloseTest {
     }
 
     @Test
+    void aClosedConnectionsIdenticalCallIsStoppedOnEveryWorker() throws Exception {
+        NodeServer node = TestNodes.start(2, Map.of());
+        try {
+            Set<Long> before = pids(node);
+            try (WireClient c = new WireClient(new InetSocketAddress("127.0.0.1", node.address().getPort()))) {
+                assertEquals(Gateway.WELCOME, c.handshake(TestNodes.TOKEN).type());
+                c.request(1, "identical", null, java.util.Arrays.asList("call", "fleettest.sleep", List.of(60), null,
+                        null), Map.of("each", true));
+                Thread.sleep(1000);
+            }
+            long t0 = System.nanoTime();
+            while (before.stream().anyMatch(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false))
+                    && System.nanoTime() - t0 < 10_000_000_000L) {
+                Thread.sleep(20);
+            }
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "the workers that ran for the closed client stopped");
+            awaitReplaced(node, before, 2);
+            assertEquals(3L, node.fleet().call("builtins.abs", -3), "the node serves on");
+        } finally {
+            node.stop();
+        }
+    }
+
+    @Test
     void aClosedConnectionsRunningCallAndScatterAreStoppedAndTheirWorkersReplaced() throws Exception {
         NodeServer node = TestNodes.start(2, Map.of());
         try {
