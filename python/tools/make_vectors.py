@@ -153,6 +153,9 @@ def vectors() -> list[tuple[str, Any]]:
         ("handle big ids", Handle("local", "w0", 0, 2**40, "datetime.date")),
         ("handle in tuple", (Handle("n", "w", 1, 1, "x.Y"), 1)),
         ("error", RemoteError("python", "builtins.ValueError", "msg", "tb")),
+        # the gateway's streamed outcomes of scatter and identical with opts.each (PROTOCOL.md)
+        ("gateway scatter item event [3, id, [index, [0, value]]]", [3, 7, [2, [0, "ok"]]]),
+        ("gateway scatter reply with each: the number of items", [1, 7, 3]),
         ("error empty traceback", RemoteError("python", "json.decoder.JSONDecodeError", "Expecting value", "")),
         ("error with frames", RemoteError(
             "python", "builtins.KeyError", "'missing-key-1'",

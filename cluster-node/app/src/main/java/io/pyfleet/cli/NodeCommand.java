@@ -3,6 +3,7 @@ package io.pyfleet.cli;
 import com.typesafe.config.Config;
 import io.pyfleet.node.config.ClusterSettings;
 import io.pyfleet.node.config.GatewaySettings;
+import io.pyfleet.node.gateway.FatalErrors;
 import io.pyfleet.node.gateway.NodeServer;
 import io.pyfleet.node.gateway.StopSignals;
 import java.io.PrintWriter;
@@ -83,6 +84,7 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        FatalErrors.exitOnFatalErrors(); // a process that is a node: out of memory, it exits rather than limps on
         Map<String, Object> settings = pool.settings();
         // The node stops itself in order on SIGTERM; Pekko must not race it with its own hook.
         settings.put("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", "off");

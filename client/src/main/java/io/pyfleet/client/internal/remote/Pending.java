@@ -4,6 +4,7 @@ import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.internal.RemoteError;
 import io.pyfleet.client.internal.RemoteFailures;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -19,15 +20,23 @@ final class Pending<T> {
     final String what;
     private final Function<Object, T> decode;
     private final io.pyfleet.client.internal.OrderedEvents events;
+    /** Outcomes of a scatter or identical streamed as events ({@code [index, outcome]} lists), or null. */
+    private final StreamedOutcomes items;
     /** Set just before the request's bytes are written: from then on the call may have run. */
     volatile boolean written;
 
     Pending(CompletableFuture<T> future, String what, Function<Object, T> decode,
             io.pyfleet.client.internal.OrderedEvents events) {
+        this(future, what, decode, events, null);
+    }
+
+    Pending(CompletableFuture<T> future, String what, Function<Object, T> decode,
+            io.pyfleet.client.internal.OrderedEvents events, StreamedOutcomes items) {
         this.future = future;
         this.what = what;
         this.decode = decode;
         this.events = events;
+        this.items = items;
     }
 
     /** Whether the node should forward this call's events. */
@@ -36,7 +45,9 @@ final class Pending<T> {
     }
 
     void event(Object value) {
-        if (events != null) {
+        if (items != null && value instanceof List<?>) {
+            items.accept(value); // on the reader, in order: all are in before the reply is read
+        } else if (events != null) {
             events.event(value);
         }
     }

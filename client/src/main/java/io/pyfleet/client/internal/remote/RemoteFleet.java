@@ -218,8 +218,9 @@ public final class RemoteFleet implements Fleet {
                 call.kwargs().isEmpty() ? null : call.kwargs(), inner);
         Map<String, Object> outer = new HashMap<>(4);
         placement(call.options(), outer); // where it runs: the gateway's business, before the inner call's
-        return request("identical", null, args, outer.isEmpty() ? null : outer, Replies::outcomes,
-                "identical " + call.op());
+        outer.put("each", true); // outcomes come one by one as events, each within a frame
+        StreamedOutcomes items = new StreamedOutcomes();
+        return request("identical", null, args, outer, items::result, "identical " + call.op(), null, items);
     }
 
     @Override
@@ -240,8 +241,10 @@ public final class RemoteFleet implements Fleet {
         }
         OrderedEvents progress = options == null || options.onEvent() == null ? null
                 : new OrderedEvents(options.onEvent(), callbacks, "scatter " + name);
-        return request("scatter", name, List.of(List.copyOf(argumentSets)), opts.isEmpty() ? null : opts,
-                Replies::outcomes, "scatter " + name, progress);
+        opts.put("each", true); // outcomes come one by one as events, each within a frame
+        StreamedOutcomes items = new StreamedOutcomes();
+        return request("scatter", name, List.of(List.copyOf(argumentSets)), opts, items::result, "scatter " + name,
+                progress, items);
     }
 
     // Arrays go to the memory of the node this client is connected to, in chunks (ArrayUploads).
@@ -400,6 +403,11 @@ public final class RemoteFleet implements Fleet {
 
     private <T> FleetFuture<T> request(String op, Object target, List<?> args, Map<String, ?> opts,
             Function<Object, T> decode, String what, OrderedEvents events) {
+        return request(op, target, args, opts, decode, what, events, null);
+    }
+
+    private <T> FleetFuture<T> request(String op, Object target, List<?> args, Map<String, ?> opts,
+            Function<Object, T> decode, String what, OrderedEvents events, StreamedOutcomes items) {
         FleetFuture<T> result = new FleetFuture<>(callbacks, false);
         EncodedCall encoded;
         try {
@@ -408,7 +416,7 @@ public final class RemoteFleet implements Fleet {
             result.completeExceptionally(e);
             return result;
         }
-        dispatch(new Pending<>(result, what, decode, events), encoded.tail());
+        dispatch(new Pending<>(result, what, decode, events, items), encoded.tail());
         java.lang.ref.Reference.reachabilityFence(args);
         return result;
     }

@@ -32,7 +32,7 @@ final class Replies {
         return outcomes;
     }
 
-    private static Outcome outcome(Object item) {
+    static Outcome outcome(Object item) {
         if (item instanceof List<?> pair && pair.size() == 2 && pair.get(0) instanceof Long tag) {
             if (tag == 0) {
                 return Outcome.ok(pair.get(1));

@@ -2,6 +2,7 @@ package io.pyfleet.node.call;
 
 import io.pyfleet.client.Call;
 import io.pyfleet.client.CallOptions;
+import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.FleetClosedException;
 import io.pyfleet.client.Outcome;
 import io.pyfleet.client.OverloadedException;
@@ -139,10 +140,17 @@ public final class CallPath implements AutoCloseable {
 
     /** The same call on every serving worker: one outcome per worker, in worker order. */
     public CompletableFuture<List<Outcome>> identical(Call call) {
-        return identical(call, PendingCall.Decoding.ADOPT, true);
+        return identical(call, PendingCall.Decoding.ADOPT, true, null);
     }
 
-    private CompletableFuture<List<Outcome>> identical(Call call, PendingCall.Decoding decoding, boolean mayBlock) {
+    private CompletableFuture<List<Outcome>> identical(Call call, PendingCall.Decoding decoding, boolean mayBlock,
+            java.util.function.BiConsumer<Integer, Outcome> each) {
+        return identical(call, decoding, mayBlock, each, null);
+    }
+
+    /** {@code parts}: when not null, receives each worker's call as it is sent (for {@link #identicalJob}). */
+    private CompletableFuture<List<Outcome>> identical(Call call, PendingCall.Decoding decoding, boolean mayBlock,
+            java.util.function.BiConsumer<Integer, Outcome> each, List<PendingCall> parts) {
         Lane[] serving = open;
         if (serving.length == 0) {
             PyFleetException why = failed != null ? new PoolFailedException(failed)
@@ -152,13 +160,17 @@ public final class CallPath implements AutoCloseable {
             none.complete(List.of(Outcome.failed(why)));
             return none;
         }
-        Gather gather = new Gather(serving.length, callbacks);
+        Gather gather = new Gather(serving.length, callbacks, each);
         for (int i = 0; i < serving.length; i++) {
             // A plain future: gathering is the node's own cheap code and may run on a reader.
             CompletableFuture<Object> part = new CompletableFuture<>();
             gather.add(i, part);
             try {
-                route(prepare(call, part, serving[i].workerId, serving[i].generation, decoding, false, null), mayBlock);
+                PendingCall p = prepare(call, part, serving[i].workerId, serving[i].generation, decoding, false, null);
+                if (parts != null) {
+                    parts.add(p);
+                }
+                route(p, mayBlock);
             } catch (PyFleetException e) {
                 part.completeExceptionally(e);
             }
@@ -178,10 +190,35 @@ public final class CallPath implements AutoCloseable {
      */
     public CompletableFuture<List<Outcome>> scatter(String function, List<? extends List<?>> argumentSets,
             CallOptions options, PendingCall.Decoding decoding, boolean mayBlock) {
+        return scatter(function, argumentSets, options, decoding, mayBlock, null);
+    }
+
+    /**
+     * {@link #scatter} whose outcomes go to {@code each} as they come, in no particular order (the gateway
+     * streams them); the result then says only that every item ended, with no values.
+     */
+    public CompletableFuture<List<Outcome>> scatter(String function, List<? extends List<?>> argumentSets,
+            CallOptions options, PendingCall.Decoding decoding, boolean mayBlock,
+            java.util.function.BiConsumer<Integer, Outcome> each) {
+        return scatterJob(function, argumentSets, options, decoding, mayBlock, each).result();
+    }
+
+    /**
+     * Work of several calls the gateway can cancel when its client's connection ends.
+     *
+     * @param result its outcomes
+     * @param cancel cancels what has not ended: see {@link #cancel(PendingCall)}
+     */
+    public record Job(CompletableFuture<List<Outcome>> result, Runnable cancel) {
+    }
+
+    /** {@link #scatter} as a {@link Job}. */
+    public Job scatterJob(String function, List<? extends List<?>> argumentSets, CallOptions options,
+            PendingCall.Decoding decoding, boolean mayBlock, java.util.function.BiConsumer<Integer, Outcome> each) {
         ScatterJob job = new ScatterJob(this, function, List.copyOf(argumentSets), options, scatterTimeout,
-                Math.max(1, open.length), decoding, mayBlock);
+                Math.max(1, open.length), decoding, mayBlock, each);
         job.start();
-        return job.result();
+        return new Job(job.result(), job::cancel);
     }
 
     /**
@@ -191,22 +228,51 @@ public final class CallPath implements AutoCloseable {
      * {@code RAW}); {@code events} receives the call's events on that reader, in order. The gateway
      * sets {@code opts.arrays} itself (never a client) and takes over the references that come back.
      */
-    public void submitRemote(String op, Object target, List<?> args, Map<String, ?> kwargs, Map<String, ?> opts,
-            Duration timeout, CompletableFuture<Object> result, EventSink events, PendingCall.Decoding decoding) {
+    public PendingCall submitRemote(String op, Object target, List<?> args, Map<String, ?> kwargs,
+            Map<String, ?> opts, Duration timeout, CompletableFuture<Object> result, EventSink events,
+            PendingCall.Decoding decoding) {
         PendingCall pending;
         try {
             pending = prepare(op, target, args, kwargs, opts, timeout == null ? defaultTimeout : timeout, result,
                     null, 0, events).decoding(decoding);
         } catch (PyFleetException e) {
             result.completeExceptionally(e);
-            return;
+            return null;
         }
         route(pending, false);
+        return pending;
+    }
+
+    /**
+     * Cancels a call nobody waits for (its client's connection ended): one still queued fails at once as not run;
+     * one written to a worker is stopped by killing that worker ({@link PendingCall#cancel}). Never blocks.
+     */
+    public void cancel(PendingCall call) {
+        call.cancel();
+        if (queue.remove(call)) {
+            call.failNow(cancelledNotRun());
+        }
+    }
+
+    private static PyFleetException cancelledNotRun() {
+        return new ConnectionLostException("the call was cancelled before it started: the connection of its client "
+                + "ended; it was not run", false);
     }
 
     /** {@link #identical} for the gateway: handles stay plain; nothing blocks this thread. */
     public CompletableFuture<List<Outcome>> identicalRemote(Call call) {
-        return identical(call, PendingCall.Decoding.PLAIN_HANDLES, false);
+        return identical(call, PendingCall.Decoding.PLAIN_HANDLES, false, null);
+    }
+
+    /**
+     * {@link #identicalRemote} whose outcomes go to {@code each} as they come (see {@link #scatter}), as a
+     * {@link Job} the gateway cancels when its client's connection ends.
+     */
+    public Job identicalJob(Call call, java.util.function.BiConsumer<Integer, Outcome> each) {
+        List<PendingCall> parts = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<List<Outcome>> result = identical(call, PendingCall.Decoding.PLAIN_HANDLES, false, each,
+                parts);
+        return new Job(result, () -> parts.forEach(this::cancel));
     }
 
     /** Drops a handle in its owner; written behind every call this thread made before on it. */
@@ -299,6 +365,10 @@ public final class CallPath implements AutoCloseable {
      * pipe (a caller's thread); a reader thread passes false and the write is deferred.
      */
     void route(PendingCall call, boolean mayBlock) {
+        if (call.isCancelled()) {
+            call.failNow(cancelledNotRun()); // back from a worker that died before starting it: never rerun
+            return;
+        }
         if (closed) {
             call.failNow(new FleetClosedException("the fleet is closed; the call was not run", false));
             return;
@@ -411,6 +481,10 @@ public final class CallPath implements AutoCloseable {
 
     /** Calls that never started go back to the front of the node queue, unless nothing can run them. */
     private void requeue(List<PendingCall> calls) {
+        if (calls.stream().anyMatch(PendingCall::isCancelled)) {
+            calls.stream().filter(PendingCall::isCancelled).forEach(c -> c.failNow(cancelledNotRun()));
+            calls = calls.stream().filter(c -> !c.isCancelled()).toList();
+        }
         if (closed || failed != null) {
             PyFleetException why = closed ? new FleetClosedException("the fleet is closed; the call was not run", false)
                     : new PoolFailedException(failed);

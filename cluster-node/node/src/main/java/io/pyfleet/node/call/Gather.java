@@ -11,11 +11,24 @@ import java.util.concurrent.Executor;
 
 /** Collects the outcomes of a fixed number of calls into one list, in their order. */
 final class Gather {
+    /** Kept instead of an outcome that was handed to {@link #each}: its value is not held here. */
+    private static final Outcome PASSED_ON = Outcome.ok(null);
     private final Outcome[] outcomes;
+    /** Takes each outcome as it comes (the gateway streams them), or null to gather them into the result. */
+    private final java.util.function.BiConsumer<Integer, Outcome> each;
     private final FleetFuture<List<Outcome>> result;
     private int missing;
 
     Gather(int size, Executor callbacks) {
+        this(size, callbacks, null);
+    }
+
+    /**
+     * @param each when not null, takes each outcome as it comes, on the thread that ended it; the result then
+     *             holds no values (only that every item ended), so the node keeps no item once it is passed on
+     */
+    Gather(int size, Executor callbacks, java.util.function.BiConsumer<Integer, Outcome> each) {
+        this.each = each;
         this.outcomes = new Outcome[size];
         this.missing = size;
         this.result = new FleetFuture<>(callbacks);
@@ -36,7 +49,10 @@ final class Gather {
             if (outcomes[index] != null) {
                 return;
             }
-            outcomes[index] = outcome;
+            outcomes[index] = each == null ? outcome : PASSED_ON;
+            if (each != null) {
+                each.accept(index, outcome); // under the lock: every item has left before the result completes
+            }
             if (--missing == 0) {
                 done = new ArrayList<>(Arrays.asList(outcomes));
             }

@@ -62,6 +62,15 @@ final class NodeQueue {
         wake(false);
     }
 
+    /** Takes one call out of the queue; false when it is not there (written already, or never queued). */
+    boolean remove(PendingCall call) {
+        synchronized (lock) {
+            boolean removed = queue.remove(call);
+            size = queue.size();
+            return removed;
+        }
+    }
+
     /** Empties the queue, for a pool that failed or a fleet that closes. */
     List<PendingCall> takeAll() {
         synchronized (lock) {

@@ -46,6 +46,9 @@ final class ScatterJob {
     private final Duration jobTimeout;
     private final int workers;
     private final Gather gather;
+    /** Chunks written or queued, for {@link #cancel}. */
+    private final java.util.Set<PendingCall> sent = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean cancelled;
     private ScheduledFuture<?> timer;
 
     /** How the items' values are decoded: the node's PyObjects, or plain handles for a remote client. */
@@ -54,7 +57,8 @@ final class ScatterJob {
     private final boolean mayBlock;
 
     ScatterJob(CallPath path, String function, List<? extends List<?>> argumentSets, CallOptions options,
-            Duration jobTimeout, int workers, PendingCall.Decoding decoding, boolean mayBlock) {
+            Duration jobTimeout, int workers, PendingCall.Decoding decoding, boolean mayBlock,
+            java.util.function.BiConsumer<Integer, Outcome> each) {
         this.path = path;
         this.decoding = decoding;
         this.mayBlock = mayBlock;
@@ -64,7 +68,7 @@ final class ScatterJob {
         this.jobTimeout = jobTimeout;
         this.deadline = System.nanoTime() + jobTimeout.toNanos();
         this.workers = workers;
-        this.gather = new Gather(argumentSets.size(), path.callbacks());
+        this.gather = new Gather(argumentSets.size(), path.callbacks(), each);
     }
 
     FleetFuture<List<Outcome>> result() {
@@ -88,7 +92,26 @@ final class ScatterJob {
         }
     }
 
+    /**
+     * Nobody waits for the outcomes any more (the client's connection ended): chunks not sent are not run, and
+     * those queued or running are cancelled ({@link CallPath#cancel}).
+     */
+    void cancel() {
+        cancelled = true;
+        for (PendingCall call : sent) {
+            path.cancel(call);
+        }
+    }
+
     private void sendChunk(int from, int to) {
+        if (cancelled) {
+            PyFleetException notRun = new io.pyfleet.client.ConnectionLostException("the scatter was cancelled: the "
+                    + "connection of its client ended; this item was not run", false);
+            for (int i = from; i < to; i++) {
+                gather.set(i, Outcome.failed(notRun));
+            }
+            return;
+        }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
             onJobTimeout();
@@ -105,8 +128,15 @@ final class ScatterJob {
         try {
             PendingCall call = path.prepare("imap", function, List.of(args), null, STREAM, timeout, reply, null, 0, items)
                     .decoding(decoding);
-            reply.whenComplete((count, failure) -> chunkDone(from, to, items.received.get(), failure));
+            sent.add(call);
+            reply.whenComplete((count, failure) -> {
+                sent.remove(call);
+                chunkDone(from, to, items.received.get(), failure);
+            });
             path.route(call, mayBlock);
+            if (cancelled) {
+                path.cancel(call); // cancelled while this chunk was being sent
+            }
         } catch (PyFleetException e) {
             if (to - from > 1) {
                 // One item cannot be encoded: encode them one by one, so only that item fails.

@@ -16,11 +16,14 @@ import java.util.List;
  * @param arrayReadMax    the most bytes one {@code array_read} answers
  * @param arrayUploadMax  bytes of arrays one connection may have uploaded and not released (partial ones too)
  * @param handshake       how connections that have not authenticated yet are bounded
+ * @param maxConnectionBytes bytes of requests one connection may have read and not ended; past it it is not read
+ * @param maxNodeBytes    bytes of requests and answers all connections together may hold; a request past it is
+ *                        refused, not run
  */
 public record GatewaySettings(String bind, int port, String token, Path tokenFile, List<String> allow,
         Duration handshakeTimeout, Duration heartbeatInterval, Duration idleTimeout, int maxFrameSize, int maxInFlight,
         long maxBuffered, int maxConnections, Duration shutdownGrace, Tls tls, long arrayByValueMax, int arrayReadMax,
-        long arrayUploadMax, Handshake handshake) {
+        long arrayUploadMax, long maxConnectionBytes, long maxNodeBytes, Handshake handshake) {
 
     public GatewaySettings {
         allow = List.copyOf(allow);
@@ -89,7 +92,8 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
                 positive(g, "idle-timeout"), (int) maxFrame, atLeastOne(g, "max-in-flight"),
                 Math.max(64 * 1024, g.getBytes("max-buffered")), atLeastOne(g, "max-connections"),
                 g.getDuration("shutdown-grace"), tls, g.getBytes("array-by-value-max"), arrayReadMax(g, maxFrame),
-                arrayUploadMax(g), Handshake.from(g));
+                arrayUploadMax(g), bytesAtLeast(g, "max-connection-bytes", 64 << 20, 1 << 20),
+                nodeBytes(g), Handshake.from(g));
     }
 
     /** A chunk and its frame's head must fit a frame. */
@@ -114,20 +118,53 @@ public record GatewaySettings(String bind, int port, String token, Path tokenFil
         return n;
     }
 
+    /** A byte size of at least {@code min}; absent from an older configuration: {@code absent}. */
+    private static long bytesAtLeast(Config g, String key, long absent, long min) {
+        if (!g.hasPath(key)) {
+            return absent;
+        }
+        long n = g.getBytes(key);
+        if (n < min) {
+            throw new ConfigException.BadValue("pyfleet.gateway." + key, "must be at least " + min + " bytes");
+        }
+        return n;
+    }
+
+    /** {@code max-node-bytes}: a size, or a percentage of this JVM's maximum heap ("25%", the default). */
+    static long nodeBytes(Config g) {
+        String key = "max-node-bytes";
+        String value = g.hasPath(key) ? g.getString(key).trim() : "25%";
+        if (value.endsWith("%")) {
+            double percent;
+            try {
+                percent = Double.parseDouble(value.substring(0, value.length() - 1).trim());
+            } catch (NumberFormatException e) {
+                percent = -1;
+            }
+            if (percent <= 0 || percent > 90) {
+                throw new ConfigException.BadValue("pyfleet.gateway." + key,
+                        "a percentage of the heap must be over 0% and at most 90%, got " + value);
+            }
+            return Math.max(16L << 20, (long) (Runtime.getRuntime().maxMemory() * percent / 100));
+        }
+        return bytesAtLeast(g, key, 0, 16L << 20);
+    }
+
     /** Without the secrets: a record's own toString would print the token into any log. */
     @Override
     public String toString() {
         return "GatewaySettings[" + bind + ":" + port + ", token " + (token.isEmpty() ? "not set" : "set")
                 + ", tokenFile " + tokenFile + ", allow " + allow + ", maxFrameSize " + maxFrameSize + ", maxInFlight "
                 + maxInFlight + ", maxBuffered " + maxBuffered + ", maxConnections " + maxConnections + ", " + handshake
-                + ", tls " + (tls.enabled() ? "on" : "off") + "]";
+                + ", tls " + (tls.enabled() ? "on" : "off") + ", maxConnectionBytes " + maxConnectionBytes
+                + ", maxNodeBytes " + maxNodeBytes + "]";
     }
 
     /** The same settings on another address and port (the command line's options). */
     public GatewaySettings withAddress(String newBind, int newPort) {
         return new GatewaySettings(newBind, newPort, token, tokenFile, allow, handshakeTimeout, heartbeatInterval,
                 idleTimeout, maxFrameSize, maxInFlight, maxBuffered, maxConnections, shutdownGrace, tls, arrayByValueMax,
-                arrayReadMax, arrayUploadMax, handshake);
+                arrayReadMax, arrayUploadMax, maxConnectionBytes, maxNodeBytes, handshake);
     }
 
     /** A path key; blank: null. */

@@ -28,9 +28,12 @@ import org.slf4j.LoggerFactory;
  * One client connection as a stream stage between the TCP bytes in and out: it cuts frames
  * (checking each declared length before it buffers the body), runs the handshake, hands
  * requests to its {@link ClientSession}, and queues what goes back. Flow control: it reads
- * the next request only while the client has fewer than {@code max-in-flight} calls open
- * and less than {@code max-buffered} bytes wait to be written, so a client that does not
- * read stops being read. A timer sends pings and closes idle, half-open or silent connections.
+ * the next request only while the client has fewer than {@code max-in-flight} calls open,
+ * less than {@code max-buffered} bytes wait to be written and its requests not yet ended hold
+ * less than {@code max-connection-bytes}, so a client that does not read, or sends more than the
+ * node can keep, stops being read. Each request's bytes are reserved from the node's
+ * {@link NodeBudget} as its length is read: one that does not fit is refused (not run) and its
+ * body skipped, never kept. A timer sends pings and closes idle, half-open or silent connections.
  */
 final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString>> {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
@@ -95,6 +98,9 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
     /** Commands from the gateway, from any thread. EVICT: a newer connection needs this one's handshake slot. */
     enum Command { DRAIN, FINISH, EVICT }
 
+    /** What {@code nextFrame} returns for a request refused for want of room (answered already). */
+    private static final byte[] REFUSED = new byte[0];
+
     /** The stage's signal that frames wait in its inbox. */
     private static final Object INBOX = new Object();
 
@@ -111,6 +117,18 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         private long outboxBytes;
         private final java.util.concurrent.atomic.AtomicLong inboxBytes = new java.util.concurrent.atomic.AtomicLong();
         private int inFlight;
+        /** Request bytes held per call id, from when the frame's length was read until the call's answer. */
+        private final Map<Long, Long> held = new java.util.HashMap<>();
+        /** Bytes of {@link #held} plus {@link #reserved}: the connection's requests in the node. */
+        private long heldBytes;
+        /** The length reserved for the frame being read; -1 between frames. */
+        private long reserved = -1;
+        /** Bytes of a refused frame still to be discarded as they arrive. */
+        private long skipping;
+        /** The next frame does not fit in max-connection-bytes: nothing is read until a call ends. */
+        private boolean waitingForRoom;
+        /** The stage stopped: what calls still send is dropped (their calls are being cancelled). */
+        private volatile boolean stopped;
         private boolean authed;
         /** It holds its handshake slot: until it authenticates or ends. */
         private boolean pending = true;
@@ -181,6 +199,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
 
         @Override
         public void postStop() {
+            stopped = true;
             registry.remove(this);
             if (served) {
                 registry.unadmit();
@@ -192,7 +211,16 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
             if (!authed && !slot.evicted()) { // a push-out was counted when it happened
                 failures.failed(slot.address, failure != null ? failure : "closed before authenticating");
             }
-            session.ended();
+            for (Out o; (o = inbox.poll()) != null; ) {
+                inboxBytes.addAndGet(-o.frame().size());
+                ctx.budget().release(o.frame().size());
+            }
+            ctx.budget().release(outboxBytes + heldBytes);
+            outbox.clear();
+            outboxBytes = 0;
+            held.clear();
+            heldBytes = 0;
+            session.ended(); // cancels its calls still queued or running: nothing produces for nobody
         }
 
         /**
@@ -200,8 +228,18 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
          * stage is woken once per burst, not once per frame: under load one wake-up carries many.
          */
         private void offer(ByteString frame, boolean endsCall) {
+            if (stopped) {
+                return; // the connection is gone: nobody will read it
+            }
+            Out o = new Out(frame, endsCall);
             inboxBytes.addAndGet(frame.size()); // counted at once: a burst of answers made on this thread
-            inbox.add(new Out(frame, endsCall)); // (array reads) must stop the reading of requests too
+            ctx.budget().add(frame.size()); // (array reads) must stop the reading of requests too
+            inbox.add(o);
+            if (stopped && inbox.remove(o)) { // postStop drained the inbox meanwhile: this one is ours to uncount
+                inboxBytes.addAndGet(-frame.size());
+                ctx.budget().release(frame.size());
+                return;
+            }
             if (signalled.compareAndSet(false, true)) {
                 mailbox.invoke(INBOX);
             }
@@ -217,9 +255,11 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                 signalled.set(false); // before draining: a frame offered from now on signals again
                 for (Out o; (o = inbox.poll()) != null; ) {
                     inboxBytes.addAndGet(-o.frame().size());
-                    enqueue(o.frame());
+                    outbox.add(o.frame()); // counted in the node's budget when offered
+                    outboxBytes += o.frame().size();
                     if (o.endsCall()) {
                         inFlight--;
+                        ended(o.frame());
                     }
                 }
                 // Requests stop being read at max-buffered; past four times that (events of a stream,
@@ -297,15 +337,20 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         /** Cuts and handles the frames that arrived, as far as flow control allows; then reads on. */
         private void proceed() {
             ctx.path().batch(this::handleFrames);
-            if (!closing && !hasBeenPulled(in) && !isClosed(in) && inFlight < ctx.settings().maxInFlight()
-                    && waitingBytes() < ctx.settings().maxBuffered()) {
+            if (!closing && !hasBeenPulled(in) && !isClosed(in) && (skipping > 0 || reserved >= 0 || canRead())) {
                 lastIn = System.nanoTime(); // idle counts from when input is wanted again, not from a pause
                 pull(in);
             }
         }
 
+        /** Whether the next request may be read: flow control by calls and by bytes. */
+        private boolean canRead() {
+            return !closing && !waitingForRoom && inFlight < ctx.settings().maxInFlight()
+                    && waitingBytes() < ctx.settings().maxBuffered() && heldBytes < ctx.settings().maxConnectionBytes();
+        }
+
         private void handleFrames() {
-            while (!closing && inFlight < ctx.settings().maxInFlight() && waitingBytes() < ctx.settings().maxBuffered()) {
+            while (skip() && (reserved >= 0 || canRead())) {
                 byte[] frame;
                 try {
                     frame = nextFrame();
@@ -316,14 +361,80 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                 if (frame == null) {
                     break;
                 }
+                if (frame == REFUSED) {
+                    continue;
+                }
                 if (!authed) {
                     authenticate(frame);
                     continue;
                 }
+                // decoded and made into a call: from now on its call holds about its size (the encoded call)
+                long length = frame.length;
+                heldBytes -= reserved - length;
+                ctx.budget().release(reserved - length);
+                reserved = -1;
+                long[] header = Incoming.peekHeader(frame);
                 if (session.onFrame(frame)) {
                     inFlight++;
+                    if (header != null) {
+                        held.merge(header[1], length, Long::sum); // until its answer leaves: see ended()
+                        continue;
+                    }
                 }
+                heldBytes -= length; // a ping, or a frame whose id nobody answers: not held
+                ctx.budget().release(length);
             }
+        }
+
+        /** Discards what arrived of a refused frame; true once nothing of it is left to skip. */
+        private boolean skip() {
+            if (skipping > 0) {
+                int n = (int) Math.min(skipping, buffer.size());
+                buffer = buffer.drop(n);
+                skipping -= n;
+            }
+            return skipping == 0;
+        }
+
+        /** A call's answer is on its way: the bytes its request held are free, and reading may go on. */
+        private void ended(ByteString answer) {
+            long[] header = Incoming.peekHeader(answer.slice(4, Math.min(answer.size(), 4 + 40)).toArray());
+            Long length = header == null ? null : held.remove(header[1]);
+            if (length != null) {
+                heldBytes -= length;
+                ctx.budget().release(length);
+            }
+            waitingForRoom = false;
+        }
+
+        /**
+         * A request the node has no room for (pyfleet.gateway.max-node-bytes): answered at once with
+         * OverloadedException (not run) once its id has arrived; its body is skipped as it arrives.
+         * Returns false while its first bytes are still on their way.
+         */
+        private boolean refuseFrame(long length) {
+            int head = (int) Math.min(length, 40);
+            if (buffer.size() < 4 + head) {
+                return false;
+            }
+            long[] header = Incoming.peekHeader(buffer.slice(4, 4 + head).toArray());
+            skipping = 4 + length;
+            skip();
+            String why = "the node holds " + ctx.budget().used() + " bytes of its clients' requests and answers, and a "
+                    + "request of " + length + " bytes (counted " + NodeBudget.WHILE_DECODED + " times while it is "
+                    + "decoded) would pass pyfleet.gateway.max-node-bytes (" + ctx.budget().limit()
+                    + " bytes); the call was refused and not run. Retry it later, send large data as an array "
+                    + "(Fleet.array) or in parts, or raise pyfleet.gateway.max-node-bytes (and the node's heap, -Xmx)";
+            if (header != null && header[0] == Messages.REQUEST && header[1] > 0) {
+                log.debug("client {}: request {} of {} bytes refused, the node is at pyfleet.gateway.max-node-bytes",
+                        peer, header[1], length);
+                ctx.callsInFlight().incrementAndGet();
+                inFlight++;
+                session.fail(header[1], new io.pyfleet.client.OverloadedException(why));
+            } else {
+                enqueue(ClientSession.frame(Messages.error(0, new RemoteError(RemoteError.PROTOCOL, "", why, ""))));
+            }
+            return true;
         }
 
         /** The next whole frame's payload, null when it has not fully arrived. */
@@ -339,6 +450,18 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                         : "a frame of " + length + " bytes, over the node's maximum frame size of " + max
                         + " bytes (pyfleet.gateway.max-frame-size): a client must not send it (pyfleet's client "
                         + "refuses such a call before sending); raise pyfleet.gateway.max-frame-size on the node");
+            }
+            if (authed && reserved < 0) { // a new request: its bytes are reserved before any of them is kept
+                long cost = length * NodeBudget.WHILE_DECODED;
+                if (heldBytes > 0 && heldBytes + cost > ctx.settings().maxConnectionBytes()) {
+                    waitingForRoom = true; // max-connection-bytes: read on once a call ends
+                    return null;
+                }
+                if (!ctx.budget().tryReserve(cost)) {
+                    return refuseFrame(length) ? REFUSED : null;
+                }
+                reserved = cost;
+                heldBytes += cost;
             }
             if (buffer.size() < 4 + length) {
                 return null;
@@ -417,6 +540,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         private void enqueue(ByteString frame) {
             outbox.add(frame);
             outboxBytes += frame.size();
+            ctx.budget().add(frame.size());
         }
 
         /** Sends everything queued as one element when the TCP side wants more. */
@@ -428,6 +552,7 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
             while (!outbox.isEmpty()) {
                 all = all.concat(outbox.poll());
             }
+            ctx.budget().release(outboxBytes);
             outboxBytes = 0;
             lastOut = lastPush = System.nanoTime();
             push(out, all);

@@ -8,7 +8,6 @@ import io.pyfleet.client.Outcome;
 import io.pyfleet.client.PoolStats;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
-import io.pyfleet.client.StaleHandleException;
 import io.pyfleet.client.internal.ApiAccess;
 import io.pyfleet.client.internal.Handle;
 import io.pyfleet.client.internal.RemoteError;
@@ -19,7 +18,6 @@ import io.pyfleet.node.worker.PendingCall;
 import io.pyfleet.node.worker.RawValue;
 import io.pyfleet.protocol.ArrayUpload;
 import io.pyfleet.protocol.Gateway;
-import io.pyfleet.protocol.HandleScan;
 import io.pyfleet.protocol.Incoming;
 import io.pyfleet.protocol.Messages;
 import io.pyfleet.protocol.PoolWire;
@@ -29,7 +27,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.util.ByteString;
@@ -53,14 +50,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ClientSession {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
-    /**
-     * The one answer to a handle this session does not hold, whatever the reason: the same words
-     * for a released object and another connection's, so a refusal tells nothing about others.
-     */
-    static final String NOT_HELD = "this connection holds no such object: it was released, or it was received "
-            + "on another connection (one that ended, as before a reconnect, or another client's). An object can "
-            + "be used only on the connection that received it: make it again on this one";
-
     /** Where the session's frames go; callable from any thread, never blocks. */
     interface Outbound {
         /**
@@ -73,7 +62,9 @@ final class ClientSession {
     private final GatewayContext ctx;
     private final Outbound out;
     private final String peer;
-    private final Set<Handle> issued = ConcurrentHashMap.newKeySet();
+    private final SessionObjects objects;
+    /** Worker calls and scatters not yet ended, by request id: each cancels its work when the connection ends. */
+    private final Map<Long, Runnable> running = new ConcurrentHashMap<>();
     private final SessionForwarder cluster;
     private final SessionArrays arrays;
     private volatile boolean ended;
@@ -89,6 +80,7 @@ final class ClientSession {
         this.peer = peer;
         this.cluster = forwards && ctx.cluster() != null ? new SessionForwarder(this, ctx.cluster()) : null;
         this.arrays = new SessionArrays(ctx);
+        this.objects = new SessionObjects(ctx.pools(), h -> cluster == null || cluster.view().isLocal(h.node()));
     }
 
     /**
@@ -164,17 +156,20 @@ final class ClientSession {
     /** The connection ended: the handles it received and did not release are released now. */
     void ended() {
         ended = true;
+        int cancelled = 0;
+        for (Runnable cancel : running.values()) { // nobody reads what they would send: they must not run on
+            cancel.run();
+            cancelled++;
+        }
+        running.clear();
+        if (cancelled > 0) {
+            log.info("client {} left with {} call(s) queued or running: cancelled", peer, cancelled);
+        }
         arrays.ended();
         if (cluster != null) {
             cluster.ended();
         }
-        int n = 0;
-        for (Handle h : issued) {
-            if (issued.remove(h)) {
-                ctx.pools().releaseWithoutBlocking(h);
-                n++;
-            }
-        }
+        int n = objects.ended();
         if (n > 0) {
             log.debug("released {} object(s) left by client {}", n, peer);
         }
@@ -193,7 +188,7 @@ final class ClientSession {
             cluster.forward(owner, id, payload, cluster.deadline(op, opts.get("timeout_ms")));
             return;
         }
-        requireHeld(payload);
+        objects.requireHeld(payload);
         Duration timeout = timeout(opts);
         boolean events = Boolean.TRUE.equals(opts.remove("events"));
         List<SessionArrays.Kept> using = new ArrayList<>(0);
@@ -212,21 +207,32 @@ final class ClientSession {
         }
         CompletableFuture<Object> result = new CompletableFuture<>();
         result.whenComplete((value, failure) -> {
+            running.remove(id);
             SessionArrays.done(using); // an array released meanwhile is freed once no call may still map it
             finish(id, value, failure);
         });
-        path.submitRemote(op, target, args, kwargs, opts.isEmpty() ? null : opts, timeout, result,
-                events ? new Events(id) : null, PendingCall.Decoding.RAW);
+        PendingCall pending = path.submitRemote(op, target, args, kwargs, opts.isEmpty() ? null : opts, timeout,
+                result, events ? new Events(id) : null, PendingCall.Decoding.RAW);
+        if (pending != null) {
+            running.put(id, () -> path.cancel(pending));
+            if (pending.isDone() || ended) { // it ended (or the connection did) before it was noted
+                running.remove(id);
+                if (ended) {
+                    path.cancel(pending);
+                }
+            }
+        }
     }
 
     private void identical(long id, List<?> args, Map<String, Object> outer, boolean pinned, byte[] payload) {
         if (args.size() != 5 || !(args.get(0) instanceof String op)) {
             throw new ProtocolException("identical takes [op, target, args, kwargs, opts]");
         }
+        boolean each = Boolean.TRUE.equals(outer.remove("each"));
         List<?> innerArgs = args.get(2) == null ? List.of() : (List<?>) args.get(2);
         requireWorkerOp(op); // never a raw release of ids on every worker
         ctx.allow().check("identical", null, args);
-        requireHeld(payload);
+        objects.requireHeld(payload);
         Map<String, Object> opts = opts(args.get(4));
         String inner = pool(opts);
         String named = inner != null ? inner : pool(outer);
@@ -240,7 +246,21 @@ final class ClientSession {
         Call call = ApiAccess.newCall(op, args.get(1), innerArgs, kwargs(args.get(3)), options,
                 coerce == null ? null : coerce.toString());
         if (!pinned && named == null && spansCluster()) {
-            ClusterFanOut.identical(this, cluster, args, call).whenComplete((wire, failure) -> finish(id, wire, failure));
+            ClusterFanOut.identical(this, cluster, args, call).whenComplete((wire, failure) -> finish(id,
+                    wire == null ? null : Outcomes.withinFrame(wire, ctx.settings().maxFrameSize()), failure));
+            return;
+        }
+        if (each) {
+            Items items = new Items(id);
+            CallPath.Job job = path.identicalJob(call, items);
+            running.put(id, job.cancel());
+            job.result().whenComplete((outcomes, failure) -> {
+                running.remove(id);
+                items.finish(outcomes, failure);
+            });
+            if (ended) {
+                job.cancel().run(); // the connection ended while the calls were sent
+            }
             return;
         }
         path.identicalRemote(call).whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
@@ -261,6 +281,7 @@ final class ClientSession {
         }
         boolean idempotent = Boolean.TRUE.equals(opts.remove("idempotent"));
         boolean progress = Boolean.TRUE.equals(opts.remove("events"));
+        boolean each = Boolean.TRUE.equals(opts.remove("each"));
         CallOptions options = CallOptions.builder().timeout(timeout(opts)).build();
         if (!pinned && cluster != null && SessionForwarder.namesObjects(payload)) {
             // items that name objects run where those live: on their node, or here
@@ -271,15 +292,77 @@ final class ClientSession {
             }
             pinned = true;
         }
-        requireHeld(payload);
+        objects.requireHeld(payload);
         if (!pinned && !opts.containsKey("pool") && spansCluster()) {
             ClusterFanOut.scatter(this, cluster, function, argumentSets, options, idempotent,
                     progress ? done -> event(id, Map.of("done", done[0], "total", done[1])) : null)
-                    .whenComplete((wire, failure) -> finish(id, wire, failure));
+                    .whenComplete((wire, failure) -> finish(id,
+                            wire == null ? null : Outcomes.withinFrame(wire, ctx.settings().maxFrameSize()), failure));
+            return;
+        }
+        if (each) {
+            Items items = new Items(id);
+            CallPath.Job job = ctx.pools().path(pool(opts)).scatterJob(function, argumentSets, options,
+                    PendingCall.Decoding.PLAIN_HANDLES, false, items);
+            running.put(id, job.cancel());
+            job.result().whenComplete((outcomes, failure) -> {
+                running.remove(id);
+                items.finish(outcomes, failure);
+            });
+            if (ended) {
+                job.cancel().run(); // the connection ended while the job started
+            }
             return;
         }
         ctx.pools().path(pool(opts)).scatter(function, argumentSets, options, PendingCall.Decoding.PLAIN_HANDLES, false)
                 .whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
+    }
+
+    /**
+     * The outcomes of a scatter or identical call sent with {@code opts.each}: each leaves as an event
+     * {@code [index, outcome]} as it comes, within the frame size (an item that would not fit is a typed error of
+     * its own: it ran), and the node holds none of them; the reply is the number of items. Where no item was
+     * passed on (no worker served), the reply is the outcome list itself, as without {@code each}.
+     */
+    private final class Items implements java.util.function.BiConsumer<Integer, Outcome> {
+        private final long id;
+        private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+
+        Items(long id) {
+            this.id = id;
+        }
+
+        @Override
+        public void accept(Integer index, Outcome outcome) {
+            sent.incrementAndGet();
+            if (ended) {
+                return;
+            }
+            byte[] payload;
+            try {
+                payload = Messages.event(id, List.of(index.longValue(), Outcomes.toWire(List.of(outcome)).get(0)));
+                if (payload.length > ctx.settings().maxFrameSize()) {
+                    payload = Messages.event(id, List.of(index.longValue(), Outcomes.tooLarge(index, payload.length,
+                            ctx.settings().maxFrameSize()))); // never one frame over the limit
+                }
+            } catch (RuntimeException e) {
+                log.warn("the outcome of item {} of call {} for client {} cannot be sent: {}", index, id, peer,
+                        e.toString());
+                payload = Messages.event(id, List.of(index.longValue(), Outcomes.tooLarge(index, -1,
+                    ctx.settings().maxFrameSize())));
+            }
+            objects.noteIssued(payload, 0, payload.length);
+            out.send(frame(payload), false);
+        }
+
+
+        void finish(List<Outcome> outcomes, Throwable failure) {
+            if (failure != null || sent.get() > 0) {
+                ClientSession.this.finish(id, failure != null ? null : (long) outcomes.size(), failure);
+            } else {
+                finishOutcomes(id, outcomes, null);
+            }
+        }
     }
 
     private void release(long id, List<?> args) {
@@ -293,9 +376,7 @@ final class ClientSession {
                 ClusterFanOut.releaseElsewhere(cluster, h); // that node's session for this one decides
                 continue;
             }
-            if (issued.remove(h)) { // only the session's own: never another connection's object
-                ctx.pools().releaseWithoutBlocking(h);
-            }
+            objects.release(h); // only the session's own: never another connection's object
         }
         finish(id, (long) n, null);
     }
@@ -423,11 +504,11 @@ final class ClientSession {
             if (failure != null) {
                 frame = frame(Messages.error(id, RemoteFailures.toRemoteError(failure)));
             } else if (value instanceof RawValue raw) {
-                noteHandles(raw.frame(), raw.offset(), raw.length());
+                objects.noteIssued(raw.frame(), raw.offset(), raw.length());
                 frame = GatewayFrames.rawFrame(Messages.REPLY, id, raw);
             } else {
                 byte[] payload = Messages.reply(id, value);
-                noteHandles(payload, 0, payload.length);
+                objects.noteIssued(payload, 0, payload.length);
                 frame = frame(payload);
             }
         } catch (RuntimeException e) {
@@ -466,56 +547,7 @@ final class ClientSession {
             finish(id, null, failure);
             return;
         }
-        finish(id, toWire(outcomes), null);
-    }
-
-    /** Outcomes as the protocol lists them: {@code [0, value]} or {@code [1, [kind, type, message, traceback]]}. */
-    static List<Object> toWire(List<Outcome> outcomes) {
-        List<Object> wire = new ArrayList<>(outcomes.size());
-        for (Outcome o : outcomes) {
-            if (o.isOk()) {
-                wire.add(java.util.Arrays.asList(0L, o.value()));
-            } else {
-                RemoteError e = RemoteFailures.toRemoteError(o.error());
-                wire.add(List.of(1L, e.fields()));
-            }
-        }
-        return wire;
-    }
-
-    /**
-     * Refuses a request that names an object of this node the session does not hold. Objects of
-     * other nodes are left to the session that node serves for this one, where the request goes.
-     */
-    private void requireHeld(byte[] payload) {
-        boolean[] foreign = {false};
-        HandleScan.forEachHandle(payload, 0, payload.length, h -> {
-            if (!issued.contains(h) && isHere(h)) {
-                foreign[0] = true;
-            }
-        });
-        if (foreign[0]) {
-            throw new StaleHandleException(NOT_HELD);
-        }
-    }
-
-    /** True for an object of this node, whose owner is this session or none. */
-    private boolean isHere(Handle h) {
-        return cluster == null || cluster.view().isLocal(h.node());
-    }
-
-    private void noteHandles(byte[] bytes, int off, int len) {
-        HandleScan.forEachHandle(bytes, off, len, h -> {
-            if (!isHere(h)) {
-                return; // another node's object: its own session there releases it
-            }
-            issued.add(h);
-            // The client left before its answer arrived: whoever removes the handle releases it,
-            // this reader or ended() on the connection's thread, never both, never neither.
-            if (ended && issued.remove(h)) {
-                ctx.pools().releaseWithoutBlocking(h);
-            }
-        });
+        finish(id, Outcomes.withinFrame(Outcomes.toWire(outcomes), ctx.settings().maxFrameSize()), null);
     }
 
     /** Forwards a call's events as the worker wrote them. Runs on the worker's reader, in order. */
@@ -534,11 +566,11 @@ final class ClientSession {
                     value = arrays.adopt(raw);
                 }
                 if (value instanceof RawValue raw) {
-                    noteHandles(raw.frame(), raw.offset(), raw.length());
+                    objects.noteIssued(raw.frame(), raw.offset(), raw.length());
                     frame = GatewayFrames.rawFrame(Messages.EVENT, id, raw);
                 } else {
                     byte[] payload = Messages.event(id, value);
-                    noteHandles(payload, 0, payload.length);
+                    objects.noteIssued(payload, 0, payload.length);
                     frame = frame(payload);
                 }
                 if (frame.size() - 4 > ctx.settings().maxFrameSize()) {

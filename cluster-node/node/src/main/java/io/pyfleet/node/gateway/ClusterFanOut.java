@@ -31,7 +31,7 @@ final class ClusterFanOut {
         for (ClusterView.Peer p : f.view().peers()) {
             CompletableFuture<List<Object>> part;
             if (p.self()) {
-                part = s.context().path().identicalRemote(call).thenApply(ClientSession::toWire);
+                part = s.context().path().identicalRemote(call).thenApply(Outcomes::toWire);
             } else if (p.reachable()) {
                 Object timeout = args.get(4) instanceof Map<?, ?> inner ? inner.get("timeout_ms") : null;
                 part = f.sub(p.name(), "identical", null, args, null, f.deadline("identical", timeout))
@@ -59,7 +59,7 @@ final class ClusterFanOut {
         return new ClusterScatter(f.view(), items, idempotent, (node, chunk) -> {
             if (node.equals(f.view().self())) {
                 return s.context().path().scatter(function, chunk, options, PendingCall.Decoding.PLAIN_HANDLES, false)
-                        .thenApply(ClientSession::toWire);
+                        .thenApply(Outcomes::toWire);
             }
             return f.sub(node, "scatter", function, List.of(chunk), opts, f.deadline("scatter", null))
                     .thenApply(SessionForwarder::outcomes);

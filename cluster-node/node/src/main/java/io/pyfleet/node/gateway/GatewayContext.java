@@ -13,11 +13,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * What every client connection of a node shares: its settings and secret, the allow-list,
  * the node's call path and pool controls, its named pools, the count of remote calls in flight
  * (which a graceful stop waits for), what the node knows of its cluster (null when it is in none), and
- * the node's arrays in shared memory (null when it keeps none) with the node name its objects carry.
+ * the node's arrays in shared memory (null when it keeps none) with the node name its objects carry, and the
+ * bytes its connections hold together.
  */
 record GatewayContext(String node, GatewaySettings settings, String token, AllowList allow, CallPath path,
         PoolControl pool, long startedNanos, AtomicInteger callsInFlight, NodePools pools, ClusterView cluster,
-        NodeArrays arrays, String handleNode) {
+        NodeArrays arrays, String handleNode, NodeBudget budget) {
 
     /** Without the token. */
     @Override

@@ -96,7 +96,7 @@ public final class NodeServer implements AutoCloseable {
                     : null;
             GatewayContext ctx = new GatewayContext(name, settings, token.value(), allow, fleet.callPath(), pool,
                     System.nanoTime(), new AtomicInteger(), fleet.pools(), view, fleet.arrays(),
-                    fleet.settings().handleNode());
+                    fleet.settings().handleNode(), new NodeBudget(settings.maxNodeBytes()));
             GatewayServer gateway = GatewayServer.start(fleet.system(), ctx);
             NodeServer node = new NodeServer(fleet, gateway, token, settings);
             InetSocketAddress at = gateway.address();

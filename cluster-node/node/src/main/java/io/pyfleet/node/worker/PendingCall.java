@@ -30,6 +30,8 @@ public final class PendingCall {
     volatile long startedNanos;
     /** True once its timeout was decided: a late reply is dropped. */
     volatile boolean abandoned;
+    /** Nobody waits for it any more (its client's connection ended): never started, and stopped if running. */
+    private volatile boolean cancelled;
 
     /**
      * @param timeoutNanos how long it may run once its worker starts it; 0 for no limit
@@ -80,6 +82,20 @@ public final class PendingCall {
         if (action != null) {
             action.run();
         }
+    }
+
+    /**
+     * Marks the call as wanted by nobody: a call not yet written is never written (its path fails it as not run),
+     * and the watchdog kills the worker that serves it, the one way to stop Python code (the pool replaces
+     * the worker). The call still ends exactly once, as cancelled.
+     */
+    public void cancel() {
+        cancelled = true;
+    }
+
+    /** Whether {@link #cancel} was called. */
+    public boolean isCancelled() {
+        return cancelled;
     }
 
     public byte[] tail() {

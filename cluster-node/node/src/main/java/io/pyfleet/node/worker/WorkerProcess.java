@@ -1,6 +1,7 @@
 package io.pyfleet.node.worker;
 
 import io.pyfleet.client.CallTimeoutException;
+import io.pyfleet.client.ConnectionLostException;
 import io.pyfleet.client.ProtocolException;
 import io.pyfleet.client.PyFleetException;
 import io.pyfleet.client.WorkerLostException;
@@ -418,7 +419,12 @@ public final class WorkerProcess implements AutoCloseable {
                 return;
             }
             PendingCall head = inFlight.peekFirst();
-            if (head != null && !head.abandoned && head.timeoutNanos() > 0
+            if (head != null && !head.abandoned && head.isCancelled()) {
+                head.abandoned = true;
+                state = State.CLOSING;
+                overran = head;
+                deathReason = "killed by the node: the call it served was cancelled (its client's connection ended)";
+            } else if (head != null && !head.abandoned && head.timeoutNanos() > 0
                     && now - head.startedNanos >= head.timeoutNanos()) {
                 head.abandoned = true;
                 state = State.CLOSING;
@@ -427,7 +433,15 @@ public final class WorkerProcess implements AutoCloseable {
                         + Duration.ofNanos(head.timeoutNanos());
             }
         }
-        if (overran != null) {
+        if (overran != null && overran.isCancelled()) {
+            log.warn("worker {} serves a call whose client's connection ended; killing it (it will be replaced)",
+                    describe());
+            overran.failNow(new ConnectionLostException("the call was cancelled: the connection of its client "
+                    + "ended (closed, or stopped reading what its calls send) while it ran on worker " + describe()
+                    + "; it may have run in part. The worker was killed and will be replaced", true));
+            listener.callEnded(this, overran, now - overran.startedNanos, true);
+            killTree();
+        } else if (overran != null) {
             Duration limit = Duration.ofNanos(overran.timeoutNanos());
             log.warn("worker {} overran the call timeout of {}; killing it", describe(), limit);
             overran.failNow(new CallTimeoutException("call timed out after " + limit.toMillis() + " ms on worker "

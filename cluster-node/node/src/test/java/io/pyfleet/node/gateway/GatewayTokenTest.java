@@ -35,7 +35,7 @@ class GatewayTokenTest {
         GatewaySettings.Tls tls = new GatewaySettings.Tls(false, null, "", "PKCS12", null, null, List.of("TLSv1.3"));
         Duration s = Duration.ofSeconds(10);
         return new GatewaySettings("127.0.0.1", port, token, tokenFile, List.of("*"), s, s, s, 1 << 20, 16, 1 << 20,
-                16, s, tls, 1 << 20, 1 << 19, 1L << 30, GatewaySettings.Handshake.DEFAULTS);
+                16, s, tls, 1 << 20, 1 << 19, 1L << 30, 64L << 20, 256L << 20, GatewaySettings.Handshake.DEFAULTS);
     }
 
     private Path ownerOnlyFile(String name, String content) throws IOException {

@@ -46,7 +46,7 @@ class ObjectCapabilityTest {
             byte[] released = refused(b, "method", own, List.of("append", 1L));
             RemoteError why = error(Incoming.parse(released));
             assertEquals("stale_handle", why.kind());
-            assertEquals(ClientSession.NOT_HELD, why.message());
+            assertEquals(SessionObjects.NOT_HELD, why.message());
 
             // replayed: read it, append to it, pass it as an argument, index it
             assertArrayEquals(released, refused(b, "method", secret, List.of("pop")), "B replays A's handle");
@@ -107,7 +107,7 @@ class ObjectCapabilityTest {
             assertEquals(List.of(1L, 1L), lengths.stream().map(Outcome::value).toList(), "into A's scatter items");
             Handle h = ApiAccess.handle(deque);
             StaleHandleException e = assertThrows(StaleHandleException.class, () -> b.method(h, "pop"));
-            assertEquals(ClientSession.NOT_HELD, e.getMessage());
+            assertEquals(SessionObjects.NOT_HELD, e.getMessage());
             assertEquals(1L, a.builtin("len", deque), "untouched");
         }
     }
