@@ -246,8 +246,14 @@ final class ClientSession {
         Call call = ApiAccess.newCall(op, args.get(1), innerArgs, kwargs(args.get(3)), options,
                 coerce == null ? null : coerce.toString());
         if (!pinned && named == null && spansCluster()) {
-            ClusterFanOut.identical(this, cluster, args, call).whenComplete((wire, failure) -> finish(id,
-                    wire == null ? null : Outcomes.withinFrame(wire, ctx.settings().maxFrameSize()), failure));
+            Items items = each ? new Items(id) : null;
+            ClusterFanOut.identical(this, cluster, args, call).whenComplete((wire, failure) -> {
+                if (items != null) { // one outcome per worker: gathered, then sent one frame each
+                    items.finishWire(wire, failure);
+                } else {
+                    finish(id, wire == null ? null : Outcomes.withinFrame(wire, ctx.settings().maxFrameSize()), failure);
+                }
+            });
             return;
         }
         if (each) {
@@ -294,10 +300,18 @@ final class ClientSession {
         }
         objects.requireHeld(payload);
         if (!pinned && !opts.containsKey("pool") && spansCluster()) {
+            Items items = each ? new Items(id) : null;
             ClusterFanOut.scatter(this, cluster, function, argumentSets, options, idempotent,
-                    progress ? done -> event(id, Map.of("done", done[0], "total", done[1])) : null)
-                    .whenComplete((wire, failure) -> finish(id,
-                            wire == null ? null : Outcomes.withinFrame(wire, ctx.settings().maxFrameSize()), failure));
+                    progress ? done -> event(id, Map.of("done", done[0], "total", done[1])) : null,
+                    items == null ? null : items::acceptWire)
+                    .whenComplete((wire, failure) -> {
+                        if (items != null) {
+                            items.finishWire(wire, failure);
+                        } else {
+                            finish(id, wire == null ? null : Outcomes.withinFrame(wire, ctx.settings().maxFrameSize()),
+                                    failure);
+                        }
+                    });
             return;
         }
         if (each) {
@@ -334,13 +348,18 @@ final class ClientSession {
 
         @Override
         public void accept(Integer index, Outcome outcome) {
+            acceptWire(index, Outcomes.toWire(List.of(outcome)).get(0));
+        }
+
+        /** One outcome as the protocol lists it ({@code [0, value]} or {@code [1, error]}). */
+        void acceptWire(Integer index, Object wire) {
             sent.incrementAndGet();
             if (ended) {
                 return;
             }
             byte[] payload;
             try {
-                payload = Messages.event(id, List.of(index.longValue(), Outcomes.toWire(List.of(outcome)).get(0)));
+                payload = Messages.event(id, List.of(index.longValue(), wire));
                 if (payload.length > ctx.settings().maxFrameSize()) {
                     payload = Messages.event(id, List.of(index.longValue(), Outcomes.tooLarge(index, payload.length,
                             ctx.settings().maxFrameSize()))); // never one frame over the limit
@@ -355,6 +374,16 @@ final class ClientSession {
             out.send(frame(payload), false);
         }
 
+
+        /** The end of a cluster's fan-out, whose outcomes come as wire lists: sends those not yet sent. */
+        void finishWire(List<Object> wire, Throwable failure) {
+            if (failure == null && sent.get() == 0) {
+                for (int i = 0; i < wire.size(); i++) {
+                    acceptWire(i, wire.get(i));
+                }
+            }
+            ClientSession.this.finish(id, failure != null ? null : (long) wire.size(), failure);
+        }
 
         void finish(List<Outcome> outcomes, Throwable failure) {
             if (failure != null || sent.get() > 0) {

@@ -51,9 +51,13 @@ final class ClusterFanOut {
         });
     }
 
-    /** The items spread over every node's free workers; outcomes in input order. */
+    /**
+     * The items spread over every node's free workers; outcomes in input order, or each to {@code each} as its
+     * chunk ends (then the result holds no values).
+     */
     static CompletableFuture<List<Object>> scatter(ClientSession s, SessionForwarder f, String function,
-            List<? extends List<?>> items, CallOptions options, boolean idempotent, Consumer<long[]> progress) {
+            List<? extends List<?>> items, CallOptions options, boolean idempotent, Consumer<long[]> progress,
+            java.util.function.BiConsumer<Integer, Object> each) {
         Map<String, Object> opts = options.timeout() == null ? null
                 : Map.of("timeout_ms", Math.max(1, options.timeout().toMillis()));
         return new ClusterScatter(f.view(), items, idempotent, (node, chunk) -> {
@@ -63,7 +67,7 @@ final class ClusterFanOut {
             }
             return f.sub(node, "scatter", function, List.of(chunk), opts, f.deadline("scatter", null))
                     .thenApply(SessionForwarder::outcomes);
-        }, progress).start();
+        }, progress, each).start();
     }
 
     /** Sends the release of another node's object there; an object of a node that left is gone already. */

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
@@ -39,6 +40,8 @@ final class ClusterScatter {
     private final boolean idempotent;
     private final BiFunction<String, List<? extends List<?>>, CompletableFuture<List<Object>>> run;
     private final Consumer<long[]> progress;
+    /** Takes each wire outcome as its chunk ends, or null to gather them into the result. */
+    private final BiConsumer<Integer, Object> each;
     private final CompletableFuture<List<Object>> result = new CompletableFuture<>();
     private final Object[] outcomes;
     private final ArrayDeque<Chunk> waiting = new ArrayDeque<>();
@@ -50,14 +53,18 @@ final class ClusterScatter {
     /**
      * @param run      runs a chunk on a node; completes with one wire outcome per item, in order
      * @param progress receives {@code [done, total]} after each chunk (may be null)
+     * @param each     when not null, takes each item's wire outcome as its chunk ends, under the job's lock (in
+     *                 the order they end, all before the result); the result then holds no values
      */
     ClusterScatter(ClusterView view, List<? extends List<?>> items, boolean idempotent,
-            BiFunction<String, List<? extends List<?>>, CompletableFuture<List<Object>>> run, Consumer<long[]> progress) {
+            BiFunction<String, List<? extends List<?>>, CompletableFuture<List<Object>>> run, Consumer<long[]> progress,
+            BiConsumer<Integer, Object> each) {
         this.view = view;
         this.items = items;
         this.idempotent = idempotent;
         this.run = run;
         this.progress = progress;
+        this.each = each;
         this.outcomes = new Object[items.size()];
     }
 
@@ -113,7 +120,7 @@ final class ClusterScatter {
                         "no node of the cluster can take the item; it was not run", false));
                 List<Object> entry = List.of(1L, e.fields());
                 for (Chunk c : waiting) {
-                    Arrays.fill(outcomes, c.from(), c.to(), entry);
+                    settle(c.from(), c.to(), i -> entry);
                 }
                 waiting.clear();
                 done = outcomes.length;
@@ -143,9 +150,7 @@ final class ClusterScatter {
         synchronized (this) {
             running.merge(node, -1, Integer::sum);
             if (why == null && wire.size() == c.size()) {
-                for (int i = 0; i < c.size(); i++) {
-                    outcomes[c.from() + i] = wire.get(i);
-                }
+                settle(c.from(), c.to(), i -> wire.get(i - c.from()));
                 done += c.size();
             } else if (why != null && rerunnable(why)) {
                 if (why instanceof NodeLostException) {
@@ -160,7 +165,7 @@ final class ClusterScatter {
                 }
                 RemoteError e = RemoteFailures.toRemoteError(error);
                 List<Object> entry = List.of(1L, e.fields());
-                Arrays.fill(outcomes, c.from(), c.to(), entry);
+                settle(c.from(), c.to(), i -> entry);
                 done += c.size();
             }
             report = new long[] {done, outcomes.length};
@@ -174,6 +179,21 @@ final class ClusterScatter {
             dispatch();
         }
     }
+
+    /** Items {@code from..to} ended (under the lock): kept for the result, or passed on and not held. */
+    private void settle(int from, int to, java.util.function.IntFunction<Object> outcome) {
+        for (int i = from; i < to; i++) {
+            Object o = outcome.apply(i);
+            if (each != null) {
+                each.accept(i, o);
+                o = PASSED_ON;
+            }
+            outcomes[i] = o;
+        }
+    }
+
+    /** Kept instead of an outcome handed to {@link #each}. */
+    private static final Object PASSED_ON = List.of();
 
     /** A chunk that never ran there, or any chunk of an idempotent call, runs again elsewhere. */
     private boolean rerunnable(Throwable why) {

@@ -46,7 +46,14 @@ final class ClusterNodes implements AutoCloseable {
     }
 
     private final List<Node> nodes = new ArrayList<>();
+    private final List<String> settings = new ArrayList<>();
     private int seedPort;
+
+    /** Settings every node started after this call gets, as {@code key=value} (system properties of its JVM). */
+    ClusterNodes with(String key, String value) {
+        settings.add("-D" + key + "=" + value);
+        return this;
+    }
 
     /** Starts a node; the first one started is the seed of the others. */
     Node start(String name, int workers) throws IOException {
@@ -58,11 +65,13 @@ final class ClusterNodes implements AutoCloseable {
         if (seedPort == 0) {
             seedPort = clusterPort;
         }
-        ProcessBuilder pb = new ProcessBuilder(io.pyfleet.node.ChildJvm.java("-Xmx256m", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"),
+        List<String> jvm = new ArrayList<>(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
+        jvm.addAll(settings);
+        jvm.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 "-Dpyfleet.python=" + io.pyfleet.node.TestPython.interpreter(),
                 ClusterNodeMain.class.getName(), name, Integer.toString(workers), Integer.toString(clusterPort),
                 "127.0.0.1:" + seedPort, token));
+        ProcessBuilder pb = new ProcessBuilder(io.pyfleet.node.ChildJvm.java(jvm.toArray(String[]::new)));
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
