@@ -23,7 +23,6 @@ import io.pyfleet.protocol.Messages;
 import io.pyfleet.protocol.PoolWire;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,7 +121,7 @@ final class ClientSession {
                         false);
             }
             List<?> args = body.get(2) == null ? List.of() : (List<?>) body.get(2);
-            Map<String, Object> opts = opts(body.get(4));
+            Map<String, Object> opts = RequestParts.opts(body.get(4));
             boolean pinned = opts.get("node") != null; // to this node, or forwarded: never across the cluster
             String node = otherNode(opts);
             if (node != null) {
@@ -140,7 +139,7 @@ final class ClientSession {
                 case "resize" -> resize(id, args);
                 case "cluster_status" -> clusterStatus(id);
                 case PoolWire.START, PoolWire.RESIZE, PoolWire.STOP, PoolWire.LIST -> poolOp(id, op, body.get(1), args);
-                default -> workerCall(id, op, body.get(1), args, kwargs(body.get(3)), opts, payload);
+                default -> workerCall(id, op, body.get(1), args, RequestParts.kwargs(body.get(3)), opts, payload);
             }
         } catch (RuntimeException e) {
             fail(id, e instanceof PyFleetException p ? p : new ProtocolException("bad request: " + e));
@@ -189,7 +188,7 @@ final class ClientSession {
             return;
         }
         objects.requireHeld(payload);
-        Duration timeout = timeout(opts);
+        Duration timeout = RequestParts.timeout(opts);
         boolean events = Boolean.TRUE.equals(opts.remove("events"));
         List<SessionArrays.Kept> using = new ArrayList<>(0);
         CallPath path;
@@ -197,9 +196,9 @@ final class ClientSession {
             if (SessionArrays.namesArrays(payload)) { // this session's arrays: the node's own go to the worker
                 target = arrays.resolve(target, using); // a method on one, say
                 args = (List<?>) arrays.resolve(args, using);
-                kwargs = kwargs(arrays.resolve(kwargs, using));
+                kwargs = RequestParts.kwargs(arrays.resolve(kwargs, using));
             }
-            path = ctx.pools().path(pool(opts), target, args, kwargs);
+            path = ctx.pools().path(RequestParts.pool(opts), target, args, kwargs);
             arrays.workerOpts(opts, path);
         } catch (RuntimeException e) {
             SessionArrays.done(using);
@@ -233,17 +232,17 @@ final class ClientSession {
         requireWorkerOp(op); // never a raw release of ids on every worker
         ctx.allow().check("identical", null, args);
         objects.requireHeld(payload);
-        Map<String, Object> opts = opts(args.get(4));
-        String inner = pool(opts);
-        String named = inner != null ? inner : pool(outer);
+        Map<String, Object> opts = RequestParts.opts(args.get(4));
+        String inner = RequestParts.pool(opts);
+        String named = inner != null ? inner : RequestParts.pool(outer);
         CallPath path = ctx.pools().path(named);
         if (opts.containsKey("stream") || opts.containsKey("events")) {
             throw new ProtocolException("an identical call cannot stream or send events");
         }
         Object coerce = opts.get("coerce");
-        CallOptions.Builder b = CallOptions.builder().timeout(timeout(opts));
+        CallOptions.Builder b = CallOptions.builder().timeout(RequestParts.timeout(opts));
         CallOptions options = "handle".equals(opts.get("ret")) ? b.asHandle().build() : b.build();
-        Call call = ApiAccess.newCall(op, args.get(1), innerArgs, kwargs(args.get(3)), options,
+        Call call = ApiAccess.newCall(op, args.get(1), innerArgs, RequestParts.kwargs(args.get(3)), options,
                 coerce == null ? null : coerce.toString());
         if (!pinned && named == null && spansCluster()) {
             Items items = each ? new Items(id) : null;
@@ -288,7 +287,7 @@ final class ClientSession {
         boolean idempotent = Boolean.TRUE.equals(opts.remove("idempotent"));
         boolean progress = Boolean.TRUE.equals(opts.remove("events"));
         boolean each = Boolean.TRUE.equals(opts.remove("each"));
-        CallOptions options = CallOptions.builder().timeout(timeout(opts)).build();
+        CallOptions options = CallOptions.builder().timeout(RequestParts.timeout(opts)).build();
         if (!pinned && cluster != null && SessionForwarder.namesObjects(payload)) {
             // items that name objects run where those live: on their node, or here
             String owner = cluster.ownerElsewhere(payload);
@@ -316,7 +315,7 @@ final class ClientSession {
         }
         if (each) {
             Items items = new Items(id);
-            CallPath.Job job = ctx.pools().path(pool(opts)).scatterJob(function, argumentSets, options,
+            CallPath.Job job = ctx.pools().path(RequestParts.pool(opts)).scatterJob(function, argumentSets, options,
                     PendingCall.Decoding.PLAIN_HANDLES, false, items);
             running.put(id, job.cancel());
             job.result().whenComplete((outcomes, failure) -> {
@@ -328,7 +327,8 @@ final class ClientSession {
             }
             return;
         }
-        ctx.pools().path(pool(opts)).scatter(function, argumentSets, options, PendingCall.Decoding.PLAIN_HANDLES, false)
+        ctx.pools().path(RequestParts.pool(opts))
+                .scatter(function, argumentSets, options, PendingCall.Decoding.PLAIN_HANDLES, false)
                 .whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
     }
 
@@ -637,52 +637,6 @@ final class ClientSession {
         GatewayFrames.putLength(f, payload.length);
         System.arraycopy(payload, 0, f, 4, payload.length);
         return ByteString.fromArrayUnsafe(f);
-    }
-
-    // ---------------------------------------------------------------------------------- request parts
-
-    private static Map<String, Object> opts(Object raw) {
-        Map<String, Object> opts = new HashMap<>();
-        if (raw instanceof Map<?, ?> m) {
-            m.forEach((k, v) -> opts.put((String) k, v));
-        } else if (raw != null) {
-            throw new ProtocolException("opts must be a map");
-        }
-        return opts;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, ?> kwargs(Object raw) {
-        if (raw != null && !(raw instanceof Map<?, ?>)) {
-            throw new ProtocolException("kwargs must be a map");
-        }
-        return (Map<String, ?>) raw;
-    }
-
-    /**
-     * Takes the placement opts out: {@code pool} names the node's pool that runs the call (null: the
-     * default one, or the pool of the objects it names); {@code node} is the cluster's, which has
-     * already sent the request here. Neither reaches the worker.
-     */
-    private static String pool(Map<String, Object> opts) {
-        opts.remove("node");
-        Object pool = opts.remove("pool");
-        if (pool != null && !(pool instanceof String)) {
-            throw new ProtocolException("opts.pool must be a pool's name");
-        }
-        return (String) pool;
-    }
-
-    /** Takes {@code timeout_ms} out of the opts: the node's business, not the worker's. */
-    private static Duration timeout(Map<String, Object> opts) {
-        Object ms = opts.remove("timeout_ms");
-        if (ms == null) {
-            return null;
-        }
-        if (!(ms instanceof Long l) || l < 1) {
-            throw new ProtocolException("timeout_ms must be a positive int");
-        }
-        return Duration.ofMillis(l);
     }
 
     private Map<String, Object> statsMap(PoolStats stats) {
