@@ -218,7 +218,7 @@ class RemoteFleetTest {
         assertEquals("scatter", r.op());
         assertEquals("math.pow", r.target());
         assertEquals(List.of(List.of(List.of(2L, 3L), List.of(2L, 4L))), r.args());
-        assertEquals(Map.of("timeout_ms", 2000L), r.opts());
+        assertEquals(Map.of("timeout_ms", 2000L, "each", true), r.opts(), "outcomes asked for one frame each");
         s.reply(r.id(), List.of(List.of(0L, 8.0), List.of(0L, 16.0)));
         assertEquals(List.of(8.0, 16.0), scattered.get(5, TimeUnit.SECONDS).stream().map(Outcome::get).toList());
 
