@@ -33,10 +33,10 @@ final class HandshakeFailures {
     private final long maxWaitNanos;
     private final LongSupplier clock;
     private final Consumer<String> warn;
-    private final Map<String, Entry> byAddress;
+    private final Map<String, Tally> byAddress;
 
     /** One address's record. */
-    private static final class Entry {
+    private static final class Tally {
         int failures;
         long lastFailure;
         long slowedUntil;
@@ -65,7 +65,7 @@ final class HandshakeFailures {
         this.warn = warn;
         this.byAddress = new LinkedHashMap<>(64, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, Tally> eldest) {
                 return size() > maxTracked;
             }
         };
@@ -89,7 +89,7 @@ final class HandshakeFailures {
      * now. A positive answer counts as a refused try in the address's next log line.
      */
     synchronized long waitNanos(String address) {
-        Entry e = byAddress.get(address);
+        Tally e = byAddress.get(address);
         long now = clock.getAsLong();
         if (e == null || e.failures < beforeSlowing || now - e.lastFailure > intervalNanos) {
             return 0;
@@ -105,7 +105,7 @@ final class HandshakeFailures {
     }
 
     /** The wait of an address with this many failures in a row: doubling, up to the most. */
-    private long waitFor(Entry e) {
+    private long waitFor(Tally e) {
         int doublings = Math.min(e.failures - beforeSlowing, 20); // 100 ms << 20 is 29 h: past any sane most
         return Math.min(maxWaitNanos, FIRST_WAIT.toNanos() << doublings);
     }
@@ -113,9 +113,9 @@ final class HandshakeFailures {
     /** A connection from the address ended without authenticating, for this reason. */
     synchronized void failed(String address, String reason) {
         long now = clock.getAsLong();
-        Entry e = byAddress.get(address);
+        Tally e = byAddress.get(address);
         if (e == null || now - e.lastFailure > intervalNanos) {
-            Entry fresh = new Entry();
+            Tally fresh = new Tally();
             if (e != null) { // forgotten failures, but the log's rhythm stays
                 fresh.logged = e.logged;
                 fresh.lastLogged = e.lastLogged;

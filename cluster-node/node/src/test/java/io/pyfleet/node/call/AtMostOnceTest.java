@@ -144,7 +144,8 @@ class AtMostOnceTest {
     @Test
     void aReleaseQueuedBehindADeadWorkersCallNeverRunsElsewhere() throws Exception {
         try (EmbeddedNode fleet = TestFleets.start(2)) {
-            // One object on each worker, made by an identical call: their ids are equal, each worker numbers its own.
+            // One object on each worker. Ids are random, so a misrouted release could no longer drop the other
+            // worker's object; what it would still do is reach that worker, which counts it as a call.
             List<Outcome> made = fleet.identical("fleettest.Owner", "box");
             PyObject first = (PyObject) made.get(0).get();
             PyObject other = (PyObject) made.get(1).get();
@@ -156,12 +157,29 @@ class AtMostOnceTest {
             String sleeper = fleet.stats().workers().stream().filter(w -> w.inFlight() > 0).findFirst().orElseThrow().id();
             PyObject victim = ApiAccess.handle(first).worker().equals(sleeper) ? first : other;
             PyObject survivor = victim == first ? other : first;
+            String survivorWorker = ApiAccess.handle(survivor).worker();
+
+            // The counter sees a release: one on the survivor's own worker counts as one call there.
+            PyObject spare = (PyObject) fleet.submit(Call.method(survivor, "read", List.of(), Map.of())
+                    .with(CallOptions.builder().asHandle().build())).get(5, TimeUnit.SECONDS); // made on its worker
+            assertEquals(survivorWorker, ApiAccess.handle(spare).worker());
+            long before = callsOf(fleet, survivorWorker);
+            spare.close();
+            Eventually.await(Duration.ofSeconds(5), () -> callsOf(fleet, survivorWorker) == before + 1,
+                    () -> "a release counts as a call on its worker");
+
+            long quiet = callsOf(fleet, survivorWorker);
             victim.close(); // queued in the sleeper's pipe, behind the sleep
             fleet.killWorker(sleeper);
             assertThrows(ExecutionException.class, () -> sleeping.get(10, TimeUnit.SECONDS));
-            assertEquals(ApiAccess.handle(survivor).id(), ApiAccess.handle(victim).id(),
-                    "same ids: a misrouted release would hit it");
             assertEquals("box", fleet.method(survivor, "read"), "the other worker's object is still there");
+            Thread.sleep(300); // a misrouted release would have arrived by now
+            assertEquals(quiet + 1, callsOf(fleet, survivorWorker),
+                    "the survivor's worker served the read and nothing else: the victim's release did not go there");
         }
+    }
+
+    private static long callsOf(EmbeddedNode fleet, String worker) {
+        return fleet.stats().workers().stream().filter(w -> w.id().equals(worker)).findFirst().orElseThrow().calls();
     }
 }
