@@ -131,6 +131,7 @@ public final class ClusterWatcher extends AbstractBehavior<ClusterWatcher.Comman
         if (names.put(d.agent(), d.info().name()) == null) {
             getContext().getLog().info("node {} serves in the cluster ({} worker(s), gateway {})", d.info().name(),
                     d.info().workers(), d.info().gateway().isEmpty() ? "none" : d.info().gateway());
+            announceUp();
         }
         if (unreachable.contains(d.agent().path().address())) {
             view.reachable(d.info().name(), false);
@@ -204,6 +205,11 @@ public final class ClusterWatcher extends AbstractBehavior<ClusterWatcher.Comman
         unreachable.remove(address);
     }
 
+    /**
+     * Announces how many members are up and known to serve here: a member counts once its agent has
+     * described it, so the line means that status, scatter and calls on that node already see it
+     * (local-cluster.sh and the bench wait for it).
+     */
     private void announceUp() {
         int up = 0;
         for (Member member : Cluster.get(getContext().getSystem()).state().getMembers()) {
@@ -211,6 +217,7 @@ public final class ClusterWatcher extends AbstractBehavior<ClusterWatcher.Comman
                 up++;
             }
         }
+        up = Math.min(up, view.peers().size());
         if (up != upAnnounced && up > 0) {
             upAnnounced = up;
             announce.accept("cluster members up: " + up);
