@@ -10,7 +10,6 @@ import io.pyfleet.client.internal.RemoteError;
 import io.pyfleet.node.Eventually;
 import io.pyfleet.node.gateway.WireClient;
 import io.pyfleet.protocol.Incoming;
-import io.pyfleet.protocol.Messages;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -40,22 +39,22 @@ class ObjectCapabilityClusterTest {
                 Eventually.await(Duration.ofSeconds(40), () -> reachable(a) == 2, () -> "n1 sees n2");
                 Handle secret = made(a, 2, ON_N2);
                 a.request(3, "method", secret, List.of("append", "A's secret"));
-                assertEquals(null, ok(a.read(), 3), "A's call on it goes to n2, where it lives");
+                assertEquals(null, WireClient.ok(a.read(), 3), "A's call on it goes to n2, where it lives");
 
                 Handle own = made(b, 2, ON_N2);
                 assertEquals(secret.node(), own.node(), "both on n2");
                 b.request(3, "release", null, List.of(own));
-                assertEquals(1L, ok(b.read(), 3));
-                byte[] released = refused(b, "method", own, List.of("pop"), null);
+                assertEquals(1L, WireClient.ok(b.read(), 3));
+                byte[] released = b.refused(PROBE, "method", own, List.of("pop"), null);
                 assertEquals("stale_handle", ((RemoteError) Incoming.parse(released).body()).kind());
 
-                assertArrayEquals(released, refused(b, "method", secret, List.of("pop"), null),
+                assertArrayEquals(released, b.refused(PROBE, "method", secret, List.of("pop"), null),
                         "B replays A's handle through n1");
-                assertArrayEquals(released, refused(b, "method", secret, List.of("pop"), ON_N2),
+                assertArrayEquals(released, b.refused(PROBE, "method", secret, List.of("pop"), ON_N2),
                         "B replays it in a request for n2");
-                assertArrayEquals(released, refused(b, "scatter", "builtins.len", List.of(List.of(List.of(secret))),
+                assertArrayEquals(released, b.refused(PROBE, "scatter", "builtins.len", List.of(List.of(List.of(secret))),
                         null), "in a scatter item");
-                assertArrayEquals(released, refused(c, "method", secret, List.of("pop"), null),
+                assertArrayEquals(released, c.refused(PROBE, "method", secret, List.of("pop"), null),
                         "C replays it on n2 itself");
 
                 Handle mine = made(b, 4, ON_N2);
@@ -63,25 +62,25 @@ class ObjectCapabilityClusterTest {
                 assertNotEquals(mine.id() + 1, next.id(), "ids do not count up in n2's worker");
                 for (long id : new long[] {mine.id() + 1, next.id()}) {
                     Handle forged = new Handle(mine.node(), mine.worker(), mine.generation(), id, mine.type());
-                    assertArrayEquals(released, refused(b, "method", forged, List.of("append", 1L), null),
+                    assertArrayEquals(released, b.refused(PROBE, "method", forged, List.of("append", 1L), null),
                             "forged from B's own parts: " + id);
                 }
 
                 b.request(5, "release", null, List.of(secret, next));
-                assertEquals(2L, ok(b.read(), 5));
+                assertEquals(2L, WireClient.ok(b.read(), 5));
                 c.request(5, "release", null, List.of(secret));
-                assertEquals(1L, ok(c.read(), 5));
+                assertEquals(1L, WireClient.ok(c.read(), 5));
                 Thread.sleep(300); // a release of another node's object is sent on without waiting for it
                 a.request(5, "builtin", "len", List.of(secret));
-                assertEquals(1L, ok(a.read(), 5), "A's object survives B's and C's releases");
+                assertEquals(1L, WireClient.ok(a.read(), 5), "A's object survives B's and C's releases");
                 a.request(6, "scatter", "builtins.len", List.of(List.of(List.of(secret), List.of(next))));
-                assertEquals(List.of(List.of(0L, 1L), List.of(0L, 0L)), ok(a.read(), 6),
+                assertEquals(List.of(List.of(0L, 1L), List.of(0L, 0L)), WireClient.ok(a.read(), 6),
                         "A passes its objects into scatter items; they run on n2");
                 a.request(7, "method", secret, List.of("pop"));
-                assertEquals("A's secret", ok(a.read(), 7));
+                assertEquals("A's secret", WireClient.ok(a.read(), 7));
 
                 b.request(6, "method", mine, List.of("append", 1L));
-                assertEquals(null, ok(b.read(), 6), "B's own object serves B");
+                assertEquals(null, WireClient.ok(b.read(), 6), "B's own object serves B");
                 assertNotEquals(mine, secret);
             }
         }
@@ -100,7 +99,7 @@ class ObjectCapabilityClusterTest {
     private static long reachable(WireClient c) {
         try {
             c.request(1, "cluster_status", null, List.of());
-            List<?> nodes = (List<?>) ok(c.read(), 1);
+            List<?> nodes = (List<?>) WireClient.ok(c.read(), 1);
             return nodes.stream().filter(n -> Boolean.TRUE.equals(((Map<?, ?>) n).get("reachable"))).count();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -110,22 +109,6 @@ class ObjectCapabilityClusterTest {
     /** A new {@code collections.deque} for the client, on the node {@code opts} names. */
     private static Handle made(WireClient c, long id, Map<String, Object> opts) throws IOException {
         c.request(id, "init", "collections.deque", List.of(), opts);
-        return assertInstanceOf(Handle.class, ok(c.read(), id));
-    }
-
-    private static byte[] refused(WireClient c, String op, Object target, List<?> args, Map<String, Object> opts)
-            throws IOException {
-        c.request(PROBE, op, target, args, opts);
-        byte[] answer = c.readRaw();
-        Incoming m = Incoming.parse(answer);
-        assertEquals(PROBE, m.id());
-        assertEquals(Messages.ERROR, m.type(), () -> "refused, not answered: " + m.body());
-        return answer;
-    }
-
-    private static Object ok(Incoming m, long id) {
-        assertEquals(id, m.id());
-        assertEquals(Messages.REPLY, m.type(), () -> "an answer, not " + m.body());
-        return m.body();
+        return assertInstanceOf(Handle.class, WireClient.ok(c.read(), id));
     }
 }

@@ -236,16 +236,7 @@ class MemoryBoundsTest {
                     return null;
                 }));
             }
-            Thread sampler = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    maxHeap.accumulateAndGet(heapUsedMiB(node.process()), Math::max);
-                    try {
-                        Thread.sleep(500);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
+            Thread sampler = heapSampler(node, maxHeap);
             sampler.start();
             for (Future<?> f : done) {
                 f.get(180, TimeUnit.SECONDS);
@@ -278,16 +269,7 @@ class MemoryBoundsTest {
     void largeScatterAndIdenticalResultsComeBackWithinTheFrameOnABoundedHeap() throws Exception {
         Node node = start(2);
         AtomicLong maxHeap = new AtomicLong();
-        Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                maxHeap.accumulateAndGet(heapUsedMiB(node.process()), Math::max);
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
+        Thread sampler = heapSampler(node, maxHeap);
         try (Honest honest = new Honest(node.address());
                 io.pyfleet.client.Fleet fleet = io.pyfleet.client.Fleet.connect(TestNodes.TOKEN,
                         "127.0.0.1:" + node.port())) {
@@ -324,5 +306,19 @@ class MemoryBoundsTest {
             node.process().destroy();
             node.process().waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    /** A thread (not started) that keeps the node's largest used heap seen, every 500 ms, until interrupted. */
+    private static Thread heapSampler(Node node, AtomicLong maxHeap) {
+        return new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                maxHeap.accumulateAndGet(heapUsedMiB(node.process()), Math::max);
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
     }
 }

@@ -14,7 +14,6 @@ import io.pyfleet.client.internal.ApiAccess;
 import io.pyfleet.client.internal.Handle;
 import io.pyfleet.client.internal.RemoteError;
 import io.pyfleet.protocol.Incoming;
-import io.pyfleet.protocol.Messages;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +36,12 @@ class ObjectCapabilityTest {
             b.handshake(TestNodes.TOKEN);
             Handle secret = newDeque(a, 1);
             a.request(2, "method", secret, List.of("append", "A's secret"));
-            assertEquals(null, ok(a.read(), 2));
+            assertEquals(null, WireClient.ok(a.read(), 2));
 
             // B's own object, released: the answer every refusal below must match byte for byte
             Handle own = newDeque(b, 1);
             b.request(2, "release", null, List.of(own));
-            assertEquals(1L, ok(b.read(), 2));
+            assertEquals(1L, WireClient.ok(b.read(), 2));
             byte[] released = refused(b, "method", own, List.of("append", 1L));
             RemoteError why = error(Incoming.parse(released));
             assertEquals("stale_handle", why.kind());
@@ -75,23 +74,23 @@ class ObjectCapabilityTest {
 
             // B's release of A's objects answers as any release and releases nothing
             b.request(4, "release", null, List.of(secret, next));
-            assertEquals(2L, ok(b.read(), 4), "the reply names the handles sent, as for its own");
+            assertEquals(2L, WireClient.ok(b.read(), 4), "the reply names the handles sent, as for its own");
             a.request(4, "builtin", "len", List.of(secret));
-            assertEquals(1L, ok(a.read(), 4), "A's object survives B's release");
+            assertEquals(1L, WireClient.ok(a.read(), 4), "A's object survives B's release");
             a.request(5, "method", secret, List.of("pop"));
-            assertEquals("A's secret", ok(a.read(), 5), "and holds only what A put there");
+            assertEquals("A's secret", WireClient.ok(a.read(), 5), "and holds only what A put there");
             a.request(6, "builtin", "len", List.of(next));
-            assertEquals(0L, ok(a.read(), 6), "A's next object too");
+            assertEquals(0L, WireClient.ok(a.read(), 6), "A's next object too");
 
             // B's own objects work as they did, also passed into its scatter items
             b.request(5, "method", mine, List.of("append", 7L));
-            assertEquals(null, ok(b.read(), 5));
+            assertEquals(null, WireClient.ok(b.read(), 5));
             b.request(6, "scatter", "builtins.len", List.of(List.of(List.of(mine), List.of(mine))));
-            assertEquals(List.of(List.of(0L, 1L), List.of(0L, 1L)), ok(b.read(), 6));
+            assertEquals(List.of(List.of(0L, 1L), List.of(0L, 1L)), WireClient.ok(b.read(), 6));
 
             // A released its object: A gets the same answer as B
             a.request(7, "release", null, List.of(secret));
-            assertEquals(1L, ok(a.read(), 7));
+            assertEquals(1L, WireClient.ok(a.read(), 7));
             assertArrayEquals(released, refused(a, "method", secret, List.of("pop")));
         }
     }
@@ -115,23 +114,12 @@ class ObjectCapabilityTest {
     /** A new {@code collections.deque} of the client's: the handle its answer carries. */
     private static Handle newDeque(WireClient c, long id) throws IOException {
         c.request(id, "init", "collections.deque", List.of());
-        return assertInstanceOf(Handle.class, ok(c.read(), id));
+        return assertInstanceOf(Handle.class, WireClient.ok(c.read(), id));
     }
 
     /** Sends the request with id {@link #PROBE} and returns its answer's bytes, which must be an error. */
     private static byte[] refused(WireClient c, String op, Object target, List<?> args) throws IOException {
-        c.send(Messages.request(PROBE, op, target, args, null, null));
-        byte[] answer = c.readRaw();
-        Incoming m = Incoming.parse(answer);
-        assertEquals(PROBE, m.id());
-        assertEquals(Messages.ERROR, m.type(), () -> "refused, not answered: " + m.body());
-        return answer;
-    }
-
-    private static Object ok(Incoming m, long id) {
-        assertEquals(id, m.id());
-        assertEquals(Messages.REPLY, m.type(), () -> "an answer, not " + m.body());
-        return m.body();
+        return c.refused(PROBE, op, target, args, null);
     }
 
     private static RemoteError error(Incoming m) {

@@ -112,4 +112,21 @@ public final class WireClient implements AutoCloseable {
     public void close() throws IOException {
         socket.close();
     }
+
+    /** Sends a request and returns its answer's bytes, which must be an error of that id (a refusal). */
+    public byte[] refused(long id, String op, Object target, List<?> args, Map<String, ?> opts) throws IOException {
+        request(id, op, target, args, opts);
+        byte[] answer = readRaw();
+        Incoming m = Incoming.parse(answer);
+        org.junit.jupiter.api.Assertions.assertEquals(id, m.id());
+        org.junit.jupiter.api.Assertions.assertEquals(Messages.ERROR, m.type(), () -> "refused, not answered: " + m.body());
+        return answer;
+    }
+
+    /** The body of a reply, which must be the answer to {@code id}. */
+    public static Object ok(Incoming m, long id) {
+        org.junit.jupiter.api.Assertions.assertEquals(id, m.id());
+        org.junit.jupiter.api.Assertions.assertEquals(Messages.REPLY, m.type(), () -> "an answer, not " + m.body());
+        return m.body();
+    }
 }
