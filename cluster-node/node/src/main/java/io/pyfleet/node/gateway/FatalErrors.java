@@ -40,7 +40,7 @@ public final class FatalErrors {
         try {
             System.err.println("pyfleet node: " + error + " in thread " + thread.getName()
                     + "; exiting with status " + EXIT_STATUS + " (raise the node's heap with -Xmx in "
-                    + "PYFLEET_JAVA_OPTS, or lower pyfleet.gateway.node-buffer-max)");
+                    + "PYFLEET_JAVA_OPTS, or lower pyfleet.gateway.max-node-bytes)");
             System.err.flush();
         } finally {
             Runtime.getRuntime().halt(EXIT_STATUS);
