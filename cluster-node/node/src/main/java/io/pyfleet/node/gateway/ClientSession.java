@@ -250,20 +250,16 @@ final class ClientSession {
                     wire == null ? null : Outcomes.withinFrame(wire, ctx.settings().maxFrameSize()), failure));
             return;
         }
-        if (each) {
-            Items items = new Items(id);
-            CallPath.Job job = path.identicalJob(call, items);
-            running.put(id, job.cancel());
-            job.result().whenComplete((outcomes, failure) -> {
-                running.remove(id);
-                items.finish(outcomes, failure);
-            });
-            if (ended) {
-                job.cancel().run(); // the connection ended while the calls were sent
-            }
-            return;
+        OutcomeCollectors.Collector items = OutcomeCollectors.of(this, id, each);
+        CallPath.Job job = path.identicalJob(call, items);
+        running.put(id, job.cancel());
+        job.result().whenComplete((outcomes, failure) -> {
+            running.remove(id);
+            items.finish(outcomes, failure);
+        });
+        if (ended) {
+            job.cancel().run(); // the connection ended while the calls were sent
         }
-        path.identicalRemote(call).whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
     }
 
     private void scatter(long id, Object target, List<?> args, Map<String, Object> opts, boolean pinned,
@@ -300,68 +296,16 @@ final class ClientSession {
                             wire == null ? null : Outcomes.withinFrame(wire, ctx.settings().maxFrameSize()), failure));
             return;
         }
-        if (each) {
-            Items items = new Items(id);
-            CallPath.Job job = ctx.pools().path(pool(opts)).scatterJob(function, argumentSets, options,
-                    PendingCall.Decoding.PLAIN_HANDLES, false, items);
-            running.put(id, job.cancel());
-            job.result().whenComplete((outcomes, failure) -> {
-                running.remove(id);
-                items.finish(outcomes, failure);
-            });
-            if (ended) {
-                job.cancel().run(); // the connection ended while the job started
-            }
-            return;
-        }
-        ctx.pools().path(pool(opts)).scatter(function, argumentSets, options, PendingCall.Decoding.PLAIN_HANDLES, false)
-                .whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
-    }
-
-    /**
-     * The outcomes of a scatter or identical call sent with {@code opts.each}: each leaves as an event
-     * {@code [index, outcome]} as it comes, within the frame size (an item that would not fit is a typed error of
-     * its own: it ran), and the node holds none of them; the reply is the number of items. Where no item was
-     * passed on (no worker served), the reply is the outcome list itself, as without {@code each}.
-     */
-    private final class Items implements java.util.function.BiConsumer<Integer, Outcome> {
-        private final long id;
-        private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
-
-        Items(long id) {
-            this.id = id;
-        }
-
-        @Override
-        public void accept(Integer index, Outcome outcome) {
-            sent.incrementAndGet();
-            if (ended) {
-                return;
-            }
-            byte[] payload;
-            try {
-                payload = Messages.event(id, List.of(index.longValue(), Outcomes.toWire(List.of(outcome)).get(0)));
-                if (payload.length > ctx.settings().maxFrameSize()) {
-                    payload = Messages.event(id, List.of(index.longValue(), Outcomes.tooLarge(index, payload.length,
-                            ctx.settings().maxFrameSize()))); // never one frame over the limit
-                }
-            } catch (RuntimeException e) {
-                log.warn("the outcome of item {} of call {} for client {} cannot be sent: {}", index, id, peer,
-                        e.toString());
-                payload = Messages.event(id, List.of(index.longValue(), Outcomes.tooLarge(index, -1,
-                    ctx.settings().maxFrameSize())));
-            }
-            objects.noteIssued(payload, 0, payload.length);
-            out.send(frame(payload), false);
-        }
-
-
-        void finish(List<Outcome> outcomes, Throwable failure) {
-            if (failure != null || sent.get() > 0) {
-                ClientSession.this.finish(id, failure != null ? null : (long) outcomes.size(), failure);
-            } else {
-                finishOutcomes(id, outcomes, null);
-            }
+        OutcomeCollectors.Collector items = OutcomeCollectors.of(this, id, each);
+        CallPath.Job job = ctx.pools().path(pool(opts)).scatterJob(function, argumentSets, options,
+                PendingCall.Decoding.PLAIN_HANDLES, false, items);
+        running.put(id, job.cancel());
+        job.result().whenComplete((outcomes, failure) -> {
+            running.remove(id);
+            items.finish(outcomes, failure);
+        });
+        if (ended) {
+            job.cancel().run(); // the connection ended while the job started
         }
     }
 
@@ -481,6 +425,21 @@ final class ClientSession {
         return ctx;
     }
 
+    SessionObjects objects() {
+        return objects;
+    }
+
+    String peer() {
+        return peer;
+    }
+
+    /** One item of a streamed scatter or identical call; nothing once the connection ended. */
+    void sendItem(byte[] payload) {
+        if (!ended) {
+            out.send(frame(payload), false);
+        }
+    }
+
     private void event(long id, Object value) {
         if (!ended) {
             out.send(frame(Messages.event(id, value)), false);
@@ -495,7 +454,7 @@ final class ClientSession {
     // ---------------------------------------------------------------------------------- answers
 
     /** Ends a request; runs on whatever thread ended it (a worker's reader, the connection's). */
-    private void finish(long id, Object value, Throwable failure) {
+    void finish(long id, Object value, Throwable failure) {
         ByteString frame;
         try {
             if (value instanceof RawValue raw && SessionArrays.holdsReferences(raw)) {
@@ -542,7 +501,7 @@ final class ClientSession {
         out.send(frame(Messages.error(0, new RemoteError(RemoteError.PROTOCOL, "", why, ""))), false);
     }
 
-    private void finishOutcomes(long id, List<Outcome> outcomes, Throwable failure) {
+    void finishOutcomes(long id, List<Outcome> outcomes, Throwable failure) {
         if (failure != null) {
             finish(id, null, failure);
             return;
