@@ -117,6 +117,12 @@ final class ClientSession {
         String op = (String) body.get(0);
         ctx.callsInFlight().incrementAndGet();
         try {
+            if (cluster != null && id >= SessionForwarder.SUB_BASE) {
+                // the ids of this session's fan-out requests on other nodes: an answer to one would be taken as theirs
+                throw new ProtocolException("request id " + id + " is 2^62 or more: in a cluster those ids are the "
+                        + "node's own (its fan-out requests on other nodes); the call was not run. Use ids from 1 to "
+                        + "2^62 - 1");
+            }
             if (draining || (cluster == null && ctx.cluster() != null && ctx.cluster().isStopping())) {
                 throw new FleetClosedException("the node is stopping and takes no new calls; the call was not run",
                         false);
