@@ -117,9 +117,10 @@ public final class NodeCommand implements Callable<Integer> {
         lines.release("pyfleet node " + node.fleet().settings().nodeName() + " listening on " + at.getHostString() + ":"
                 + at.getPort(), "token: " + node.token().source());
         node.whenTerminated().thenRun(() -> {
-            if (!node.isStopping()) { // not our own stop: the cluster downed this node
+            if (!node.isStopping()) { // not our own stop: the cluster downed this node, or a fatal error on its threads
                 System.err.println("pyfleet node " + node.fleet().settings().nodeName()
-                        + ": the cluster removed this node (downed, or it could not join); exiting");
+                        + ": its actor system stopped (the cluster removed this node, it could not join, or a fatal "
+                        + "error such as OutOfMemoryError on one of its threads: see the log above); exiting");
                 Runtime.getRuntime().halt(3);
             }
         });

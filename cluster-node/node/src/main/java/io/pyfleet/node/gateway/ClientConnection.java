@@ -117,7 +117,10 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
         private long outboxBytes;
         private final java.util.concurrent.atomic.AtomicLong inboxBytes = new java.util.concurrent.atomic.AtomicLong();
         private int inFlight;
-        /** Request bytes held per call id, from when the frame's length was read until the call's answer. */
+        /**
+         * The calls in flight by id, with the request bytes each holds from when its frame was read until its
+         * answer (0 for one refused for want of room): a request reusing one of these ids is not run.
+         */
         private final Map<Long, Long> held = new java.util.HashMap<>();
         /** Bytes of {@link #held} plus {@link #reserved}: the connection's requests in the node. */
         private long heldBytes;
@@ -374,6 +377,12 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                 ctx.budget().release(reserved - length);
                 reserved = -1;
                 long[] header = Incoming.peekHeader(frame);
+                if (header != null && header[0] == Messages.REQUEST && held.containsKey(header[1])) {
+                    heldBytes -= length;
+                    ctx.budget().release(length);
+                    refuseReusedId(header[1]);
+                    continue;
+                }
                 if (session.onFrame(frame)) {
                     inFlight++;
                     if (header != null) {
@@ -425,7 +434,10 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                     + "decoded) would pass pyfleet.gateway.max-node-bytes (" + ctx.budget().limit()
                     + " bytes); the call was refused and not run. Retry it later, send large data as an array "
                     + "(Fleet.array) or in parts, or raise pyfleet.gateway.max-node-bytes (and the node's heap, -Xmx)";
-            if (header != null && header[0] == Messages.REQUEST && header[1] > 0) {
+            if (header != null && header[0] == Messages.REQUEST && held.containsKey(header[1])) {
+                refuseReusedId(header[1]);
+            } else if (header != null && header[0] == Messages.REQUEST && header[1] > 0) {
+                held.put(header[1], 0L); // in flight until its refusal leaves: its id is taken until then
                 log.debug("client {}: request {} of {} bytes refused, the node is at pyfleet.gateway.max-node-bytes",
                         peer, header[1], length);
                 ctx.callsInFlight().incrementAndGet();
@@ -435,6 +447,21 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                 enqueue(ClientSession.frame(Messages.error(0, new RemoteError(RemoteError.PROTOCOL, "", why, ""))));
             }
             return true;
+        }
+
+        /**
+         * A request whose id is that of a call still in flight on this connection: not run, and answered on id 0,
+         * since an answer with its id would end the other call for the client. The node keeps a call's bytes and
+         * its cancel under its id: a reused id answered at once would free the first call's bytes while its
+         * arguments still wait in the queue, and a connection could hold any amount past max-connection-bytes.
+         */
+        private void refuseReusedId(long id) {
+            log.debug("client {}: request {} reuses the id of a call in flight: not run", peer, id);
+            enqueue(ClientSession.frame(Messages.error(0, new RemoteError(RemoteError.PROTOCOL, "", "request " + id
+                    + " was not run: its id is that of a call still in flight on this connection (ids must be unique "
+                    + "among a connection's calls in flight, spec/PROTOCOL.md); send it again with an id of its own",
+                    ""))));
+            flush();
         }
 
         /** The next whole frame's payload, null when it has not fully arrived. */

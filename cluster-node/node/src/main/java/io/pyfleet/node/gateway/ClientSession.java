@@ -116,6 +116,12 @@ final class ClientSession {
         String op = (String) body.get(0);
         ctx.callsInFlight().incrementAndGet();
         try {
+            if (cluster != null && id >= SessionForwarder.SUB_BASE) {
+                // the ids of this session's fan-out requests on other nodes: an answer to one would be taken as theirs
+                throw new ProtocolException("request id " + id + " is 2^62 or more: in a cluster those ids are the "
+                        + "node's own (its fan-out requests on other nodes); the call was not run. Use ids from 1 to "
+                        + "2^62 - 1");
+            }
             if (draining || (cluster == null && ctx.cluster() != null && ctx.cluster().isStopping())) {
                 throw new FleetClosedException("the node is stopping and takes no new calls; the call was not run",
                         false);
@@ -245,7 +251,7 @@ final class ClientSession {
         Call call = ApiAccess.newCall(op, args.get(1), innerArgs, RequestParts.kwargs(args.get(3)), options,
                 coerce == null ? null : coerce.toString());
         if (!pinned && named == null && spansCluster()) {
-            Items items = each ? new Items(id) : null;
+            OutcomeCollectors.Items items = each ? OutcomeCollectors.streamed(this, id) : null;
             ClusterFanOut.identical(this, cluster, args, call).whenComplete((wire, failure) -> {
                 if (items != null) { // one outcome per worker: gathered, then sent one frame each
                     items.finishWire(wire, failure);
@@ -255,20 +261,16 @@ final class ClientSession {
             });
             return;
         }
-        if (each) {
-            Items items = new Items(id);
-            CallPath.Job job = path.identicalJob(call, items);
-            running.put(id, job.cancel());
-            job.result().whenComplete((outcomes, failure) -> {
-                running.remove(id);
-                items.finish(outcomes, failure);
-            });
-            if (ended) {
-                job.cancel().run(); // the connection ended while the calls were sent
-            }
-            return;
+        OutcomeCollectors.Collector items = OutcomeCollectors.of(this, id, each);
+        CallPath.Job job = path.identicalJob(call, items);
+        running.put(id, job.cancel());
+        job.result().whenComplete((outcomes, failure) -> {
+            running.remove(id);
+            items.finish(outcomes, failure);
+        });
+        if (ended) {
+            job.cancel().run(); // the connection ended while the calls were sent
         }
-        path.identicalRemote(call).whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
     }
 
     private void scatter(long id, Object target, List<?> args, Map<String, Object> opts, boolean pinned,
@@ -299,7 +301,7 @@ final class ClientSession {
         }
         objects.requireHeld(payload);
         if (!pinned && !opts.containsKey("pool") && spansCluster()) {
-            Items items = each ? new Items(id) : null;
+            OutcomeCollectors.Items items = each ? OutcomeCollectors.streamed(this, id) : null;
             ClusterFanOut.scatter(this, cluster, function, argumentSets, options, idempotent,
                     progress ? done -> event(id, Map.of("done", done[0], "total", done[1])) : null,
                     items == null ? null : items::acceptWire)
@@ -313,84 +315,16 @@ final class ClientSession {
                     });
             return;
         }
-        if (each) {
-            Items items = new Items(id);
-            CallPath.Job job = ctx.pools().path(RequestParts.pool(opts)).scatterJob(function, argumentSets, options,
-                    PendingCall.Decoding.PLAIN_HANDLES, false, items);
-            running.put(id, job.cancel());
-            job.result().whenComplete((outcomes, failure) -> {
-                running.remove(id);
-                items.finish(outcomes, failure);
-            });
-            if (ended) {
-                job.cancel().run(); // the connection ended while the job started
-            }
-            return;
-        }
-        ctx.pools().path(RequestParts.pool(opts))
-                .scatter(function, argumentSets, options, PendingCall.Decoding.PLAIN_HANDLES, false)
-                .whenComplete((outcomes, failure) -> finishOutcomes(id, outcomes, failure));
-    }
-
-    /**
-     * The outcomes of a scatter or identical call sent with {@code opts.each}: each leaves as an event
-     * {@code [index, outcome]} as it comes, within the frame size (an item that would not fit is a typed error of
-     * its own: it ran), and the node holds none of them; the reply is the number of items. Where no item was
-     * passed on (no worker served), the reply is the outcome list itself, as without {@code each}.
-     */
-    private final class Items implements java.util.function.BiConsumer<Integer, Outcome> {
-        private final long id;
-        private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
-
-        Items(long id) {
-            this.id = id;
-        }
-
-        @Override
-        public void accept(Integer index, Outcome outcome) {
-            acceptWire(index, Outcomes.toWire(List.of(outcome)).get(0));
-        }
-
-        /** One outcome as the protocol lists it ({@code [0, value]} or {@code [1, error]}). */
-        void acceptWire(Integer index, Object wire) {
-            sent.incrementAndGet();
-            if (ended) {
-                return;
-            }
-            byte[] payload;
-            try {
-                payload = Messages.event(id, List.of(index.longValue(), wire));
-                if (payload.length > ctx.settings().maxFrameSize()) {
-                    payload = Messages.event(id, List.of(index.longValue(), Outcomes.tooLarge(index, payload.length,
-                            ctx.settings().maxFrameSize()))); // never one frame over the limit
-                }
-            } catch (RuntimeException e) {
-                log.warn("the outcome of item {} of call {} for client {} cannot be sent: {}", index, id, peer,
-                        e.toString());
-                payload = Messages.event(id, List.of(index.longValue(), Outcomes.tooLarge(index, -1,
-                    ctx.settings().maxFrameSize())));
-            }
-            objects.noteIssued(payload, 0, payload.length);
-            out.send(frame(payload), false);
-        }
-
-
-        /** The end of a cluster's fan-out, whose outcomes come as wire lists: sends those not yet sent. */
-        void finishWire(List<Object> wire, Throwable failure) {
-            if (failure == null && sent.get() == 0) {
-                for (int i = 0; i < wire.size(); i++) {
-                    acceptWire(i, wire.get(i));
-                }
-            }
-            ClientSession.this.finish(id, failure != null ? null : (long) wire.size(), failure);
-        }
-
-        void finish(List<Outcome> outcomes, Throwable failure) {
-            if (failure != null || sent.get() > 0) {
-                ClientSession.this.finish(id, failure != null ? null : (long) outcomes.size(), failure);
-            } else {
-                finishOutcomes(id, outcomes, null);
-            }
+        OutcomeCollectors.Collector items = OutcomeCollectors.of(this, id, each);
+        CallPath.Job job = ctx.pools().path(RequestParts.pool(opts)).scatterJob(function, argumentSets, options,
+                PendingCall.Decoding.PLAIN_HANDLES, false, items);
+        running.put(id, job.cancel());
+        job.result().whenComplete((outcomes, failure) -> {
+            running.remove(id);
+            items.finish(outcomes, failure);
+        });
+        if (ended) {
+            job.cancel().run(); // the connection ended while the job started
         }
     }
 
@@ -510,6 +444,21 @@ final class ClientSession {
         return ctx;
     }
 
+    SessionObjects objects() {
+        return objects;
+    }
+
+    String peer() {
+        return peer;
+    }
+
+    /** One item of a streamed scatter or identical call; nothing once the connection ended. */
+    void sendItem(byte[] payload) {
+        if (!ended) {
+            out.send(frame(payload), false);
+        }
+    }
+
     private void event(long id, Object value) {
         if (!ended) {
             out.send(frame(Messages.event(id, value)), false);
@@ -524,7 +473,7 @@ final class ClientSession {
     // ---------------------------------------------------------------------------------- answers
 
     /** Ends a request; runs on whatever thread ended it (a worker's reader, the connection's). */
-    private void finish(long id, Object value, Throwable failure) {
+    void finish(long id, Object value, Throwable failure) {
         ByteString frame;
         try {
             if (value instanceof RawValue raw && SessionArrays.holdsReferences(raw)) {
@@ -571,7 +520,7 @@ final class ClientSession {
         out.send(frame(Messages.error(0, new RemoteError(RemoteError.PROTOCOL, "", why, ""))), false);
     }
 
-    private void finishOutcomes(long id, List<Outcome> outcomes, Throwable failure) {
+    void finishOutcomes(long id, List<Outcome> outcomes, Throwable failure) {
         if (failure != null) {
             finish(id, null, failure);
             return;

@@ -16,7 +16,11 @@ public final class FatalErrors {
     private FatalErrors() {
     }
 
-    /** Installs the handler for every thread that has none of its own (Pekko's threads included). */
+    /**
+     * Installs the handler for every thread that has none of its own. Not Pekko's dispatcher threads: they have
+     * the actor system's, which with {@code pekko.jvm-exit-on-fatal-error = off} only terminates the system and
+     * leaves the JVM up; there the launcher's {@code -XX:+ExitOnOutOfMemoryError} is what ends the process.
+     */
     public static void exitOnFatalErrors() {
         Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
         Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
@@ -40,7 +44,7 @@ public final class FatalErrors {
         try {
             System.err.println("pyfleet node: " + error + " in thread " + thread.getName()
                     + "; exiting with status " + EXIT_STATUS + " (raise the node's heap with -Xmx in "
-                    + "PYFLEET_JAVA_OPTS, or lower pyfleet.gateway.node-buffer-max)");
+                    + "PYFLEET_JAVA_OPTS, or lower pyfleet.gateway.max-node-bytes)");
             System.err.flush();
         } finally {
             Runtime.getRuntime().halt(EXIT_STATUS);

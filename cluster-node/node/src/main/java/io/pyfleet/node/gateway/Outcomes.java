@@ -26,7 +26,7 @@ final class Outcomes {
     }
 
     /** Room a reply's head and list header take besides its items. */
-    private static final int REPLY_HEAD = 64;
+    static final int REPLY_HEAD = 64;
 
     /**
      * Outcomes that fit one frame: an item whose value would take the reply past {@code maxFrame}

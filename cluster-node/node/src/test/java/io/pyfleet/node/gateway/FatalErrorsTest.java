@@ -37,6 +37,8 @@ class FatalErrorsTest {
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(FatalErrors.EXIT_STATUS, p.exitValue(), output);
         assertTrue(output.contains("OutOfMemoryError") && output.contains("pyfleet-reader-test"), output);
+        // the remedy names settings that exist
+        assertTrue(output.contains("PYFLEET_JAVA_OPTS") && output.contains("pyfleet.gateway.max-node-bytes"), output);
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15));
     }
 }
