@@ -101,6 +101,9 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
     /** What {@code nextFrame} returns for a request refused for want of room (answered already). */
     private static final byte[] REFUSED = new byte[0];
 
+    /** How long a client may take nothing while more than four times max-buffered waits for it. */
+    private static final long STALLED_NANOS = 1_000_000_000L;
+
     /** The stage's signal that frames wait in its inbox. */
     private static final Object INBOX = new Object();
 
@@ -266,14 +269,20 @@ final class ClientConnection extends GraphStage<FlowShape<ByteString, ByteString
                     }
                 }
                 // Requests stop being read at max-buffered; past four times that (events of a stream,
-                // answers of calls already running) a client that does not read is closed. One
-                // answer alone may be bigger: it is bounded by the frame size.
-                if (outbox.size() > 1 && outboxBytes > 4 * ctx.settings().maxBuffered() && !isAvailable(out)) {
+                // answers of calls already running) a client that does not read is closed: one that took
+                // nothing for a second, or that fell sixteen times behind. A client that reads, if slower
+                // than a scatter's large results come, is not cut off. One answer alone may be bigger: it
+                // is bounded by the frame size.
+                long behind = 4 * ctx.settings().maxBuffered();
+                boolean stalled = System.nanoTime() - lastPush > STALLED_NANOS;
+                if (outbox.size() > 1 && outboxBytes > behind && !isAvailable(out)
+                        && (stalled || outboxBytes > 4 * behind)) {
                     log.warn("client {} does not read what its calls send ({} bytes waiting): closing it", peer,
                             outboxBytes);
                     failStage(new ProtocolException("the client does not read what its calls send: "
                             + outboxBytes + " bytes wait, over four times pyfleet.gateway.max-buffered ("
-                            + ctx.settings().maxBuffered() + " bytes). Read the events of a stream as they come (a "
+                            + ctx.settings().maxBuffered() + " bytes), and it " + (stalled ? "took none for a second"
+                            : "fell sixteen times behind") + ". Read the events of a stream as they come (a "
                             + "consumer that keeps up), or raise pyfleet.gateway.max-buffered on the node"));
                     return;
                 }
