@@ -140,15 +140,13 @@ public final class CallPath implements AutoCloseable {
 
     /** The same call on every serving worker: one outcome per worker, in worker order. */
     public CompletableFuture<List<Outcome>> identical(Call call) {
-        return identical(call, PendingCall.Decoding.ADOPT, true, null);
+        return identical(call, PendingCall.Decoding.ADOPT, true, null, null);
     }
 
-    private CompletableFuture<List<Outcome>> identical(Call call, PendingCall.Decoding decoding, boolean mayBlock,
-            java.util.function.BiConsumer<Integer, Outcome> each) {
-        return identical(call, decoding, mayBlock, each, null);
-    }
-
-    /** {@code parts}: when not null, receives each worker's call as it is sent (for {@link #identicalJob}). */
+    /**
+     * {@code each}: when not null, takes each outcome as it comes; {@code parts}: when not null, receives each
+     * worker's call as it is sent (for {@link #identicalJob}).
+     */
     private CompletableFuture<List<Outcome>> identical(Call call, PendingCall.Decoding decoding, boolean mayBlock,
             java.util.function.BiConsumer<Integer, Outcome> each, List<PendingCall> parts) {
         Lane[] serving = open;
@@ -190,17 +188,7 @@ public final class CallPath implements AutoCloseable {
      */
     public CompletableFuture<List<Outcome>> scatter(String function, List<? extends List<?>> argumentSets,
             CallOptions options, PendingCall.Decoding decoding, boolean mayBlock) {
-        return scatter(function, argumentSets, options, decoding, mayBlock, null);
-    }
-
-    /**
-     * {@link #scatter} whose outcomes go to {@code each} as they come, in no particular order (the gateway
-     * streams them); the result then says only that every item ended, with no values.
-     */
-    public CompletableFuture<List<Outcome>> scatter(String function, List<? extends List<?>> argumentSets,
-            CallOptions options, PendingCall.Decoding decoding, boolean mayBlock,
-            java.util.function.BiConsumer<Integer, Outcome> each) {
-        return scatterJob(function, argumentSets, options, decoding, mayBlock, each).result();
+        return scatterJob(function, argumentSets, options, decoding, mayBlock, null).result();
     }
 
     /**
@@ -212,7 +200,10 @@ public final class CallPath implements AutoCloseable {
     public record Job(CompletableFuture<List<Outcome>> result, Runnable cancel) {
     }
 
-    /** {@link #scatter} as a {@link Job}. */
+    /**
+     * {@link #scatter} as a {@link Job}; with {@code each}, its outcomes go there as they come, in no particular
+     * order (the gateway streams them), and the result says only that every item ended, with no values.
+     */
     public Job scatterJob(String function, List<? extends List<?>> argumentSets, CallOptions options,
             PendingCall.Decoding decoding, boolean mayBlock, java.util.function.BiConsumer<Integer, Outcome> each) {
         ScatterJob job = new ScatterJob(this, function, List.copyOf(argumentSets), options, scatterTimeout,
@@ -261,7 +252,7 @@ public final class CallPath implements AutoCloseable {
 
     /** {@link #identical} for the gateway: handles stay plain; nothing blocks this thread. */
     public CompletableFuture<List<Outcome>> identicalRemote(Call call) {
-        return identical(call, PendingCall.Decoding.PLAIN_HANDLES, false, null);
+        return identical(call, PendingCall.Decoding.PLAIN_HANDLES, false, null, null);
     }
 
     /**
